@@ -1,0 +1,30 @@
+package io.infrasage.pagerduty;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import org.apache.camel.main.Main;
+
+/**
+ * Runs the bundle stand-alone. Camel Main scans this package, which finds BundleConfiguration. Route files are read from ./routes when that folder exists (ops edit them in place),
+ * otherwise from the copies inside the jar, which is also how a host Camel platform loads them.
+ */
+public final class Application {
+
+    private Application() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Main main = new Main(Application.class);
+        main.setPropertyPlaceholderLocations("classpath:application.properties;optional=true,file:application.properties;optional=true");
+        main.configure().withRoutesIncludePattern(routesIncludePattern(Path.of("routes")));
+        main.run(args);
+    }
+
+    static String routesIncludePattern(Path routesDir) {
+        if (Files.isDirectory(routesDir)) {
+            return "file:" + routesDir.toAbsolutePath().normalize() + "/*.camel.yaml";
+        }
+        return "classpath:routes/*.camel.yaml";
+    }
+}

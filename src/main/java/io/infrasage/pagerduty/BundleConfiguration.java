@@ -1,0 +1,103 @@
+package io.infrasage.pagerduty;
+
+import java.util.List;
+
+import io.infrasage.pagerduty.anomaly.AnomalyParser;
+import io.infrasage.pagerduty.anomaly.AnomalyService;
+import io.infrasage.pagerduty.clickhouse.ClickHouse;
+import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
+import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
+import io.infrasage.pagerduty.config.BundleSettings;
+import io.infrasage.pagerduty.http.BearerTokenCheck;
+import io.infrasage.pagerduty.http.ErrorResponses;
+import io.infrasage.pagerduty.http.JsonRequests;
+import io.infrasage.pagerduty.outbox.ClickHouseSpool;
+import io.infrasage.pagerduty.outbox.DeliveryPolicy;
+import io.infrasage.pagerduty.outbox.LocalStore;
+import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.apache.camel.CamelConfiguration;
+import org.apache.camel.CamelContext;
+import org.apache.camel.Configuration;
+import org.apache.camel.health.HealthCheckRegistry;
+import org.apache.camel.support.service.ServiceSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reads and validates the settings (start-up fails here, naming every bad one) and binds the beans the route files
+ * use. A host Camel application picks this class up with camel.main.base-package-scan=io.infrasage.pagerduty.
+ */
+@Configuration
+public class BundleConfiguration implements CamelConfiguration {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BundleConfiguration.class);
+
+    @Override
+    public void configure(CamelContext camel) throws Exception {
+        BundleSettings s = BundleSettings.load(camel.getPropertiesComponent()::resolveProperty, System::getenv);
+        if (s.webhookInsecure && s.webhookSecrets.isEmpty()) {
+            LOG.warn("PAGERDUTY_WEBHOOK_INSECURE=true: webhooks are accepted WITHOUT signature verification. "
+                    + "Anyone who can reach port 9093 can forge incident updates. Never run production like this.");
+        }
+        BundleMetrics metrics = new BundleMetrics();
+        ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase);
+        SchemaMigrator schema = new SchemaMigrator(clickHouse);
+        ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema);
+        LocalStore store = new LocalStore(s.dataDir);
+        ClickHouseSpool spool = new ClickHouseSpool(store, writer);
+        PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(store,
+                new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
+                camel.createProducerTemplate(), metrics, spool::wake, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
+
+        var registry = camel.getRegistry();
+        registry.bind("bundleSettings", s);
+        registry.bind("bundleMetrics", metrics);
+        registry.bind("clickHouse", clickHouse);
+        registry.bind("clickHouseWriter", writer);
+        registry.bind("localStore", store);
+        registry.bind("anomalyParser", new AnomalyParser());
+        registry.bind("severityPolicy", s.severityPolicy);
+        registry.bind("routingRules", s.routingRules);
+        registry.bind("anomalyService", new AnomalyService(store, dispatcher, spool, s.severityPolicy, metrics, s.deliveryWait));
+        registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
+        registry.bind("errorResponses", new ErrorResponses());
+        registry.bind("jsonRequests", new JsonRequests());
+
+        HealthCheckRegistry health = HealthCheckRegistry.get(camel);
+        if (health != null) {
+            health.register(new ReadinessChecks.ClickHouseCheck(clickHouse, schema));
+            health.register(new ReadinessChecks.OutboxCheck(store, s.outboxMaxAge));
+        }
+
+        camel.addStartupListener((context, alreadyStarted) -> {
+            MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
+            if (meters != null) {
+                metrics.bind(meters);
+                writer.bindMetrics(meters);
+                metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", store::depth);
+                metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",
+                        () -> store.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));
+                metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", store::spoolDepth);
+            }
+            schema.start(2000);
+            spool.start();
+            dispatcher.start();
+            LOG.info("InfraSage PagerDuty bundle ready: {} routing rule(s), events to {}, ClickHouse database {}, outbox in {}",
+                    s.routingRules.size(), s.eventsUrl, s.clickHouseDatabase, s.dataDir.toAbsolutePath());
+        });
+        // stopped in reverse order of need: no new deliveries, then spool, writer and the local file
+        camel.addService(new ServiceSupport() {
+            @Override
+            protected void doStop() {
+                for (AutoCloseable c : List.<AutoCloseable>of(dispatcher, spool, schema::stop, writer, store)) {
+                    try {
+                        c.close();
+                    } catch (Exception e) {
+                        LOG.warn("error while stopping: {}", e.getMessage());
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,104 @@
+package io.infrasage.pagerduty.anomaly;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SchemaValidatorsConfig;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import io.infrasage.pagerduty.http.InvalidRequestException;
+
+/**
+ * Turns a posted body (JSON text or bytes, or a Map/JsonNode from a host route) into an Anomaly, or refuses it with
+ * 400 naming every problem the schema finds.
+ */
+public final class AnomalyParser {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final JsonSchema schema;
+
+    public AnomalyParser() {
+        try (InputStream in = AnomalyParser.class.getClassLoader().getResourceAsStream("schema/anomaly.schema.json")) {
+            SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+            schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in, config);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read schema/anomaly.schema.json", e);
+        }
+    }
+
+    public Anomaly parse(Object body) {
+        JsonNode node = toJson(body);
+        if (node == null || !node.isObject()) {
+            throw InvalidRequestException.badRequest("invalid anomaly", List.of("body must be a JSON object"));
+        }
+        List<String> problems = schema.validate(node).stream()
+                .sorted(Comparator.comparing(ValidationMessage::getInstanceLocation, Comparator.comparing(Object::toString)))
+                .map(ValidationMessage::getMessage).toList();
+        if (!problems.isEmpty()) {
+            throw InvalidRequestException.badRequest("invalid anomaly", problems);
+        }
+        return new Anomaly(
+                node.get("anomaly_id").asText(),
+                node.get("service").asText(),
+                text(node, "metric"),
+                node.hasNonNull("value") ? node.get("value").asDouble() : null,
+                text(node, "unit"),
+                node.get("score").asDouble(),
+                text(node, "root_cause"),
+                strings(node.get("blast_radius")),
+                strings(node.get("suggested_actions")),
+                node.hasNonNull("rca_confidence") ? node.get("rca_confidence").asDouble() : null,
+                text(node, "environment"),
+                node.hasNonNull("detected_at") ? OffsetDateTime.parse(node.get("detected_at").asText()).toInstant() : null,
+                text(node, "infrasage_url"),
+                text(node, "summary"));
+    }
+
+    private static JsonNode toJson(Object body) {
+        try {
+            if (body instanceof JsonNode n) {
+                return n;
+            }
+            if (body instanceof Map<?, ?> m) {
+                return JSON.valueToTree(m);
+            }
+            if (body instanceof byte[] bytes) {
+                return bytes.length == 0 ? null : JSON.readTree(bytes);
+            }
+            if (body instanceof String s) {
+                return s.isBlank() ? null : JSON.readTree(s);
+            }
+            if (body instanceof InputStream in) {
+                return JSON.readTree(in);
+            }
+            if (body == null) {
+                return null;
+            }
+            return JSON.valueToTree(body);
+        } catch (IOException | IllegalArgumentException e) {
+            throw InvalidRequestException.badRequest("invalid anomaly",
+                    List.of("body is not valid JSON: " + e.getMessage().lines().findFirst().orElse("")));
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        return node.hasNonNull(field) ? node.get(field).asText() : null;
+    }
+
+    private static List<String> strings(JsonNode array) {
+        List<String> out = new ArrayList<>();
+        if (array != null && array.isArray()) {
+            array.forEach(n -> out.add(n.asText()));
+        }
+        return out;
+    }
+}

@@ -1,0 +1,247 @@
+package io.infrasage.pagerduty.clickhouse;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes rows to ClickHouse in batches: requests that arrive while a batch is being written go out together in the
+ * next one (one INSERT per table), so webhook throughput is not one insert per request, while each caller still learns
+ * whether its own rows were persisted. Column types come from system.columns, so the SQL files stay the only
+ * definition of the schema.
+ */
+public final class ClickHouseWriter implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWriter.class);
+    private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+    /** Rows per INSERT at most: big enough to absorb a burst, small enough to keep one HTTP request modest. */
+    static final int MAX_BATCH_ROWS = 5_000;
+
+    private final ClickHouse clickHouse;
+    private final SchemaMigrator schema;
+    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Map<String, Map<String, String>> columnTypes = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private volatile MeterRegistry meters;
+    private volatile boolean running = true;
+
+    public ClickHouseWriter(ClickHouse clickHouse, SchemaMigrator schema) {
+        this.clickHouse = clickHouse;
+        this.schema = schema;
+        this.thread = new Thread(this::loop, "clickhouse-writer");
+        this.thread.setDaemon(true);
+        this.thread.start();
+    }
+
+    public void bindMetrics(MeterRegistry registry) {
+        this.meters = registry;
+    }
+
+    /** Queues rows for the next batch; the future completes when they are persisted, or fails. */
+    public CompletableFuture<Void> submit(List<Row> rows) {
+        Pending p = new Pending(rows, new CompletableFuture<>());
+        if (rows.isEmpty()) {
+            p.done.complete(null);
+        } else if (!running) {
+            p.done.completeExceptionally(new PersistenceUnavailableException("writer stopped", null));
+        } else {
+            queue.add(p);
+        }
+        return p.done;
+    }
+
+    /** Writes and waits; throws PersistenceUnavailableException when ClickHouse did not take them within the timeout. */
+    public void write(List<Row> rows, Duration timeout) {
+        try {
+            submit(rows).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            throw cause instanceof PersistenceUnavailableException pue ? pue
+                    : new PersistenceUnavailableException("ClickHouse write failed: " + cause.getMessage(), cause);
+        } catch (TimeoutException e) {
+            throw new PersistenceUnavailableException("ClickHouse did not take the write within " + timeout.toMillis() + " ms", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new PersistenceUnavailableException("interrupted", e);
+        }
+    }
+
+    private void loop() {
+        List<Pending> batch = new ArrayList<>();
+        while (running) {
+            try {
+                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                batch.add(first);
+                int rows = first.rows.size();
+                Pending next;
+                while (rows < MAX_BATCH_ROWS && (next = queue.poll()) != null) {
+                    batch.add(next);
+                    rows += next.rows.size();
+                }
+                writeBatch(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void writeBatch(List<Pending> batch) {
+        long start = System.nanoTime();
+        try {
+            if (!schema.isApplied()) {
+                throw new PersistenceUnavailableException("ClickHouse schema not applied yet: " + schema.lastError(), null);
+            }
+            Map<String, List<Row>> byTable = new LinkedHashMap<>();
+            for (Pending p : batch) {
+                for (Row r : p.rows) {
+                    byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r);
+                }
+            }
+            try (Connection c = clickHouse.connection()) {
+                for (Map.Entry<String, List<Row>> e : byTable.entrySet()) {
+                    insert(c, e.getKey(), e.getValue());
+                }
+            }
+            batch.forEach(p -> p.done.complete(null));
+            record("ok", start);
+        } catch (SQLException | RuntimeException e) {
+            PersistenceUnavailableException failure = e instanceof PersistenceUnavailableException pue ? pue
+                    : new PersistenceUnavailableException("ClickHouse write failed: " + firstLine(e.getMessage()), e);
+            LOG.warn("ClickHouse write of {} request(s) failed: {}", batch.size(), failure.getMessage());
+            batch.forEach(p -> p.done.completeExceptionally(failure));
+            record("failed", start);
+        }
+    }
+
+    private void insert(Connection c, String table, List<Row> rows) throws SQLException {
+        Map<String, String> types = columnTypes(c, table);
+        List<String> columns = new ArrayList<>(types.keySet());
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(clickHouse.table(table)).append(" (")
+                .append(String.join(", ", columns)).append(") VALUES (");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(castFor(types.get(columns.get(i))));
+        }
+        sql.append(')');
+        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (Row row : rows) {
+                for (String key : row.values().keySet()) {
+                    if (!types.containsKey(key)) {
+                        throw new IllegalArgumentException("table " + table + " has no column " + key);
+                    }
+                }
+                for (int i = 0; i < columns.size(); i++) {
+                    String col = columns.get(i);
+                    ps.setObject(i + 1, jdbcValue(types.get(col), row.values().get(col)));
+                }
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private Map<String, String> columnTypes(Connection c, String table) throws SQLException {
+        Map<String, String> known = columnTypes.get(table);
+        if (known != null) {
+            return known;
+        }
+        Map<String, String> types = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT name, type FROM system.columns WHERE database = ? AND table = ?")) {
+            ps.setString(1, clickHouse.database());
+            ps.setString(2, table);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    types.put(rs.getString(1), rs.getString(2));
+                }
+            }
+        }
+        if (types.isEmpty()) {
+            throw new IllegalStateException("table " + clickHouse.table(table) + " does not exist");
+        }
+        columnTypes.put(table, types);
+        return types;
+    }
+
+    /**
+     * A bare '?' in VALUES fails on ClickHouse 18.16 with the JDBC driver's legacy mode; a cast expression works there
+     * and on modern ClickHouse alike.
+     */
+    static String castFor(String type) {
+        if (type.equals("DateTime")) {
+            return "toDateTime(toString(?), 'UTC')";
+        }
+        if (type.matches("(U?Int(8|16|32|64)|Float(32|64)|String)")) {
+            return "to" + type + "(?)";
+        }
+        throw new IllegalStateException("column type " + type + " is not supported by the writer");
+    }
+
+    static Object jdbcValue(String type, Object value) {
+        if (type.equals("DateTime")) {
+            Instant at = value == null ? Instant.EPOCH : value instanceof Instant i ? i : Instant.parse(value.toString());
+            return DATE_TIME.format(at);
+        }
+        if (type.equals("String")) {
+            return value == null ? "" : value.toString();
+        }
+        if (value == null) {
+            return 0;
+        }
+        if (value instanceof Boolean b) {
+            return b ? 1 : 0;
+        }
+        return value;
+    }
+
+    private void record(String outcome, long startNanos) {
+        MeterRegistry m = meters;
+        if (m != null) {
+            Timer.builder("infrasage_clickhouse_write").description("ClickHouse batch writes by outcome")
+                    .tag("outcome", outcome).register(m).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        thread.interrupt();
+        Pending p;
+        while ((p = queue.poll()) != null) {
+            p.done.completeExceptionally(new PersistenceUnavailableException("writer stopped", null));
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+
+    private record Pending(List<Row> rows, CompletableFuture<Void> done) {
+    }
+}

@@ -1,0 +1,143 @@
+package io.infrasage.pagerduty.clickhouse;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the bundle's database and tables from the versioned SQL files in db/clickhouse (listed, in order, in
+ * migrations.txt). Every statement is idempotent, so starting twice, or several instances at once, changes nothing.
+ * When ClickHouse is down at start-up it keeps trying in the background: paging never waits for it.
+ */
+public final class SchemaMigrator {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SchemaMigrator.class);
+    private static final String DIR = "db/clickhouse/";
+
+    private final ClickHouse clickHouse;
+    private final CountDownLatch applied = new CountDownLatch(1);
+    private volatile String lastError = "not yet tried";
+    private volatile Thread thread;
+
+    public SchemaMigrator(ClickHouse clickHouse) {
+        this.clickHouse = clickHouse;
+    }
+
+    /** Tries once now; on failure retries every retryMillis on a daemon thread until it succeeds or stop() is called. */
+    public void start(long retryMillis) {
+        if (tryApply()) {
+            return;
+        }
+        LOG.warn("ClickHouse schema not applied yet ({}); retrying every {} ms, pages still go out meanwhile",
+                lastError, retryMillis);
+        thread = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted() && !tryApply()) {
+                try {
+                    Thread.sleep(retryMillis);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }, "clickhouse-schema");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    public void stop() {
+        Thread t = thread;
+        if (t != null) {
+            t.interrupt();
+        }
+    }
+
+    public boolean isApplied() {
+        return applied.getCount() == 0;
+    }
+
+    public boolean awaitApplied(long timeout, TimeUnit unit) throws InterruptedException {
+        return applied.await(timeout, unit);
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    boolean tryApply() {
+        try {
+            apply();
+            lastError = null;
+            applied.countDown();
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            lastError = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());
+            return false;
+        }
+    }
+
+    /** Applies every migration in order. Public for tools and tests that need the schema synchronously. */
+    public void apply() throws SQLException {
+        try (Connection c = clickHouse.connection(); Statement s = c.createStatement()) {
+            for (String file : migrationFiles()) {
+                for (String sql : statements(read(file), clickHouse.database())) {
+                    s.execute(sql);
+                }
+                int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
+                s.execute("INSERT INTO " + clickHouse.table("schema_migrations") + " (version, name, applied_at) SELECT "
+                        + version + ", '" + file + "', now() FROM system.one WHERE (SELECT count() FROM "
+                        + clickHouse.table("schema_migrations") + " WHERE version = " + version + ") = 0");
+            }
+        }
+        LOG.info("ClickHouse schema is up to date in database {}", clickHouse.database());
+    }
+
+    static List<String> migrationFiles() {
+        return read("migrations.txt").lines().map(String::trim).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+
+    /** Splits a migration into statements: comments dropped, ${db} replaced, one statement per ';' at a line end. */
+    static List<String> statements(String script, String database) {
+        List<String> out = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        for (String line : script.split("\n")) {
+            String l = line.strip();
+            if (l.isEmpty() || l.startsWith("--")) {
+                continue;
+            }
+            current.append(line.replace("${db}", database)).append('\n');
+            if (l.endsWith(";")) {
+                String sql = current.toString().strip();
+                out.add(sql.substring(0, sql.length() - 1));
+                current.setLength(0);
+            }
+        }
+        if (!current.toString().isBlank()) {
+            out.add(current.toString().strip());
+        }
+        return out;
+    }
+
+    private static String read(String name) {
+        try (InputStream in = SchemaMigrator.class.getClassLoader().getResourceAsStream(DIR + name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing " + DIR + name + " on the classpath");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + DIR + name, e);
+        }
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "" : s.lines().findFirst().orElse("");
+    }
+}

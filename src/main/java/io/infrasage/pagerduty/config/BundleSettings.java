@@ -1,0 +1,259 @@
+package io.infrasage.pagerduty.config;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Function;
+
+import io.infrasage.pagerduty.anomaly.RoutingRules;
+import io.infrasage.pagerduty.anomaly.SeverityPolicy;
+
+/**
+ * Every setting of the bundle, read environment first (the seed's names), then application.properties, then the
+ * built-in default, and validated together so start-up fails once with the whole list of problems.
+ */
+public final class BundleSettings {
+
+    public static final Setting EVENTS_URL = Setting.of("pagerduty.events-url", "PAGERDUTY_EVENTS_URL");
+    public static final Setting API_URL = Setting.of("pagerduty.api-url", "PAGERDUTY_API_URL");
+    public static final Setting API_TOKEN = Setting.secret("pagerduty.api-token", "PAGERDUTY_API_TOKEN");
+    public static final Setting SERVICE_KEY = Setting.secret("pagerduty.service-key", "PAGERDUTY_SERVICE_KEY");
+    public static final Setting ROUTING_RULES = Setting.secret("pagerduty.routing-rules", "PAGERDUTY_ROUTING_RULES");
+    public static final Setting WEBHOOK_SECRETS = Setting.secret("pagerduty.webhook-secrets", "PAGERDUTY_WEBHOOK_SECRETS");
+    public static final Setting WEBHOOK_INSECURE = Setting.of("pagerduty.webhook-insecure", "PAGERDUTY_WEBHOOK_INSECURE");
+    public static final Setting RATE_LIMIT = Setting.of("pagerduty.rate-limit-per-minute", "PAGERDUTY_RATE_LIMIT_PER_MINUTE");
+    public static final Setting RATE_BURST = Setting.of("pagerduty.rate-limit-burst", "PAGERDUTY_RATE_LIMIT_BURST");
+    public static final Setting RETRY_INITIAL = Setting.of("pagerduty.retry-initial-delay", "PAGERDUTY_RETRY_INITIAL_DELAY");
+    public static final Setting RETRY_MAX = Setting.of("pagerduty.retry-max-delay", "PAGERDUTY_RETRY_MAX_DELAY");
+    public static final Setting RETRY_THROTTLED = Setting.of("pagerduty.retry-throttled-delay", "PAGERDUTY_RETRY_THROTTLED_DELAY");
+    public static final Setting WARNING_FROM = Setting.of("anomaly.severity.warning-from", "INFRASAGE_SEVERITY_WARNING_FROM");
+    public static final Setting ERROR_FROM = Setting.of("anomaly.severity.error-from", "INFRASAGE_SEVERITY_ERROR_FROM");
+    public static final Setting CRITICAL_FROM = Setting.of("anomaly.severity.critical-from", "INFRASAGE_SEVERITY_CRITICAL_FROM");
+    public static final Setting MIN_SEVERITY = Setting.of("anomaly.minimum-severity", "INFRASAGE_MIN_SEVERITY");
+    public static final Setting INGEST_TOKEN = Setting.secret("anomaly.api-token", "INFRASAGE_API_TOKEN");
+    public static final Setting DELIVERY_WAIT = Setting.of("anomaly.delivery-wait", "INFRASAGE_DELIVERY_WAIT");
+    public static final Setting CONCURRENCY = Setting.of("pagerduty.concurrency", "PAGERDUTY_CONCURRENCY");
+    public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
+    public static final Setting DATA_DIR = Setting.of("infrasage.data-dir", "INFRASAGE_DATA_DIR");
+    public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
+    public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
+    public static final Setting CLICKHOUSE_PASSWORD = Setting.secret("clickhouse.password", "CLICKHOUSE_PASSWORD");
+
+    public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
+            WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
+            WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE, DATA_DIR,
+            CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
+
+    public final URI eventsUrl;
+    public final URI apiUrl;
+    public final Optional<String> apiToken;
+    public final RoutingRules routingRules;
+    public final List<String> webhookSecrets;
+    public final boolean webhookInsecure;
+    public final int rateLimitPerMinute;
+    public final int rateLimitBurst;
+    public final Duration retryInitialDelay;
+    public final Duration retryMaxDelay;
+    public final Duration retryThrottledDelay;
+    public final SeverityPolicy severityPolicy;
+    public final Optional<String> ingestToken;
+    public final Duration deliveryWait;
+    public final int concurrency;
+    public final Duration outboxMaxAge;
+    public final Path dataDir;
+    public final String clickHouseUrl;
+    public final String clickHouseDatabase;
+    public final String clickHouseUser;
+    public final String clickHousePassword;
+
+    private BundleSettings(Reader r) {
+        eventsUrl = r.url(EVENTS_URL, "https://events.pagerduty.com/v2/enqueue");
+        apiUrl = r.url(API_URL, "https://api.pagerduty.com");
+        apiToken = r.optional(API_TOKEN);
+        routingRules = r.parse(ROUTING_RULES, rules -> RoutingRules.parse(rules, r.optional(SERVICE_KEY).orElse(null)),
+                RoutingRules.none());
+        webhookSecrets = r.optional(WEBHOOK_SECRETS).map(BundleSettings::splitSecrets).orElse(List.of());
+        webhookInsecure = r.bool(WEBHOOK_INSECURE, false);
+        if (webhookSecrets.isEmpty() && !webhookInsecure) {
+            r.problem(WEBHOOK_SECRETS, "is empty: set the signing secret of your PagerDuty webhook subscription "
+                    + "(or " + WEBHOOK_INSECURE.env() + "=true to accept unsigned webhooks, never in production)");
+        }
+        rateLimitPerMinute = r.positiveInt(RATE_LIMIT, 120);
+        rateLimitBurst = r.positiveInt(RATE_BURST, 10);
+        if (rateLimitBurst >= rateLimitPerMinute) {
+            r.problem(RATE_BURST, "must be below " + RATE_LIMIT.env() + " (" + rateLimitPerMinute + ")");
+        }
+        retryInitialDelay = r.duration(RETRY_INITIAL, Duration.ofSeconds(1));
+        retryMaxDelay = r.duration(RETRY_MAX, Duration.ofMinutes(5));
+        retryThrottledDelay = r.duration(RETRY_THROTTLED, Duration.ofSeconds(30));
+        severityPolicy = r.parse(MIN_SEVERITY, min -> SeverityPolicy.of(r.score(WARNING_FROM, 0.4), r.score(ERROR_FROM, 0.6),
+                r.score(CRITICAL_FROM, 0.8), min), SeverityPolicy.of(0.4, 0.6, 0.8, "warning"), "warning");
+        ingestToken = r.optional(INGEST_TOKEN);
+        deliveryWait = r.duration(DELIVERY_WAIT, Duration.ofMillis(0));
+        concurrency = r.positiveInt(CONCURRENCY, 16);
+        outboxMaxAge = r.duration(OUTBOX_MAX_AGE, Duration.ofMinutes(15));
+        dataDir = Path.of(r.optional(DATA_DIR).orElse("data"));
+        clickHouseUrl = r.optional(CLICKHOUSE_URL).orElse("jdbc:clickhouse://localhost:8123/infrasage");
+        clickHouseDatabase = databaseOf(clickHouseUrl, r);
+        clickHouseUser = r.optional(CLICKHOUSE_USER).orElse("default");
+        clickHousePassword = r.optional(CLICKHOUSE_PASSWORD).orElse("");
+        r.failIfProblems();
+    }
+
+    /**
+     * @param lookup property lookup (application.properties / the host's properties); environment variables win over it
+     */
+    public static BundleSettings load(Function<String, Optional<String>> lookup, Function<String, String> env) {
+        return new BundleSettings(new Reader(lookup, env));
+    }
+
+    static List<String> splitSecrets(String raw) {
+        return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
+    }
+
+    /** The database is the path of the JDBC URL (jdbc:clickhouse://host:8123/db); every table name is qualified with it. */
+    private static String databaseOf(String url, Reader r) {
+        if (!url.startsWith("jdbc:clickhouse:") && !url.startsWith("jdbc:ch:")) {
+            r.problem(CLICKHOUSE_URL, "must be a ClickHouse JDBC URL such as jdbc:clickhouse://host:8123/infrasage");
+            return "infrasage";
+        }
+        String rest = url.substring(url.indexOf("//") + 2);
+        int slash = rest.indexOf('/');
+        String db = slash < 0 ? "" : rest.substring(slash + 1);
+        int q = db.indexOf('?');
+        db = q < 0 ? db : db.substring(0, q);
+        if (db.isEmpty()) {
+            return "infrasage";
+        }
+        if (!db.matches("[A-Za-z_][A-Za-z0-9_]{0,63}")) {
+            r.problem(CLICKHOUSE_URL, "names database '" + db + "', which is not a plain identifier");
+        }
+        return db;
+    }
+
+    /** Reads values in precedence order and collects problems instead of failing on the first. */
+    private static final class Reader {
+        private final Function<String, Optional<String>> lookup;
+        private final Function<String, String> env;
+        private final List<String> problems = new ArrayList<>();
+
+        Reader(Function<String, Optional<String>> lookup, Function<String, String> env) {
+            this.lookup = lookup;
+            this.env = env;
+        }
+
+        Optional<String> optional(Setting s) {
+            String fromEnv = env.apply(s.env());
+            if (fromEnv != null && !fromEnv.isBlank()) {
+                return Optional.of(fromEnv.trim());
+            }
+            return lookup.apply(s.property()).map(String::trim).filter(v -> !v.isEmpty());
+        }
+
+        void problem(Setting s, String what) {
+            problems.add(s.label() + " " + what);
+        }
+
+        URI url(Setting s, String def) {
+            String v = optional(s).orElse(def);
+            try {
+                URI uri = URI.create(v);
+                if (!"https".equals(uri.getScheme()) && !"http".equals(uri.getScheme()) || uri.getHost() == null) {
+                    problem(s, "must be an http(s) URL, got '" + v + "'");
+                }
+                return uri;
+            } catch (IllegalArgumentException e) {
+                problem(s, "is not a URL: " + e.getMessage());
+                return URI.create(def);
+            }
+        }
+
+        boolean bool(Setting s, boolean def) {
+            String v = optional(s).orElse(Boolean.toString(def)).toLowerCase();
+            if (!v.equals("true") && !v.equals("false")) {
+                problem(s, "must be true or false, got '" + v + "'");
+                return def;
+            }
+            return Boolean.parseBoolean(v);
+        }
+
+        int positiveInt(Setting s, int def) {
+            String v = optional(s).orElse(Integer.toString(def));
+            try {
+                int n = Integer.parseInt(v);
+                if (n > 0) {
+                    return n;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            problem(s, "must be a positive whole number, got '" + v + "'");
+            return def;
+        }
+
+        double score(Setting s, double def) {
+            String v = optional(s).orElse(Double.toString(def));
+            try {
+                double d = Double.parseDouble(v);
+                if (d >= 0 && d <= 1) {
+                    return d;
+                }
+            } catch (NumberFormatException ignored) {
+                // reported below
+            }
+            problem(s, "must be a score between 0 and 1, got '" + v + "'");
+            return def;
+        }
+
+        /** Accepts ISO-8601 (PT30S) or a number with a unit: 250ms, 30s, 5m, 1h. */
+        Duration duration(Setting s, Duration def) {
+            Optional<String> v = optional(s);
+            if (v.isEmpty()) {
+                return def;
+            }
+            String t = v.get().toLowerCase();
+            try {
+                if (t.startsWith("pt")) {
+                    return Duration.parse(t.toUpperCase());
+                }
+                if (t.endsWith("ms")) {
+                    return Duration.ofMillis(Long.parseLong(t.substring(0, t.length() - 2)));
+                }
+                long n = Long.parseLong(t.substring(0, t.length() - 1));
+                switch (t.charAt(t.length() - 1)) {
+                    case 's': return Duration.ofSeconds(n);
+                    case 'm': return Duration.ofMinutes(n);
+                    case 'h': return Duration.ofHours(n);
+                    default: break;
+                }
+            } catch (RuntimeException ignored) {
+                // reported below
+            }
+            problem(s, "must be a duration such as 250ms, 30s or 5m, got '" + v.get() + "'");
+            return def;
+        }
+
+        <T> T parse(Setting s, Function<String, T> parser, T fallback) {
+            return parse(s, parser, fallback, "");
+        }
+
+        <T> T parse(Setting s, Function<String, T> parser, T fallback, String def) {
+            try {
+                return parser.apply(optional(s).orElse(def));
+            } catch (IllegalArgumentException e) {
+                problem(s, e.getMessage());
+                return fallback;
+            }
+        }
+
+        void failIfProblems() {
+            if (!problems.isEmpty()) {
+                throw new InvalidConfigurationException(problems);
+            }
+        }
+    }
+}

@@ -1,0 +1,361 @@
+package io.infrasage.pagerduty.outbox;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.clickhouse.Row;
+
+/**
+ * The bundle's durable local state, one SQLite file per instance (data/bundle.db):
+ * <ul>
+ *   <li>outbox: Events API events accepted but not yet delivered, so a page survives kill -9 and restart;</li>
+ *   <li>anomalies: what was paged for each anomaly and to which routing keys, so a repeat is recognised and a resolve
+ *       reaches exactly the keys the trigger reached;</li>
+ *   <li>clickhouse_spool: state and audit rows waiting for ClickHouse, so paging never waits for it.</li>
+ * </ul>
+ * Each accept, delivery or resolve is one transaction across the three. WAL with synchronous=FULL: a commit is on disk.
+ */
+public final class LocalStore implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final TypeReference<List<Map<String, String>>> TARGETS = new TypeReference<>() { };
+    private static final TypeReference<Map<String, Object>> ROW = new TypeReference<>() { };
+
+    private final Connection db;
+
+    public LocalStore(Path dataDir) {
+        try {
+            Files.createDirectories(dataDir);
+            db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("bundle.db").toAbsolutePath());
+            try (Statement s = db.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA busy_timeout=5000");
+                s.execute("CREATE TABLE IF NOT EXISTS outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, anomaly_id TEXT NOT NULL,"
+                        + " dedup_key TEXT NOT NULL, routing_key TEXT NOT NULL, team TEXT NOT NULL, action TEXT NOT NULL,"
+                        + " body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
+                        + " created_at INTEGER NOT NULL, last_error TEXT)");
+                s.execute("CREATE INDEX IF NOT EXISTS outbox_order ON outbox (dedup_key, routing_key, seq)");
+                s.execute("CREATE TABLE IF NOT EXISTS anomalies (anomaly_id TEXT PRIMARY KEY, dedup_key TEXT NOT NULL,"
+                        + " targets TEXT NOT NULL, severity TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL,"
+                        + " resolved_at INTEGER, resolved_by TEXT)");
+                s.execute("CREATE TABLE IF NOT EXISTS clickhouse_spool (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                        + " table_name TEXT NOT NULL, row_json TEXT NOT NULL)");
+            }
+            db.setAutoCommit(false);
+            db.commit();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot open the local outbox in " + dataDir.toAbsolutePath() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What the bundle already knows of an anomaly. */
+    public record AnomalyRecord(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
+                                String status, Long resolvedAt, String resolvedBy) {
+        public boolean resolved() {
+            return resolvedAt != null;
+        }
+    }
+
+    /** An event to enqueue, in order. */
+    public record NewEvent(String routingKey, String team, String action, String body) {
+    }
+
+    public synchronized Optional<AnomalyRecord> find(String anomalyId) {
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT anomaly_id, dedup_key, targets, severity, status, resolved_at, resolved_by FROM anomalies WHERE anomaly_id = ?")) {
+            ps.setString(1, anomalyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
+                }
+                List<RoutingTarget> targets = JSON.readValue(rs.getString(3), TARGETS).stream()
+                        .map(m -> new RoutingTarget(m.get("team"), m.get("routing_key"))).toList();
+                long resolvedAtMillis = rs.getLong(6);
+                Long resolvedAt = rs.wasNull() ? null : resolvedAtMillis;
+                return Optional.of(new AnomalyRecord(rs.getString(1), rs.getString(2), targets, rs.getString(4), rs.getString(5),
+                        resolvedAt, rs.getString(7)));
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("local store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Records a new anomaly with its events and ClickHouse rows in one transaction.
+     *
+     * @return the sequence numbers of the queued events, or empty when the anomaly was already known (nothing written)
+     */
+    public synchronized Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
+                                                    String status, List<NewEvent> events, List<Row> rows) {
+        return inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "INSERT OR IGNORE INTO anomalies (anomaly_id, dedup_key, targets, severity, status, created_at) VALUES (?,?,?,?,?,?)")) {
+                ps.setString(1, anomalyId);
+                ps.setString(2, dedupKey);
+                ps.setString(3, JSON.writeValueAsString(targets.stream()
+                        .map(t -> Map.of("team", t.team(), "routing_key", t.routingKey())).toList()));
+                ps.setString(4, severity);
+                ps.setString(5, status);
+                ps.setLong(6, System.currentTimeMillis());
+                if (ps.executeUpdate() == 0) {
+                    return Optional.<List<Long>>empty();
+                }
+            }
+            List<Long> seqs = enqueue(anomalyId, dedupKey, events);
+            spool(rows);
+            return Optional.of(seqs);
+        });
+    }
+
+    /**
+     * Marks an anomaly resolved by a runbook and queues its resolve events, once.
+     *
+     * @return the queued sequence numbers, or empty when it was already resolved
+     */
+    public synchronized Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows) {
+        return inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "UPDATE anomalies SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE anomaly_id = ? AND resolved_at IS NULL")) {
+                ps.setLong(1, System.currentTimeMillis());
+                ps.setString(2, resolvedBy);
+                ps.setString(3, anomalyId);
+                if (ps.executeUpdate() == 0) {
+                    return Optional.<List<Long>>empty();
+                }
+            }
+            List<Long> seqs = enqueue(anomalyId, Optional.ofNullable(dedupKeyOf(anomalyId)).orElseThrow(), events);
+            spool(rows);
+            return Optional.of(seqs);
+        });
+    }
+
+    /**
+     * PagerDuty says the incident is resolved (an engineer, or our own resolve coming back): remember it, and drop
+     * triggers still queued for it, since a trigger sent after a resolve would open a new incident and page again.
+     *
+     * @return how many queued triggers were dropped
+     */
+    public synchronized int resolvedInPagerDuty(String anomalyId, String resolvedBy) {
+        return inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "UPDATE anomalies SET status = 'resolved', resolved_at = COALESCE(resolved_at, ?),"
+                            + " resolved_by = COALESCE(resolved_by, ?) WHERE anomaly_id = ?")) {
+                ps.setLong(1, System.currentTimeMillis());
+                ps.setString(2, resolvedBy);
+                ps.setString(3, anomalyId);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM outbox WHERE anomaly_id = ? AND action = 'trigger'")) {
+                ps.setString(1, anomalyId);
+                return ps.executeUpdate();
+            }
+        });
+    }
+
+    /** The head of each (dedup key, routing key) queue that is due, oldest first: order is kept per key. */
+    public synchronized List<OutboxEvent> dueHeads(long nowMillis, int limit) {
+        List<OutboxEvent> out = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT o.seq, o.anomaly_id, o.dedup_key, o.routing_key, o.team, o.action, o.body, o.attempts, o.created_at"
+                        + " FROM outbox o WHERE o.next_attempt_at <= ? AND o.seq = (SELECT MIN(i.seq) FROM outbox i"
+                        + " WHERE i.dedup_key = o.dedup_key AND i.routing_key = o.routing_key) ORDER BY o.seq LIMIT ?")) {
+            ps.setLong(1, nowMillis);
+            ps.setInt(2, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
+                            rs.getString(6), rs.getString(7), rs.getInt(8), rs.getLong(9)));
+                }
+            }
+            db.commit();
+        } catch (SQLException e) {
+            throw new IllegalStateException("outbox read failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    /** The earliest next attempt among queued events, if any (for the dispatcher's sleep). */
+    public synchronized Optional<Long> nextAttemptAt() {
+        return single("SELECT MIN(next_attempt_at) FROM outbox");
+    }
+
+    public synchronized Optional<Long> oldestQueuedAt() {
+        return single("SELECT MIN(created_at) FROM outbox");
+    }
+
+    public synchronized long depth() {
+        return single("SELECT COUNT(*) FROM outbox").orElse(0L);
+    }
+
+    /** Delivered or refused for good: the event leaves the outbox; the anomaly's status and ClickHouse rows follow. */
+    public synchronized void complete(OutboxEvent e, String anomalyStatus, List<Row> rows) {
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM outbox WHERE seq = ?")) {
+                ps.setLong(1, e.seq());
+                ps.executeUpdate();
+            }
+            if (anomalyStatus != null) {
+                try (PreparedStatement ps = db.prepareStatement(
+                        "UPDATE anomalies SET status = ? WHERE anomaly_id = ? AND status <> 'resolved'")) {
+                    ps.setString(1, anomalyStatus);
+                    ps.setString(2, e.anomalyId());
+                    ps.executeUpdate();
+                }
+            }
+            spool(rows);
+            return null;
+        });
+    }
+
+    public synchronized void retryLater(OutboxEvent e, long nextAttemptAtMillis, String error) {
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?")) {
+                ps.setLong(1, nextAttemptAtMillis);
+                ps.setString(2, error);
+                ps.setLong(3, e.seq());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    /** Rows for ClickHouse that belong to no outbox event (a suppressed anomaly). */
+    public synchronized void spoolRows(List<Row> rows) {
+        inTransaction(() -> {
+            spool(rows);
+            return null;
+        });
+    }
+
+    /** Rows spooled for ClickHouse, oldest first. */
+    public synchronized List<SpooledRow> spooled(int limit) {
+        List<SpooledRow> out = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT seq, table_name, row_json FROM clickhouse_spool ORDER BY seq LIMIT ?")) {
+            ps.setInt(1, limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(new SpooledRow(rs.getLong(1), new Row(rs.getString(2), JSON.readValue(rs.getString(3), ROW))));
+                }
+            }
+            db.commit();
+        } catch (Exception e) {
+            throw new IllegalStateException("spool read failed: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    public synchronized void unspool(long upToSeqInclusive) {
+        inTransaction(() -> {
+            try (PreparedStatement ps = db.prepareStatement("DELETE FROM clickhouse_spool WHERE seq <= ?")) {
+                ps.setLong(1, upToSeqInclusive);
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    public synchronized long spoolDepth() {
+        return single("SELECT COUNT(*) FROM clickhouse_spool").orElse(0L);
+    }
+
+    public record SpooledRow(long seq, Row row) {
+    }
+
+    private List<Long> enqueue(String anomalyId, String dedupKey, List<NewEvent> events) throws Exception {
+        List<Long> seqs = new ArrayList<>();
+        long now = System.currentTimeMillis();
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO outbox (anomaly_id, dedup_key, routing_key, team, action, body,"
+                + " next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?)", Statement.RETURN_GENERATED_KEYS)) {
+            for (NewEvent e : events) {
+                ps.setString(1, anomalyId);
+                ps.setString(2, dedupKey);
+                ps.setString(3, e.routingKey());
+                ps.setString(4, e.team());
+                ps.setString(5, e.action());
+                ps.setString(6, e.body());
+                ps.setLong(7, now);
+                ps.setLong(8, now);
+                ps.executeUpdate();
+                try (ResultSet keys = ps.getGeneratedKeys()) {
+                    keys.next();
+                    seqs.add(keys.getLong(1));
+                }
+            }
+        }
+        return seqs;
+    }
+
+    private void spool(List<Row> rows) throws Exception {
+        try (PreparedStatement ps = db.prepareStatement("INSERT INTO clickhouse_spool (table_name, row_json) VALUES (?,?)")) {
+            for (Row r : rows) {
+                ps.setString(1, r.table());
+                ps.setString(2, JSON.writeValueAsString(r.values()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private String dedupKeyOf(String anomalyId) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT dedup_key FROM anomalies WHERE anomaly_id = ?")) {
+            ps.setString(1, anomalyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    private Optional<Long> single(String sql) {
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+            long v = rs.next() ? rs.getLong(1) : 0;
+            boolean isNull = rs.wasNull();
+            db.commit();
+            return isNull ? Optional.empty() : Optional.of(v);
+        } catch (SQLException e) {
+            throw new IllegalStateException("local store read failed: " + e.getMessage(), e);
+        }
+    }
+
+    private interface Work<T> {
+        T run() throws Exception;
+    }
+
+    private <T> T inTransaction(Work<T> work) {
+        try {
+            T result = work.run();
+            db.commit();
+            return result;
+        } catch (Exception e) {
+            try {
+                db.rollback();
+            } catch (SQLException ignored) {
+                // the original failure is what matters
+            }
+            throw new IllegalStateException("local store write failed: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            db.close();
+        } catch (SQLException ignored) {
+            // closing at shutdown
+        }
+    }
+}

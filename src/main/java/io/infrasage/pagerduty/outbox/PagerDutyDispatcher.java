@@ -1,0 +1,226 @@
+package io.infrasage.pagerduty.outbox;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+import io.github.bucket4j.Bandwidth;
+import io.github.bucket4j.Bucket;
+import io.infrasage.pagerduty.BundleMetrics;
+import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.clickhouse.StateRows;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers the outbox to PagerDuty through the pagerduty-events route (direct:pagerduty-send). Per (dedup key, routing
+ * key) only the oldest event is ever in flight, so a resolve never overtakes its trigger. Each routing key has a token
+ * bucket sized so no 60 s window carries more than PagerDuty's per-key limit: a storm queues instead of being refused.
+ */
+public final class PagerDutyDispatcher implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(PagerDutyDispatcher.class);
+    public static final String SEND_ENDPOINT = "direct:pagerduty-send";
+    private static final int HEADS_PER_POLL = 500;
+    private static final long IDLE_POLL_MILLIS = 1000;
+
+    private final LocalStore store;
+    private final DeliveryPolicy policy;
+    private final ProducerTemplate producer;
+    private final BundleMetrics metrics;
+    private final Runnable onSpooled;
+    private final int ratePerMinute;
+    private final int burst;
+    private final ExecutorService workers;
+    private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    private final Map<Long, CompletableFuture<Boolean>> waiters = new ConcurrentHashMap<>();
+    private final Object signal = new Object();
+    private volatile boolean running;
+    private volatile boolean woken;
+    private Thread scheduler;
+
+    public PagerDutyDispatcher(LocalStore store, DeliveryPolicy policy, ProducerTemplate producer, BundleMetrics metrics,
+                               Runnable onSpooled, int ratePerMinute, int burst, int workers) {
+        this.store = store;
+        this.policy = policy;
+        this.producer = producer;
+        this.metrics = metrics;
+        this.onSpooled = onSpooled;
+        this.ratePerMinute = ratePerMinute;
+        this.burst = burst;
+        this.workers = Executors.newFixedThreadPool(workers, r -> {
+            Thread t = new Thread(r, "pagerduty-sender");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    public void start() {
+        running = true;
+        scheduler = new Thread(this::loop, "pagerduty-dispatcher");
+        scheduler.setDaemon(true);
+        scheduler.start();
+    }
+
+    /** Something was queued or finished: look at the outbox now instead of at the next timed poll. */
+    public void wake() {
+        synchronized (signal) {
+            woken = true;
+            signal.notifyAll();
+        }
+    }
+
+    /** Completes with true once the event with this sequence number is delivered, false if PagerDuty refused it. */
+    public CompletableFuture<Boolean> delivery(long seq) {
+        return waiters.computeIfAbsent(seq, s -> new CompletableFuture<>());
+    }
+
+    /**
+     * Bucket4j refills greedily: with capacity B and a refill of (L - B) per minute, no 60 s window ever holds more
+     * than L events, so PagerDuty's sliding per-key limit is never crossed by our own pace.
+     */
+    private Bucket bucketFor(String routingKey) {
+        return buckets.computeIfAbsent(routingKey, k -> Bucket.builder()
+                .addLimit(Bandwidth.builder().capacity(burst).refillGreedy(ratePerMinute - burst, Duration.ofMinutes(1))
+                        .initialTokens(burst).build())
+                .build());
+    }
+
+    private void loop() {
+        while (running) {
+            long nextWake = System.currentTimeMillis() + IDLE_POLL_MILLIS;
+            try {
+                long now = System.currentTimeMillis();
+                List<OutboxEvent> heads = store.dueHeads(now, HEADS_PER_POLL);
+                for (OutboxEvent e : heads) {
+                    if (inFlight.contains(e.orderKey())) {
+                        continue;
+                    }
+                    var probe = bucketFor(e.routingKey()).tryConsumeAndReturnRemaining(1);
+                    if (!probe.isConsumed()) {
+                        nextWake = Math.min(nextWake, now + TimeUnit.NANOSECONDS.toMillis(probe.getNanosToWaitForRefill()) + 1);
+                        continue;
+                    }
+                    inFlight.add(e.orderKey());
+                    workers.execute(() -> deliver(e));
+                }
+                if (heads.size() < HEADS_PER_POLL) {
+                    nextWake = Math.min(nextWake, store.nextAttemptAt().orElse(nextWake));
+                }
+            } catch (RuntimeException ex) {
+                LOG.error("outbox poll failed: {}", ex.getMessage());
+            }
+            waitUntil(nextWake);
+        }
+    }
+
+    private void waitUntil(long wakeAtMillis) {
+        synchronized (signal) {
+            long wait = wakeAtMillis - System.currentTimeMillis();
+            if (!woken && wait > 0) {
+                try {
+                    signal.wait(wait);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    running = false;
+                }
+            }
+            woken = false;
+        }
+    }
+
+    private void deliver(OutboxEvent e) {
+        long start = System.nanoTime();
+        int status;
+        String detail;
+        String retryAfter = null;
+        try {
+            Exchange answer = producer.send(SEND_ENDPOINT, ex -> {
+                ex.getIn().setBody(e.body());
+                ex.getIn().setHeader("PagerDutyAction", e.action());
+            });
+            if (answer.getException() != null) {
+                status = DeliveryPolicy.NO_ANSWER;
+                detail = answer.getException().getClass().getSimpleName() + ": " + answer.getException().getMessage();
+            } else {
+                Integer code = answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class);
+                status = code == null ? DeliveryPolicy.NO_ANSWER : code;
+                detail = answer.getMessage().getBody(String.class);
+                retryAfter = answer.getMessage().getHeader("Retry-After", String.class);
+            }
+        } catch (RuntimeException ex) {
+            status = DeliveryPolicy.NO_ANSWER;
+            detail = ex.getMessage();
+        }
+        metrics.pagerDutyCall(status == DeliveryPolicy.NO_ANSWER ? "no_answer" : Integer.toString(status),
+                Duration.ofNanos(System.nanoTime() - start));
+        try {
+            record(e, policy.decide(status, retryAfter, e.attempts(), detail));
+        } catch (RuntimeException ex) {
+            LOG.error("could not record the outcome of outbox event {} ({}): {}; it stays queued", e.seq(), e.action(), ex.getMessage());
+        } finally {
+            inFlight.remove(e.orderKey());
+            wake();
+        }
+    }
+
+    private void record(OutboxEvent e, DeliveryPolicy.Decision decision) {
+        Instant now = Instant.now();
+        String key = RoutingTarget.mask(e.routingKey());
+        if (decision instanceof DeliveryPolicy.Delivered) {
+                boolean trigger = e.action().equals("trigger");
+                store.complete(e, trigger ? "sent" : null, List.of(
+                        StateRows.state(e.anomalyId(), e.action() + "-sent-" + e.seq(), StateRows.nextVersion(), now,
+                                trigger ? "sent" : "resolve_sent").build(),
+                        StateRows.audit(now, "outbox-" + e.seq() + "-delivered", e.anomalyId(), e.action() + "_delivered",
+                                "infrasage", "InfraSage", "bundle").set("detail", "team " + e.team() + " (" + key + ")").build()));
+                LOG.info("{} for {} delivered to PagerDuty (team {}, key {}, attempt {})", e.action(), e.dedupKey(), e.team(), key,
+                        e.attempts() + 1);
+                finish(e.seq(), true);
+        } else if (decision instanceof DeliveryPolicy.Rejected r) {
+                store.complete(e, e.action().equals("trigger") ? "failed" : null, List.of(
+                        StateRows.state(e.anomalyId(), e.action() + "-failed-" + e.seq(), StateRows.nextVersion(), now, "failed")
+                                .set("detail", r.reason()).build(),
+                        StateRows.audit(now, "outbox-" + e.seq() + "-rejected", e.anomalyId(), e.action() + "_rejected",
+                                "pagerduty", "PagerDuty", "bundle").set("detail", r.reason()).build()));
+                metrics.pagerDutyRejected();
+                LOG.error("PAGE NOT DELIVERED: PagerDuty refused the {} for {} (team {}, key {}): {}", e.action(), e.dedupKey(),
+                        e.team(), key, r.reason());
+                finish(e.seq(), false);
+        } else if (decision instanceof DeliveryPolicy.Retry r) {
+                store.retryLater(e, System.currentTimeMillis() + r.delay().toMillis(), r.reason());
+                LOG.warn("{} for {} (key {}) not delivered yet: {}; retry {} in {} ms", e.action(), e.dedupKey(), key, r.reason(),
+                        e.attempts() + 1, r.delay().toMillis());
+        }
+        onSpooled.run();
+    }
+
+    private void finish(long seq, boolean delivered) {
+        CompletableFuture<Boolean> f = waiters.remove(seq);
+        if (f != null) {
+            f.complete(delivered);
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        wake();
+        workers.shutdown();
+        try {
+            workers.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
