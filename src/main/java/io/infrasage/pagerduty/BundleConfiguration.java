@@ -7,6 +7,10 @@ import io.infrasage.pagerduty.anomaly.AnomalyService;
 import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
+import io.infrasage.pagerduty.clickhouse.StateQueries;
+import io.infrasage.pagerduty.rest.PagerDutyApi;
+import io.infrasage.pagerduty.webhook.WebhookHandler;
+import io.infrasage.pagerduty.webhook.WebhookSignatureVerifier;
 import io.infrasage.pagerduty.config.BundleSettings;
 import io.infrasage.pagerduty.http.BearerTokenCheck;
 import io.infrasage.pagerduty.http.ErrorResponses;
@@ -40,6 +44,11 @@ public class BundleConfiguration implements CamelConfiguration {
             LOG.warn("PAGERDUTY_WEBHOOK_INSECURE=true: webhooks are accepted WITHOUT signature verification. "
                     + "Anyone who can reach port 9093 can forge incident updates. Never run production like this.");
         }
+        // the route files read these placeholders: pin them to the validated values, also in a host without our properties
+        var properties = camel.getPropertiesComponent();
+        properties.addOverrideProperty("pagerduty.events-url", s.eventsUrl.toString());
+        properties.addOverrideProperty("pagerduty.api-url", s.apiUrl.toString());
+        properties.addOverrideProperty("pagerduty.api-token", s.apiToken.orElse(""));
         BundleMetrics metrics = new BundleMetrics();
         ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase);
         SchemaMigrator schema = new SchemaMigrator(clickHouse);
@@ -62,6 +71,12 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("anomalyService", new AnomalyService(store, dispatcher, spool, s.severityPolicy, metrics, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
+        StateQueries queries = new StateQueries(clickHouse);
+        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken.isPresent());
+        registry.bind("stateQueries", queries);
+        registry.bind("pagerDutyApi", api);
+        registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
+        registry.bind("webhookHandler", new WebhookHandler(writer, queries, store, api, metrics));
         registry.bind("jsonRequests", new JsonRequests());
 
         HealthCheckRegistry health = HealthCheckRegistry.get(camel);

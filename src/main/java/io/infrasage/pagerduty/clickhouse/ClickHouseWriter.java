@@ -9,6 +9,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +39,14 @@ public final class ClickHouseWriter implements AutoCloseable {
     private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     /** Rows per INSERT at most: big enough to absorb a burst, small enough to keep one HTTP request modest. */
     static final int MAX_BATCH_ROWS = 5_000;
+    /** Delivery ids remembered in memory; older repeats are still caught by the query on webhook_deliveries. */
+    static final int RECENT_DELIVERIES = 100_000;
 
     private final ClickHouse clickHouse;
     private final SchemaMigrator schema;
     private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Map<String, Map<String, String>> columnTypes = new ConcurrentHashMap<>();
+    private final RecentIds recentDeliveries = new RecentIds();
     private final Thread thread;
     private volatile MeterRegistry meters;
     private volatile boolean running = true;
@@ -59,10 +64,22 @@ public final class ClickHouseWriter implements AutoCloseable {
     }
 
     /** Queues rows for the next batch; the future completes when they are persisted, or fails. */
-    public CompletableFuture<Void> submit(List<Row> rows) {
-        Pending p = new Pending(rows, new CompletableFuture<>());
-        if (rows.isEmpty()) {
-            p.done.complete(null);
+    public CompletableFuture<Boolean> submit(List<Row> rows) {
+        return enqueue(new Pending(null, rows, new CompletableFuture<>()));
+    }
+
+    /**
+     * Persists the rows of one webhook delivery exactly once: when a delivery with this id was already persisted
+     * (by this process or, per webhook_deliveries, by any before it) nothing is written and the result is false.
+     * The delivery row itself must be among the rows.
+     */
+    public boolean writeOnce(String deliveryId, List<Row> rows, Duration timeout) {
+        return await(enqueue(new Pending(deliveryId, rows, new CompletableFuture<>())), timeout);
+    }
+
+    private CompletableFuture<Boolean> enqueue(Pending p) {
+        if (p.rows.isEmpty()) {
+            p.done.complete(true);
         } else if (!running) {
             p.done.completeExceptionally(new PersistenceUnavailableException("writer stopped", null));
         } else {
@@ -73,8 +90,12 @@ public final class ClickHouseWriter implements AutoCloseable {
 
     /** Writes and waits; throws PersistenceUnavailableException when ClickHouse did not take them within the timeout. */
     public void write(List<Row> rows, Duration timeout) {
+        await(submit(rows), timeout);
+    }
+
+    private static boolean await(CompletableFuture<Boolean> done, Duration timeout) {
         try {
-            submit(rows).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return done.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             throw cause instanceof PersistenceUnavailableException pue ? pue
@@ -118,8 +139,9 @@ public final class ClickHouseWriter implements AutoCloseable {
             if (!schema.isApplied()) {
                 throw new PersistenceUnavailableException("ClickHouse schema not applied yet: " + schema.lastError(), null);
             }
+            List<Pending> fresh = withoutRepeats(batch);
             Map<String, List<Row>> byTable = new LinkedHashMap<>();
-            for (Pending p : batch) {
+            for (Pending p : fresh) {
                 for (Row r : p.rows) {
                     byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r);
                 }
@@ -129,7 +151,13 @@ public final class ClickHouseWriter implements AutoCloseable {
                     insert(c, e.getKey(), e.getValue());
                 }
             }
-            batch.forEach(p -> p.done.complete(null));
+            for (Pending p : batch) {
+                boolean written = fresh.contains(p);
+                if (written && p.deliveryId != null) {
+                    recentDeliveries.add(p.deliveryId);
+                }
+                p.done.complete(written);
+            }
             record("ok", start);
         } catch (SQLException | RuntimeException e) {
             PersistenceUnavailableException failure = e instanceof PersistenceUnavailableException pue ? pue
@@ -138,6 +166,53 @@ public final class ClickHouseWriter implements AutoCloseable {
             batch.forEach(p -> p.done.completeExceptionally(failure));
             record("failed", start);
         }
+    }
+
+    /**
+     * The requests of a batch whose delivery was not persisted before: checked against the recent-delivery cache, then
+     * with one query on webhook_deliveries for the rest, and within the batch itself.
+     */
+    private List<Pending> withoutRepeats(List<Pending> batch) throws SQLException {
+        Set<String> unknown = new HashSet<>();
+        for (Pending p : batch) {
+            if (p.deliveryId != null && !recentDeliveries.contains(p.deliveryId)) {
+                unknown.add(p.deliveryId);
+            }
+        }
+        Set<String> persisted = unknown.isEmpty() ? Set.of() : persistedDeliveries(unknown);
+        Set<String> seen = new HashSet<>();
+        List<Pending> fresh = new ArrayList<>();
+        for (Pending p : batch) {
+            if (p.deliveryId == null) {
+                fresh.add(p);
+            } else if (!recentDeliveries.contains(p.deliveryId) && !persisted.contains(p.deliveryId) && seen.add(p.deliveryId)) {
+                fresh.add(p);
+            }
+        }
+        return fresh;
+    }
+
+    private Set<String> persistedDeliveries(Set<String> ids) throws SQLException {
+        StringBuilder sql = new StringBuilder("SELECT event_id FROM ").append(clickHouse.table(StateRows.DELIVERIES))
+                .append(" WHERE event_id IN (");
+        int i = 0;
+        for (String ignored : ids) {
+            sql.append(i++ == 0 ? "?" : ", ?");
+        }
+        sql.append(')');
+        Set<String> found = new HashSet<>();
+        try (Connection c = clickHouse.connection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            int n = 1;
+            for (String id : ids) {
+                ps.setString(n++, id);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    found.add(rs.getString(1));
+                }
+            }
+        }
+        return found;
     }
 
     private void insert(Connection c, String table, List<Row> rows) throws SQLException {
@@ -242,6 +317,24 @@ public final class ClickHouseWriter implements AutoCloseable {
         return s == null ? "" : s.lines().findFirst().orElse("");
     }
 
-    private record Pending(List<Row> rows, CompletableFuture<Void> done) {
+    private record Pending(String deliveryId, List<Row> rows, CompletableFuture<Boolean> done) {
+    }
+
+    /** Delivery ids this process persisted lately: most repeats are answered without a query. */
+    private static final class RecentIds {
+        private final Map<String, Boolean> ids = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > RECENT_DELIVERIES;
+            }
+        });
+
+        void add(String id) {
+            ids.put(id, Boolean.TRUE);
+        }
+
+        boolean contains(String id) {
+            return ids.containsKey(id);
+        }
     }
 }

@@ -1,0 +1,101 @@
+package io.infrasage.pagerduty.clickhouse;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Reads of the current state. anomaly_state holds change rows that carry only what changed, so the current value of
+ * a column is its latest non-empty value: argMaxIf(column, version, column != ''). Portable to ClickHouse 18.16.
+ */
+public final class StateQueries {
+
+    /** The current state of one anomaly, in the columns of anomaly_state. */
+    static final List<String> VIEW_COLUMNS = List.of("status", "service", "environment", "metric", "severity", "root_cause",
+            "dedup_key", "teams", "incident_id", "incident_url", "acknowledged_by", "acknowledged_by_id", "resolved_by",
+            "resolved_by_kind", "assignees", "detail");
+
+    private final ClickHouse clickHouse;
+
+    public StateQueries(ClickHouse clickHouse) {
+        this.clickHouse = clickHouse;
+    }
+
+    /**
+     * The current-state view of anomaly_state, filtered by a WHERE clause on its rows. Aggregates get c_ aliases inside
+     * and their plain names outside: in ClickHouse an alias is visible in the whole SELECT, so naming an aggregate
+     * "status" would capture the status column of the other aggregates.
+     */
+    public String viewQuery(String rowFilter) {
+        StringBuilder inner = new StringBuilder("SELECT anomaly_id");
+        StringBuilder outer = new StringBuilder("SELECT anomaly_id");
+        for (String c : VIEW_COLUMNS) {
+            inner.append(", argMaxIf(").append(c).append(", version, ").append(c).append(" != '') AS c_").append(c);
+            outer.append(", c_").append(c).append(" AS ").append(c);
+        }
+        inner.append(", argMaxIf(score, version, severity != '') AS c_score")
+                .append(", argMaxIf(incident_number, version, incident_number != 0) AS c_incident_number")
+                .append(", maxIf(changed_at, status = 'resolved') AS c_resolved_at")
+                .append(", max(changed_at) AS c_updated_at");
+        outer.append(", c_score AS score, c_incident_number AS incident_number, c_resolved_at AS resolved_at")
+                .append(", c_updated_at AS updated_at");
+        inner.append(" FROM ").append(clickHouse.table(StateRows.STATE)).append(" WHERE ").append(rowFilter)
+                .append(" GROUP BY anomaly_id");
+        return outer.append(" FROM (").append(inner).append(") ORDER BY anomaly_id").toString();
+    }
+
+    public Optional<Map<String, Object>> anomaly(String anomalyId) {
+        List<Map<String, Object>> rows = anomalies("anomaly_id = ?", List.of(anomalyId));
+        return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
+    }
+
+    /** Current state of the anomalies matching a WHERE clause on anomaly_state (parameters bound as strings). */
+    public List<Map<String, Object>> anomalies(String where, List<String> params) {
+        return query(viewQuery(where), params);
+    }
+
+    public List<String> anomalyIdsOfIncident(String incidentId) {
+        List<String> ids = new ArrayList<>();
+        for (Map<String, Object> row : query("SELECT DISTINCT anomaly_id FROM " + clickHouse.table(StateRows.STATE)
+                + " WHERE incident_id = ?", List.of(incidentId))) {
+            ids.add((String) row.get("anomaly_id"));
+        }
+        return ids;
+    }
+
+    /** Notes kept for an incident, oldest first. */
+    public List<Map<String, Object>> notes(String incidentId) {
+        return query("SELECT note_id, content, author, created_at FROM " + clickHouse.table(StateRows.NOTES)
+                + " FINAL WHERE incident_id = ? ORDER BY created_at, note_id", List.of(incidentId));
+    }
+
+    public List<Map<String, Object>> query(String sql, List<String> params) {
+        try (Connection c = clickHouse.connection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < params.size(); i++) {
+                ps.setString(i + 1, params.get(i));
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                int n = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    for (int i = 1; i <= n; i++) {
+                        Object v = rs.getObject(i);
+                        // times and other driver types as text: the same on the legacy and the modern driver
+                        row.put(rs.getMetaData().getColumnLabel(i), v instanceof Number || v == null ? v : rs.getString(i));
+                    }
+                    out.add(row);
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new PersistenceUnavailableException("ClickHouse read failed: " + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+}

@@ -1,0 +1,104 @@
+package io.infrasage.pagerduty.rest;
+
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.apache.camel.Exchange;
+import org.apache.camel.ProducerTemplate;
+
+/**
+ * Reads from PagerDuty's REST API v2 through the pagerduty-api route (direct:pagerduty-api), which adds the token and
+ * the API version. Used for full notes, grouped alerts and the verification listing; only when PAGERDUTY_API_TOKEN is set.
+ */
+public final class PagerDutyApi {
+
+    public static final String ENDPOINT = "direct:pagerduty-api";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ProducerTemplate producer;
+    private final boolean enabled;
+
+    public PagerDutyApi(ProducerTemplate producer, boolean enabled) {
+        this.producer = producer;
+        this.enabled = enabled;
+    }
+
+    public boolean enabled() {
+        return enabled;
+    }
+
+    /** Full notes of an incident (webhooks may carry them trimmed). */
+    public List<JsonNode> notes(String incidentId) {
+        return list(get("/incidents/" + encode(incidentId) + "/notes", Map.of()), "notes");
+    }
+
+    /** The alerts of an incident: their alert_key is our dedup key when PagerDuty grouped several into one incident. */
+    public List<JsonNode> alerts(String incidentId) {
+        return list(get("/incidents/" + encode(incidentId) + "/alerts", Map.of()), "alerts");
+    }
+
+    /** One page of GET /incidents. */
+    public JsonNode incidents(Map<String, List<String>> query) {
+        return get("/incidents", query);
+    }
+
+    public JsonNode get(String path, Map<String, List<String>> query) {
+        if (!enabled) {
+            throw new PagerDutyApiException(0, "PAGERDUTY_API_TOKEN is not set");
+        }
+        String queryString = query.entrySet().stream()
+                .flatMap(e -> e.getValue().stream().map(v -> encode(e.getKey()) + "=" + encode(v)))
+                .collect(Collectors.joining("&"));
+        Exchange answer = producer.send(ENDPOINT, ex -> {
+            ex.getIn().setHeader(Exchange.HTTP_PATH, path);
+            ex.getIn().setHeader(Exchange.HTTP_QUERY, queryString.isEmpty() ? null : queryString);
+        });
+        if (answer.getException() != null) {
+            throw new PagerDutyApiException(0, "PagerDuty REST API unreachable: " + answer.getException().getMessage());
+        }
+        int status = Optional.ofNullable(answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class)).orElse(0);
+        String body = answer.getMessage().getBody(String.class);
+        if (status < 200 || status >= 300) {
+            throw new PagerDutyApiException(status, "PagerDuty REST API answered " + status + " for " + path);
+        }
+        try {
+            return JSON.readTree(body);
+        } catch (Exception e) {
+            throw new PagerDutyApiException(status, "PagerDuty REST API answer is not JSON");
+        }
+    }
+
+    private static List<JsonNode> list(JsonNode answer, String field) {
+        List<JsonNode> out = new ArrayList<>();
+        JsonNode array = answer.get(field);
+        if (array != null && array.isArray()) {
+            array.forEach(out::add);
+        }
+        return out;
+    }
+
+    private static String encode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+
+    /** A REST call that failed; status 0 when there was no HTTP answer. */
+    public static final class PagerDutyApiException extends RuntimeException {
+        private final int status;
+
+        public PagerDutyApiException(int status, String message) {
+            super(message);
+            this.status = status;
+        }
+
+        public int status() {
+            return status;
+        }
+    }
+}

@@ -1,0 +1,376 @@
+package io.infrasage.pagerduty.webhook;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.infrasage.pagerduty.BundleMetrics;
+import io.infrasage.pagerduty.anomaly.Anomaly;
+import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
+import io.infrasage.pagerduty.clickhouse.Row;
+import io.infrasage.pagerduty.clickhouse.StateQueries;
+import io.infrasage.pagerduty.clickhouse.StateRows;
+import io.infrasage.pagerduty.http.JsonRequests;
+import io.infrasage.pagerduty.outbox.LocalStore;
+import io.infrasage.pagerduty.rest.PagerDutyApi;
+import org.apache.camel.Exchange;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The seed's "Bidirectional Webhook": each event type becomes ClickHouse state rows, audit entries and incident memory.
+ * The route chooses the method by event type; each method only builds rows, and persist() writes them exactly once
+ * per delivery (2xx only once they are in ClickHouse, 503 when ClickHouse cannot take them, so PagerDuty redelivers).
+ * Nothing here ever sends to PagerDuty: our own resolves coming back cannot loop.
+ */
+public final class WebhookHandler {
+
+    private static final Logger LOG = LoggerFactory.getLogger(WebhookHandler.class);
+    private static final String PREFIX = "infrasage-";
+    /** Leaves PagerDuty's 5 s budget some room for the network. */
+    static final Duration PERSIST_TIMEOUT = Duration.ofMillis(4000);
+    private static final int LINK_CACHE = 50_000;
+
+    private final ClickHouseWriter writer;
+    private final StateQueries queries;
+    private final LocalStore store;
+    private final PagerDutyApi api;
+    private final BundleMetrics metrics;
+    private final Map<String, List<String>> anomaliesByIncident = Collections.synchronizedMap(
+            new LinkedHashMap<>(1024, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
+                    return size() > LINK_CACHE;
+                }
+            });
+
+    public WebhookHandler(ClickHouseWriter writer, StateQueries queries, LocalStore store, PagerDutyApi api, BundleMetrics metrics) {
+        this.writer = writer;
+        this.queries = queries;
+        this.store = store;
+        this.api = api;
+        this.metrics = metrics;
+    }
+
+    /** What one webhook changes: the rows to write, and a word for the answer and the metrics. */
+    public record Outcome(WebhookEvent event, List<Row> rows, String effect) {
+    }
+
+    /** Route step after the signature check: the envelope, or 400 naming what is missing. */
+    public WebhookEvent parse(Exchange exchange) {
+        WebhookEvent event;
+        try {
+            event = WebhookEvent.parse(exchange.getMessage().getBody(byte[].class),
+                    exchange.getMessage().getHeader("X-Webhook-Id", String.class));
+        } catch (RuntimeException e) {
+            metrics.webhook("unparseable", "invalid");
+            throw e;
+        }
+        exchange.getMessage().setHeader("PagerDutyEventType", event.type());
+        return event;
+    }
+
+    public Outcome triggered(WebhookEvent e) {
+        JsonNode incident = e.incident();
+        anomaliesByIncident.remove(e.incidentId());
+        return forEachAnomaly(e, "triggered", (id, rows) -> {
+            rows.add(state(e, id, "triggered").set("assignees", assignees(incident)).build());
+            rows.add(audit(e, id, "triggered", "pagerduty", "PagerDuty").build());
+        });
+    }
+
+    public Outcome acknowledged(WebhookEvent e) {
+        return forEachAnomaly(e, "acknowledged", (id, rows) -> {
+            rows.add(state(e, id, "acknowledged").set("acknowledged_by", e.agentName())
+                    .set("acknowledged_by_id", e.agent() == null ? null : e.agent().id()).build());
+            rows.add(audit(e, id, "acknowledged", actorKind(e), e.agentName()).build());
+        });
+    }
+
+    /** incident.unacknowledged (ack timed out) and incident.reopened: the incident is open and unacknowledged again. */
+    public Outcome statusChanged(WebhookEvent e) {
+        String action = e.type().substring(e.type().indexOf('.') + 1);
+        return forEachAnomaly(e, action, (id, rows) -> {
+            rows.add(state(e, id, "triggered").build());
+            rows.add(audit(e, id, action, actorKind(e), e.agentName()).build());
+        });
+    }
+
+    /** incident.reassigned, .escalated, .delegated, and the seed's literal incident.assigned: who has it now. */
+    public Outcome assigned(WebhookEvent e) {
+        String assignees = assignees(e.incident());
+        String action = e.type().substring(e.type().indexOf('.') + 1);
+        return forEachAnomaly(e, "assigned", (id, rows) -> {
+            rows.add(state(e, id, null).set("assignees", assignees).build());
+            rows.add(audit(e, id, action, actorKind(e), e.agentName()).set("detail", "assignees: " + assignees).build());
+        });
+    }
+
+    /**
+     * Resolved in PagerDuty: by an engineer (a user agent), by the bundle's own runbook resolve coming back (recognised
+     * from our record of it), by a merge (not a fix), or by PagerDuty itself. Queued triggers of the anomaly are dropped,
+     * and incident memory is written when the incident has notes.
+     */
+    public Outcome resolved(WebhookEvent e) {
+        JsonNode reason = e.incident() == null ? null : e.incident().get("resolve_reason");
+        boolean merged = reason != null && "merge_resolve_reason".equals(WebhookEvent.text(reason, "type"));
+        return forEachAnomaly(e, merged ? "merged" : "resolved", (id, rows) -> {
+            Resolver by = resolver(e, id, merged);
+            store.resolvedInPagerDuty(id, by.name());
+            rows.add(state(e, id, "resolved").set("resolved_by", by.name()).set("resolved_by_kind", by.kind()).build());
+            rows.add(audit(e, id, merged ? "merged" : "resolved", by.kind(), by.name())
+                    .set("detail", by.kind().equals("runbook") ? "resolved by runbook " + by.name() + " via InfraSage" : null).build());
+            if (!merged) {
+                memory(e, id, e.incidentId(), by.name(), e.occurredAt(), null).ifPresent(rows::add);
+            }
+        });
+    }
+
+    /** A note: kept whole (fetched in full when PagerDuty trimmed it); for a resolved incident, memory is (re)written. */
+    public Outcome annotated(WebhookEvent e) {
+        JsonNode note = e.data();
+        String incidentId = e.incidentId();
+        String content = fullContent(incidentId, note);
+        return forEachAnomaly(e, "annotated", (id, rows) -> {
+            rows.add(Row.into(StateRows.NOTES).set("incident_id", incidentId).set("note_id", noteId(e)).set("anomaly_id", id)
+                    .set("content", content).set("trimmed", note.path("trimmed").asBoolean(false) && content.equals(
+                            WebhookEvent.text(note, "content")) ? 1 : 0)
+                    .set("author_id", e.agent() == null ? null : e.agent().id()).set("author", e.agentName())
+                    .set("created_at", e.occurredAt()).set("version", StateRows.versionAt(e.occurredAt())).build());
+            rows.add(audit(e, id, "annotated", actorKind(e), e.agentName()).set("detail", abbreviate(content)).build());
+            Optional<Map<String, Object>> state = queries.anomaly(id);
+            if (state.isPresent() && "resolved".equals(state.get().get("status"))) {
+                memory(e, id, incidentId, (String) state.get().get("resolved_by"), resolvedAt(state.get(), e),
+                        new NoteText(noteId(e), content, e.agentName())).ifPresent(rows::add);
+            }
+        });
+    }
+
+    /** Any other type, including ones PagerDuty adds later: audited, answered 2xx (a 4xx would get us disabled). */
+    public Outcome other(WebhookEvent e) {
+        return forEachAnomaly(e, "recorded", (id, rows) -> rows.add(audit(e, id, e.type(), actorKind(e), e.agentName()).build()));
+    }
+
+    /** Final route step: writes the rows and the delivery record exactly once, and answers. */
+    public Map<String, Object> persist(Outcome o, Exchange exchange) {
+        WebhookEvent e = o.event();
+        List<Row> rows = new ArrayList<>(o.rows());
+        rows.add(Row.into(StateRows.DELIVERIES).set("event_id", e.id()).set("webhook_id", e.deliveryId())
+                .set("event_type", e.type()).set("incident_id", e.incidentId()).set("outcome", o.effect())
+                .set("received_at", Instant.now()).build());
+        boolean written;
+        try {
+            written = writer.writeOnce(e.id(), rows, PERSIST_TIMEOUT);
+        } catch (RuntimeException ex) {
+            metrics.webhook(e.type(), "unavailable");
+            throw ex;
+        }
+        metrics.webhook(e.type(), written ? "processed" : "duplicate");
+        JsonRequests.onlyAnswerHeaders(exchange);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("status", written ? "processed" : "duplicate");
+        answer.put("event_id", e.id());
+        answer.put("event_type", e.type());
+        answer.put("effect", o.effect());
+        return answer;
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------------------------
+
+    private interface RowsFor {
+        void add(String anomalyId, List<Row> rows);
+    }
+
+    /** Builds rows for each InfraSage anomaly of the incident; a foreign incident only gets an audit entry. */
+    private Outcome forEachAnomaly(WebhookEvent e, String effect, RowsFor rowsFor) {
+        List<Row> rows = new ArrayList<>();
+        List<String> anomalies = anomalyIds(e);
+        if (anomalies.isEmpty()) {
+            rows.add(audit(e, "", e.type(), actorKind(e), e.agentName()).set("detail", "not an InfraSage incident").build());
+            return new Outcome(e, rows, "audited (not an InfraSage incident)");
+        }
+        for (String id : anomalies) {
+            rowsFor.add(id, rows);
+        }
+        return new Outcome(e, rows, effect);
+    }
+
+    /**
+     * The InfraSage anomalies of an incident: from its incident_key, from incidents we linked before, and, when
+     * PagerDuty grouped several alerts into one incident and a token is set, from the incident's alerts.
+     */
+    List<String> anomalyIds(WebhookEvent e) {
+        String incidentId = e.incidentId();
+        if (incidentId == null) {
+            return List.of();
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        String key = e.incident() == null ? null : WebhookEvent.text(e.incident(), "incident_key");
+        if (key != null && key.startsWith(PREFIX)) {
+            ids.add(key.substring(PREFIX.length()));
+        }
+        List<String> known = anomaliesByIncident.get(incidentId);
+        if (known == null) {
+            Set<String> found = new LinkedHashSet<>(queries.anomalyIdsOfIncident(incidentId));
+            if (api.enabled()) {
+                try {
+                    for (JsonNode alert : api.alerts(incidentId)) {
+                        String alertKey = WebhookEvent.text(alert, "alert_key");
+                        if (alertKey != null && alertKey.startsWith(PREFIX)) {
+                            found.add(alertKey.substring(PREFIX.length()));
+                        }
+                    }
+                } catch (PagerDutyApi.PagerDutyApiException ex) {
+                    LOG.warn("could not read the alerts of incident {}: {}", incidentId, ex.getMessage());
+                }
+            }
+            known = List.copyOf(found);
+            if (!known.isEmpty() || ids.isEmpty()) {
+                anomaliesByIncident.put(incidentId, known);
+            }
+        }
+        ids.addAll(known);
+        return List.copyOf(ids);
+    }
+
+    private record Resolver(String kind, String name) {
+    }
+
+    private Resolver resolver(WebhookEvent e, String anomalyId, boolean merged) {
+        if (merged) {
+            return new Resolver("merged", e.agentName() == null ? "PagerDuty" : e.agentName());
+        }
+        if (e.agent() != null && e.agent().isUser()) {
+            return new Resolver("engineer", e.agentName());
+        }
+        // not a person: our own resolve coming back, if we sent one for this anomaly
+        Optional<String> runbook = store.find(anomalyId).map(LocalStore.AnomalyRecord::resolvedBy)
+                .filter(r -> r != null && !r.isBlank());
+        if (runbook.isEmpty()) {
+            runbook = queries.anomaly(anomalyId).filter(s -> "runbook".equals(s.get("resolved_by_kind")))
+                    .map(s -> (String) s.get("resolved_by"));
+        }
+        return runbook.map(r -> new Resolver("runbook", r))
+                .orElseGet(() -> new Resolver("pagerduty", e.agentName() == null ? "PagerDuty" : e.agentName()));
+    }
+
+    private record NoteText(String id, String content, String author) {
+    }
+
+    /** Incident memory for future RCA: the anomaly, its root cause and every note of the incident, or nothing without notes. */
+    private Optional<Row> memory(WebhookEvent e, String anomalyId, String incidentId, String resolvedBy, Instant resolvedAt,
+                                 NoteText arriving) {
+        Map<String, NoteText> notes = new LinkedHashMap<>();
+        if (api.enabled()) {
+            try {
+                for (JsonNode n : api.notes(incidentId)) {
+                    notes.put(WebhookEvent.text(n, "id"), new NoteText(WebhookEvent.text(n, "id"), WebhookEvent.text(n, "content"),
+                            WebhookEvent.text(n.path("user"), "summary")));
+                }
+            } catch (PagerDutyApi.PagerDutyApiException ex) {
+                LOG.warn("could not read the notes of incident {} ({}); using the notes received by webhook", incidentId, ex.getMessage());
+            }
+        }
+        for (Map<String, Object> n : queries.notes(incidentId)) {
+            notes.putIfAbsent((String) n.get("note_id"), new NoteText((String) n.get("note_id"), (String) n.get("content"),
+                    (String) n.get("author")));
+        }
+        if (arriving != null) {
+            notes.putIfAbsent(arriving.id(), arriving);
+        }
+        if (notes.isEmpty()) {
+            return Optional.empty();
+        }
+        Map<String, Object> anomaly = queries.anomaly(anomalyId).orElse(Map.of());
+        String text = notes.values().stream()
+                .map(n -> (n.author() == null ? "" : n.author() + ": ") + n.content())
+                .collect(Collectors.joining("\n---\n"));
+        return Optional.of(Row.into(StateRows.MEMORY).set("anomaly_id", anomalyId).set("incident_id", incidentId)
+                .set("version", StateRows.versionAt(e.occurredAt())).set("service", anomaly.get("service"))
+                .set("root_cause", anomaly.get("root_cause")).set("notes", text).set("note_count", notes.size())
+                .set("resolved_by", resolvedBy).set("resolved_at", resolvedAt).set("written_at", Instant.now()).build());
+    }
+
+    private String fullContent(String incidentId, JsonNode note) {
+        String content = WebhookEvent.text(note, "content");
+        if (content == null) {
+            content = "";
+        }
+        if (note.path("trimmed").asBoolean(false) && api.enabled()) {
+            String noteId = WebhookEvent.text(note, "id");
+            try {
+                for (JsonNode n : api.notes(incidentId)) {
+                    if (noteId != null && noteId.equals(WebhookEvent.text(n, "id"))) {
+                        return WebhookEvent.text(n, "content");
+                    }
+                }
+            } catch (PagerDutyApi.PagerDutyApiException ex) {
+                LOG.warn("note {} of incident {} was trimmed and could not be fetched in full: {}", noteId, incidentId, ex.getMessage());
+            }
+        }
+        return content;
+    }
+
+    private static String noteId(WebhookEvent e) {
+        String id = WebhookEvent.text(e.data(), "id");
+        return id == null ? e.id() : id;
+    }
+
+    private static Instant resolvedAt(Map<String, Object> state, WebhookEvent e) {
+        Object at = state.get("resolved_at");
+        if (at == null || at.toString().startsWith("0000") || at.toString().startsWith("1970")) {
+            return e.occurredAt();
+        }
+        return java.time.LocalDateTime.parse(at.toString().replace(' ', 'T')).toInstant(java.time.ZoneOffset.UTC);
+    }
+
+    private static Row.Builder state(WebhookEvent e, String anomalyId, String status) {
+        JsonNode incident = e.incident();
+        Row.Builder row = StateRows.state(anomalyId, e.id(), StateRows.versionAt(e.occurredAt()), e.occurredAt(), status)
+                .set("dedup_key", Anomaly.dedupKeyOf(anomalyId)).set("incident_id", e.incidentId());
+        if (incident != null) {
+            row.set("incident_url", WebhookEvent.text(incident, "html_url"));
+            if (incident.hasNonNull("number")) {
+                row.set("incident_number", incident.get("number").asLong());
+            }
+        }
+        return row;
+    }
+
+    private static Row.Builder audit(WebhookEvent e, String anomalyId, String action, String actorKind, String actorName) {
+        return StateRows.audit(e.occurredAt(), anomalyId.isEmpty() ? e.id() : e.id() + "/" + anomalyId, anomalyId, action,
+                        actorKind, actorName, "webhook")
+                .set("incident_id", e.incidentId()).set("event_type", e.type())
+                .set("actor_id", e.agent() == null ? null : e.agent().id());
+    }
+
+    private static String actorKind(WebhookEvent e) {
+        if (e.agent() == null) {
+            return "pagerduty";
+        }
+        return e.agent().isUser() ? "engineer" : "integration";
+    }
+
+    private static String assignees(JsonNode incident) {
+        if (incident == null || !incident.path("assignees").isArray()) {
+            return null;
+        }
+        List<String> names = new ArrayList<>();
+        incident.get("assignees").forEach(a -> names.add(a.path("summary").asText(a.path("id").asText())));
+        return String.join(", ", names);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 200 ? s : s.substring(0, 199) + "…";
+    }
+}
