@@ -306,7 +306,9 @@ public final class PagerDutySandbox implements AutoCloseable {
     // ---------------------------------------------------------------------------------------------------------------
 
     private static HttpServerOptions serverOptions(int port) {
-        return new HttpServerOptions().setHost(HOST).setPort(port).setReuseAddress(true);
+        // HTTP/1.1 only: PagerDuty never speaks cleartext HTTP/2, so an h2c upgrade would be sandbox-only behaviour.
+        return new HttpServerOptions().setHost(HOST).setPort(port).setReuseAddress(true)
+                .setHttp2ClearTextEnabled(false);
     }
 
     private synchronized CompletionStage<Void> stopListening() {
