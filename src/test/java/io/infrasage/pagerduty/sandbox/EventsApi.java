@@ -49,11 +49,22 @@ final class EventsApi implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
+        Buffer buffer = ctx.body().buffer();
+        answer(ctx, buffer == null ? new byte[0] : buffer.getBytes());
+    }
+
+    /** Body over Vert.x's own limit (far beyond 512 KB): answered the way PagerDuty answers any oversize event. */
+    void tooLarge(RoutingContext ctx) {
+        answer(ctx, null);
+    }
+
+    /** {@code raw} is null when the body was too large to even buffer. */
+    private void answer(RoutingContext ctx, byte[] raw) {
         Instant at = clock.instant();
         Faults.Planned plan = faults.next();
-        Buffer buffer = ctx.body().buffer();
-        byte[] raw = buffer == null ? new byte[0] : buffer.getBytes();
-        Answer answer = plan.status() != null ? injected(plan, raw, at) : ingest(raw, at);
+        Answer answer = plan.status() != null ? injected(plan, raw, at)
+                : raw == null ? oversize(at)
+                : ingest(raw, at);
         faults.answered(answer.status());
         if (plan.delay().isZero()) {
             write(ctx, answer);
@@ -62,21 +73,15 @@ final class EventsApi implements Handler<RoutingContext> {
         }
     }
 
-    /** Body over Vert.x's own limit: answered the way PagerDuty answers any oversize event. */
-    void tooLarge(RoutingContext ctx) {
-        Instant at = clock.instant();
-        faults.next();
-        Answer answer = invalid(List.of(EventValidator.TOO_LARGE));
-        remember(null, NullNode.getInstance(), null, answer.status(), ReceivedEvent.REJECTED, at);
-        faults.answered(answer.status());
-        write(ctx, answer);
+    private Answer oversize(Instant at) {
+        // Checked on raw bytes before parsing: PagerDuty measures the request, not the JSON it contains.
+        remember(null, NullNode.getInstance(), null, 400, ReceivedEvent.REJECTED, at);
+        return invalid(List.of(EventValidator.TOO_LARGE));
     }
 
     private Answer ingest(byte[] raw, Instant at) {
         if (raw.length > EventValidator.MAX_BODY_BYTES) {
-            Answer answer = invalid(List.of(EventValidator.TOO_LARGE));
-            remember(null, NullNode.getInstance(), null, answer.status(), ReceivedEvent.REJECTED, at);
-            return answer;
+            return oversize(at);
         }
         ObjectNode event = parse(raw);
         if (event == null) {
@@ -119,7 +124,7 @@ final class EventsApi implements Handler<RoutingContext> {
     }
 
     private Answer injected(Faults.Planned plan, byte[] raw, Instant at) {
-        ObjectNode event = raw.length <= EventValidator.MAX_BODY_BYTES ? parse(raw) : null;
+        ObjectNode event = raw != null && raw.length <= EventValidator.MAX_BODY_BYTES ? parse(raw) : null;
         remember(event, event == null ? NullNode.getInstance() : event,
                 event == null ? null : textOrNull(event.get("dedup_key")), plan.status(), ReceivedEvent.FAULT, at);
         if (plan.status() == 429) {

@@ -213,7 +213,7 @@ final class IncidentStore {
     synchronized Incident resolve(String incidentId, String userName) {
         IncidentState incident = open(incidentId, "resolve");
         User user = user(userName);
-        resolveWithAlerts(incident, null);
+        resolveWithAlerts(incident);
         publisher.publish("incident.resolved", shapes.userRef(user), shapes.incident(incident));
         return snapshot(incident);
     }
@@ -352,12 +352,12 @@ final class IncidentStore {
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    private void resolveWithAlerts(IncidentState incident, ObjectNode reason) {
+    /** A responder resolving the incident resolves its alerts too, so the next trigger for them pages again. */
+    private void resolveWithAlerts(IncidentState incident) {
         for (AlertState alert : incident.alerts) {
             alert.status = RESOLVED;
             openAlerts.remove(new AlertKey(alert.routingKey, alert.dedupKey), alert);
         }
-        incident.resolveReason = reason;
         setStatus(incident, RESOLVED);
     }
 
