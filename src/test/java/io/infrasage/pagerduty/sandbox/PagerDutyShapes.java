@@ -1,5 +1,6 @@
 package io.infrasage.pagerduty.sandbox;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.infrasage.pagerduty.sandbox.IncidentStore.AlertState;
 import io.infrasage.pagerduty.sandbox.IncidentStore.IncidentState;
@@ -105,8 +106,8 @@ final class PagerDutyShapes {
         json.put("created_at", Json.seconds(incident.createdAt));
         json.put("last_status_change_at", Json.seconds(incident.lastStatusChangeAt));
         json.set("service", serviceRef(incident.service));
-        incident.assignees.forEach(user -> json.withArray("assignees").add(userRef(user)));
-        json.withArray("assignees"); // present even when empty
+        ArrayNode assignees = json.putArray("assignees");
+        incident.assignees.forEach(user -> assignees.add(userRef(user)));
         json.set("escalation_policy", escalationPolicyRef(incident.escalationPolicy));
         json.putArray("teams");
         json.set("priority", incident.priority == null ? null : priorityRef(incident.priority));

@@ -1,6 +1,7 @@
 package io.infrasage.pagerduty.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
@@ -36,8 +37,9 @@ final class Replies {
         error.put("message", message);
         error.put("code", code);
         if (errors.length > 0) {
+            ArrayNode list = error.putArray("errors");
             for (String e : errors) {
-                error.withArray("errors").add(e);
+                list.add(e);
             }
         }
         json(ctx, status, body);
