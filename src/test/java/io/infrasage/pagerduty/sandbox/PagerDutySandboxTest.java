@@ -456,6 +456,51 @@ class PagerDutySandboxTest {
     }
 
     @Test
+    void receiverThatAnswersTooSlowlyIsRetried() throws Exception {
+        Receiver receiver = receiver(Receiver.SLOW);
+        PagerDutySandbox sb = start(PagerDutySandbox.builder().webhook(receiver.url(), List.of("s"))
+                .webhookTimeout(Duration.ofMillis(200)).webhookRetryBackoff(Duration.ofMillis(10)));
+
+        post(sb.eventsUrl(), trigger(KEY_A, "slow", "Slow receiver", "info"));
+        assertThat(sb.awaitWebhooksIdle(WAIT)).isTrue();
+
+        assertThat(sb.webhookAttempts()).extracting(WebhookAttempt::attempt, WebhookAttempt::status).containsExactly(
+                org.assertj.core.groups.Tuple.tuple(1, -1), org.assertj.core.groups.Tuple.tuple(2, 200));
+    }
+
+    @Test
+    void everyResponderActionFiresItsWebhook() throws Exception {
+        Receiver receiver = receiver();
+        PagerDutySandbox sb = start(PagerDutySandbox.builder().webhook(receiver.url(), List.of("s")));
+        post(sb.eventsUrl(), trigger(KEY_A, "life", "Lifecycle", "critical"));
+        String id = sb.incidentByKey("life").orElseThrow().id();
+
+        sb.acknowledge(id, "Alice Example");
+        sb.unacknowledge(id);
+        sb.escalate(id, "Alice Example");
+        sb.reassign(id, "Alice Example", "Bob Example");
+        sb.delegate(id, "Alice Example", "Database Team");
+        sb.setPriority(id, "Alice Example", "P1");
+        sb.resolve(id, "Bob Example");
+        sb.reopen(id, "Bob Example");
+        assertThat(sb.awaitWebhooksIdle(WAIT)).isTrue();
+
+        List<JsonNode> events = receiver.requests().stream().map(r -> json(r.text()).get("event")).toList();
+        assertThat(events).extracting(e -> e.get("event_type").asText()).containsExactly("incident.triggered",
+                "incident.acknowledged", "incident.unacknowledged", "incident.escalated", "incident.reassigned",
+                "incident.delegated", "incident.priority_updated", "incident.resolved", "incident.reopened");
+        assertThat(events.get(2).get("agent").isNull()).isTrue(); // an ack timeout has no agent
+        assertThat(events.get(4).at("/data/assignees/0/summary").asText()).isEqualTo("Bob Example");
+        assertThat(events.get(5).at("/data/escalation_policy/summary").asText()).isEqualTo("Database Team");
+        assertThat(events.get(6).at("/data/priority/summary").asText()).isEqualTo("P1");
+        assertThat(events.get(8).at("/data/status").asText()).isEqualTo("triggered");
+        // a reopened incident owns its dedup key again: a new trigger is folded into it
+        post(sb.eventsUrl(), trigger(KEY_A, "life", "Lifecycle", "critical"));
+        assertThat(sb.incidents()).hasSize(1);
+        assertThatThrownBy(() -> sb.unacknowledge(id)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void redeliverSendsTheSameBytesIdsAndSignatureAgain() throws Exception {
         Receiver receiver = receiver();
         PagerDutySandbox sb = start(PagerDutySandbox.builder().webhook(receiver.url(), List.of("s")));
@@ -763,6 +808,9 @@ class PagerDutySandboxTest {
 
     /** A tiny webhook receiver: answers the given statuses in order, then 200, and keeps every request. */
     private static final class Receiver implements AutoCloseable {
+        /** Instead of a status: answer 200 only after a second, later than any timeout used here. */
+        static final int SLOW = -1;
+
         record Request(Map<String, List<String>> headers, byte[] body) {
             String header(String name) {
                 return headers.entrySet().stream().filter(e -> e.getKey().equalsIgnoreCase(name))
@@ -775,6 +823,8 @@ class PagerDutySandboxTest {
         }
 
         private final HttpServer server;
+        private final java.util.concurrent.ExecutorService executor =
+                java.util.concurrent.Executors.newCachedThreadPool();
         private final Deque<Integer> statuses = new ArrayDeque<>();
         private final List<Request> requests = new ArrayList<>();
 
@@ -788,9 +838,18 @@ class PagerDutySandboxTest {
                     requests.add(new Request(Map.copyOf(exchange.getRequestHeaders()), body));
                     status = this.statuses.isEmpty() ? 200 : this.statuses.poll();
                 }
+                if (status == SLOW) {
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    status = 200;
+                }
                 exchange.sendResponseHeaders(status, -1);
                 exchange.close();
             });
+            server.setExecutor(executor); // a slow answer must not hold up the retry behind it
             server.start();
         }
 
@@ -805,6 +864,7 @@ class PagerDutySandboxTest {
         @Override
         public void close() {
             server.stop(0);
+            executor.shutdownNow();
         }
     }
 }
