@@ -1,0 +1,150 @@
+package io.infrasage.pagerduty.sandbox;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The slice of PagerDuty's REST API v2 a webhook consumer reads back: incidents, their notes and their alerts, behind
+ * token auth and a per-token rate limit, with PagerDuty's classic pagination rules.
+ */
+final class RestApi {
+
+    private static final int DEFAULT_LIMIT = 25;
+    private static final int MAX_LIMIT = 100;
+    private static final int MAX_OFFSET_PLUS_LIMIT = 10_000;
+
+    private final IncidentStore store;
+    private final String authorization;
+    private final RateWindow rateWindow;
+    private final String token;
+
+    RestApi(IncidentStore store, String apiToken, RateWindow rateWindow) {
+        this.store = store;
+        this.token = apiToken;
+        this.authorization = "Token token=" + apiToken;
+        this.rateWindow = rateWindow;
+    }
+
+    void mount(Router router) {
+        router.route("/incidents*").handler(this::authorize);
+        router.get("/incidents").handler(this::listIncidents);
+        router.get("/incidents/:id").handler(this::getIncident);
+        router.get("/incidents/:id/notes").handler(this::listNotes);
+        router.get("/incidents/:id/alerts").handler(this::listAlerts);
+    }
+
+    static void notFound(RoutingContext ctx) {
+        Replies.restError(ctx, 404, "Not Found", 2100);
+    }
+
+    private void authorize(RoutingContext ctx) {
+        if (!authorization.equals(ctx.request().getHeader("Authorization"))) {
+            Replies.restError(ctx, 401, "Unauthorized", 2006);
+        } else if (!rateWindow.tryAcquire(token)) {
+            Replies.restError(ctx, 429, "Rate Limit Exceeded", 2020);
+        } else {
+            ctx.next();
+        }
+    }
+
+    private void listIncidents(RoutingContext ctx) {
+        List<String> statuses = ctx.queryParam("statuses[]");
+        for (String status : statuses) {
+            if (!IncidentStore.STATUSES.contains(status)) {
+                invalidInput(ctx, "Statuses must be one of triggered, acknowledged or resolved");
+                return;
+            }
+        }
+        Optional<int[]> page = page(ctx);
+        if (page.isEmpty()) {
+            return;
+        }
+        List<ObjectNode> all = store.incidentsJson(statuses, ctx.queryParam("service_ids[]"),
+                ctx.request().getParam("incident_key"));
+        ObjectNode body = paged("incidents", all, page.get()[0], page.get()[1]);
+        // PagerDuty only counts when asked to (total=true); otherwise total is null.
+        if ("true".equals(ctx.request().getParam("total"))) {
+            body.put("total", all.size());
+        } else {
+            body.putNull("total");
+        }
+        Replies.json(ctx, 200, body);
+    }
+
+    private void getIncident(RoutingContext ctx) {
+        store.incidentJson(ctx.pathParam("id")).ifPresentOrElse(incident -> {
+            ObjectNode body = Json.object();
+            body.set("incident", incident);
+            Replies.json(ctx, 200, body);
+        }, () -> notFound(ctx));
+    }
+
+    private void listNotes(RoutingContext ctx) {
+        store.notesJson(ctx.pathParam("id")).ifPresentOrElse(notes -> {
+            ObjectNode body = Json.object();
+            notes.forEach(body.putArray("notes")::add);
+            Replies.json(ctx, 200, body);
+        }, () -> notFound(ctx));
+    }
+
+    private void listAlerts(RoutingContext ctx) {
+        Optional<List<ObjectNode>> alerts = store.alertsJson(ctx.pathParam("id"));
+        if (alerts.isEmpty()) {
+            notFound(ctx);
+            return;
+        }
+        page(ctx).ifPresent(p -> Replies.json(ctx, 200, paged("alerts", alerts.get(), p[0], p[1])));
+    }
+
+    /** [limit, offset], or empty after answering 400. */
+    private static Optional<int[]> page(RoutingContext ctx) {
+        Integer limit = integer(ctx, "limit", DEFAULT_LIMIT);
+        Integer offset = integer(ctx, "offset", 0);
+        if (limit == null || offset == null) {
+            return Optional.empty();
+        }
+        if (limit > MAX_LIMIT) {
+            invalidInput(ctx, "Limit must be less than or equal to 100");
+        } else if (limit < 1) {
+            invalidInput(ctx, "Limit must be greater than 0");
+        } else if (offset < 0) {
+            invalidInput(ctx, "Offset must be greater than or equal to 0");
+        } else if ((long) offset + limit > MAX_OFFSET_PLUS_LIMIT) {
+            // classic pagination stops at 10,000 records
+            invalidInput(ctx, "Offset plus limit must be less than or equal to 10000");
+        } else {
+            return Optional.of(new int[] {limit, offset});
+        }
+        return Optional.empty();
+    }
+
+    private static Integer integer(RoutingContext ctx, String name, int fallback) {
+        String value = ctx.request().getParam(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            invalidInput(ctx, (Character.toUpperCase(name.charAt(0)) + name.substring(1)) + " must be an integer");
+            return null;
+        }
+    }
+
+    private static ObjectNode paged(String field, List<ObjectNode> all, int limit, int offset) {
+        ObjectNode body = Json.object();
+        all.stream().skip(offset).limit(limit).forEach(body.putArray(field)::add);
+        body.put("limit", limit);
+        body.put("offset", offset);
+        body.put("more", (long) offset + limit < all.size());
+        return body;
+    }
+
+    private static void invalidInput(RoutingContext ctx, String error) {
+        Replies.restError(ctx, 400, "Invalid Input Provided", 2001, error);
+    }
+}
