@@ -28,9 +28,11 @@ start() {
   mkdir -p "$dir"/{data,tmp,log,user_files,format_schemas}
   sed -e "s#@DIR@#$dir#g" -e "s#@HTTP_PORT@#$http_port#g" -e "s#@TCP_PORT@#$tcp_port#g" \
     "$root/config/clickhouse-local.xml" > "$dir/config.xml"
-  # the server refuses to run as root without its own user only when asked to chown; run it in the background ourselves
-  (cd "$dir" && nohup clickhouse-server --config-file="$dir/config.xml" --pid-file="$pidfile" \
-      > "$dir/log/stdout.log" 2>&1 &)
+  # in the background, detached from this shell's output, its pid kept for stop
+  cd "$dir"
+  nohup clickhouse-server --config-file="$dir/config.xml" > "$dir/log/stdout.log" 2>&1 < /dev/null &
+  echo $! > "$pidfile"
+  cd - >/dev/null
   for _ in $(seq 1 150); do
     if answering; then echo "ClickHouse ready on 127.0.0.1:$http_port (data in $dir)"; return 0; fi
     sleep 0.1
@@ -41,6 +43,11 @@ start() {
 }
 
 stop() {
+  if ! running; then
+    # a server of this folder whose pid file was lost
+    local found; found=$(pgrep -f -- "--config-file=$dir/config.xml" | head -n 1 || true)
+    [ -n "$found" ] && echo "$found" > "$pidfile"
+  fi
   if running; then
     local pid; pid=$(cat "$pidfile")
     kill "$pid" 2>/dev/null || true

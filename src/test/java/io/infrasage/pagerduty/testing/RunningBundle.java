@@ -1,0 +1,145 @@
+package io.infrasage.pagerduty.testing;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import io.infrasage.pagerduty.Application;
+import org.apache.camel.CamelContext;
+import org.apache.camel.main.Main;
+
+/**
+ * The bundle as operators run it (Camel Main, the route files from ./routes, application.properties), started in this
+ * JVM on free ports with test settings layered over application.properties.
+ */
+public final class RunningBundle implements AutoCloseable {
+
+    public static final String SECRET = "test-webhook-secret";
+    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+    private final Main main;
+    private final int port;
+    private final int managementPort;
+    private final Path dataDir;
+
+    private RunningBundle(Main main, int port, int managementPort, Path dataDir) {
+        this.main = main;
+        this.port = port;
+        this.managementPort = managementPort;
+        this.dataDir = dataDir;
+    }
+
+    /** Settings every test needs, to be completed (events URL, rules...) and overridden by the caller. */
+    public static Map<String, String> baseSettings(String clickHouseUrl) {
+        Map<String, String> s = new LinkedHashMap<>();
+        s.put("clickhouse.url", clickHouseUrl);
+        s.put("pagerduty.webhook-secrets", SECRET);
+        s.put("pagerduty.retry-initial-delay", "100ms");
+        s.put("pagerduty.retry-max-delay", "1s");
+        s.put("pagerduty.retry-throttled-delay", "300ms");
+        return s;
+    }
+
+    public static RunningBundle start(Map<String, String> settings) {
+        try {
+            int port = freePort();
+            int managementPort = freePort();
+            Path dataDir = settings.containsKey("infrasage.data-dir") ? Path.of(settings.get("infrasage.data-dir"))
+                    : Files.createTempDirectory("bundle-data");
+            Main main = new Main(Application.class);
+            main.setPropertyPlaceholderLocations("classpath:application.properties");
+            main.configure().withRoutesIncludePattern("file:" + LocalClickHouse.projectRoot().resolve("routes") + "/*.camel.yaml");
+            main.addOverrideProperty("camel.server.port", Integer.toString(port));
+            main.addOverrideProperty("camel.server.host", "127.0.0.1");
+            main.addOverrideProperty("camel.management.port", Integer.toString(managementPort));
+            main.addOverrideProperty("camel.management.host", "127.0.0.1");
+            main.addOverrideProperty("infrasage.data-dir", dataDir.toString());
+            settings.forEach(main::addOverrideProperty);
+            main.start();
+            RunningBundle bundle = new RunningBundle(main, port, managementPort, dataDir);
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (!bundle.isStarted()) {
+                if (System.currentTimeMillis() > deadline) {
+                    throw new IllegalStateException("bundle did not start within 30 s");
+                }
+                Thread.sleep(20);
+            }
+            return bundle;
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("bundle failed to start: " + e.getMessage(), e);
+        }
+    }
+
+    private boolean isStarted() {
+        CamelContext c = main.getCamelContext();
+        return c != null && c.isStarted();
+    }
+
+    public CamelContext camel() {
+        return main.getCamelContext();
+    }
+
+    public <T> T bean(String name, Class<T> type) {
+        return camel().getRegistry().lookupByNameAndType(name, type);
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public URI url(String path) {
+        return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    public URI managementUrl(String path) {
+        return URI.create("http://127.0.0.1:" + managementPort + path);
+    }
+
+    public HttpResponse<String> postJson(String path, String json) {
+        return send(HttpRequest.newBuilder(url(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    public HttpResponse<String> get(URI uri) {
+        return send(HttpRequest.newBuilder(uri).GET().build());
+    }
+
+    public static HttpResponse<String> send(HttpRequest request) {
+        try {
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            throw new IllegalStateException(request.uri() + " failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            main.stop();
+        } catch (Exception e) {
+            // stopping at the end of a test
+        }
+    }
+
+    public static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            s.setReuseAddress(true);
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
