@@ -43,8 +43,9 @@ public final class StateQueries {
                 .append(", argMaxIf(incident_number, version, incident_number != 0) AS c_incident_number")
                 .append(", maxIf(changed_at, status = 'resolved') AS c_resolved_at")
                 .append(", max(changed_at) AS c_updated_at");
-        outer.append(", c_score AS score, c_incident_number AS incident_number, c_resolved_at AS resolved_at")
-                .append(", c_updated_at AS updated_at");
+        // times as text: an empty DateTime is '0000-00-00 00:00:00' on 18.16, which the JDBC driver cannot parse
+        outer.append(", c_score AS score, c_incident_number AS incident_number, toString(c_resolved_at) AS resolved_at")
+                .append(", toString(c_updated_at) AS updated_at");
         inner.append(" FROM ").append(clickHouse.table(StateRows.STATE)).append(" WHERE ").append(rowFilter)
                 .append(" GROUP BY anomaly_id");
         return outer.append(" FROM (").append(inner).append(") ORDER BY anomaly_id").toString();
@@ -71,7 +72,7 @@ public final class StateQueries {
 
     /** Notes kept for an incident, oldest first. */
     public List<Map<String, Object>> notes(String incidentId) {
-        return query("SELECT note_id, content, author, created_at FROM " + clickHouse.table(StateRows.NOTES)
+        return query("SELECT note_id, content, author, toString(created_at) AS created_at FROM " + clickHouse.table(StateRows.NOTES)
                 + " FINAL WHERE incident_id = ? ORDER BY created_at, note_id", List.of(incidentId));
     }
 

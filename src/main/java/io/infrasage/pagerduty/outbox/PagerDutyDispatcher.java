@@ -43,6 +43,11 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private final ExecutorService workers;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /**
+     * When each event was last handled (nanoTime). A poll works on a snapshot of the outbox: an event handled after
+     * the snapshot was taken (delivered, or rescheduled) must not be sent again from it.
+     */
+    private final Map<Long, Long> handledAt = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Boolean>> waiters = new ConcurrentHashMap<>();
     private final Object signal = new Object();
     private volatile boolean running;
@@ -101,9 +106,12 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             long nextWake = System.currentTimeMillis() + IDLE_POLL_MILLIS;
             try {
                 long now = System.currentTimeMillis();
+                long snapshotAt = System.nanoTime();
+                handledAt.values().removeIf(t -> snapshotAt - t > TimeUnit.MINUTES.toNanos(1));
                 List<OutboxEvent> heads = store.dueHeads(now, HEADS_PER_POLL);
                 for (OutboxEvent e : heads) {
-                    if (inFlight.contains(e.orderKey())) {
+                    Long handled = handledAt.get(e.seq());
+                    if (inFlight.contains(e.orderKey()) || handled != null && handled - snapshotAt >= 0) {
                         continue;
                     }
                     var probe = bucketFor(e.routingKey()).tryConsumeAndReturnRemaining(1);
@@ -169,6 +177,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         } catch (RuntimeException ex) {
             LOG.error("could not record the outcome of outbox event {} ({}): {}; it stays queued", e.seq(), e.action(), ex.getMessage());
         } finally {
+            handledAt.put(e.seq(), System.nanoTime());
             inFlight.remove(e.orderKey());
             wake();
         }

@@ -50,7 +50,7 @@ public final class RunningBundle implements AutoCloseable {
 
     public static RunningBundle start(Map<String, String> settings) {
         try {
-            int port = freePort();
+            int port = settings.containsKey("camel.server.port") ? Integer.parseInt(settings.get("camel.server.port")) : freePort();
             int managementPort = freePort();
             Path dataDir = settings.containsKey("infrasage.data-dir") ? Path.of(settings.get("infrasage.data-dir"))
                     : Files.createTempDirectory("bundle-data");

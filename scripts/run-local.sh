@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Runs the bundle locally, end to end, with nothing to configure: a loopback ClickHouse (installed when missing),
+# the PagerDuty sandbox (unless real PagerDuty settings are in the environment) and the bundle on port 9093.
+# Ctrl-C stops the bundle and the sandbox; ClickHouse keeps running (scripts/clickhouse.sh stop).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export CLICKHOUSE_HTTP_PORT=${CLICKHOUSE_HTTP_PORT:-18123}
+sandbox_port=${SANDBOX_PORT:-18080}
+port=${CAMEL_SERVER_PORT:-9093}
+mgmt=${CAMEL_MANAGEMENT_PORT:-9876}
+
+command -v mvn >/dev/null || { echo "run-local: Maven (mvn) is needed: apt-get install -y maven" >&2; exit 1; }
+echo "== building (mvn package, tests skipped)"
+mvn -q -B -DskipTests package
+mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null
+
+echo "== starting ClickHouse"
+scripts/clickhouse.sh start
+export CLICKHOUSE_URL=${CLICKHOUSE_URL:-$(scripts/clickhouse.sh url)}
+export INFRASAGE_DATA_DIR=${INFRASAGE_DATA_DIR:-.local/data}
+
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
+trap cleanup EXIT INT TERM
+
+use_sandbox=true
+if [ -n "${PAGERDUTY_SERVICE_KEY:-}${PAGERDUTY_ROUTING_RULES:-}" ]; then
+  use_sandbox=false
+  echo "== real PagerDuty settings found in the environment: no sandbox"
+fi
+if $use_sandbox; then
+  # local stand-ins: 32-character integration keys the sandbox accepts, one webhook secret shared with it
+  export PAGERDUTY_EVENTS_URL="http://127.0.0.1:$sandbox_port/v2/enqueue"
+  export PAGERDUTY_API_URL="http://127.0.0.1:$sandbox_port"
+  export PAGERDUTY_API_TOKEN=sandbox-api-token
+  export PAGERDUTY_WEBHOOK_SECRETS=local-webhook-secret
+  export PAGERDUTY_ROUTING_RULES='[
+    {"service_pattern": "payment-*", "service_key": "paymentsteamkey00000000000000001", "team": "payments"},
+    {"service_pattern": "infra-*", "service_key": "platformteamkey00000000000000001", "team": "platform"},
+    {"service_pattern": "*", "service_key": "defaultteamkey000000000000000001", "team": "default"}
+  ]'
+  echo "== starting the PagerDuty sandbox on 127.0.0.1:$sandbox_port"
+  SANDBOX_PORT=$sandbox_port SANDBOX_API_TOKEN=$PAGERDUTY_API_TOKEN SANDBOX_WEBHOOK_SECRETS=$PAGERDUTY_WEBHOOK_SECRETS \
+    SANDBOX_WEBHOOK_URL="http://127.0.0.1:$port/api/v1/pagerduty/webhook" \
+    java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" io.infrasage.pagerduty.sandbox.SandboxMain \
+    > .local/sandbox.log 2>&1 &
+  pids+=($!)
+fi
+
+echo "== starting the bundle on :$port (management :$mgmt); log in .local/bundle.log"
+mkdir -p .local
+java -jar target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar > .local/bundle.log 2>&1 &
+pids+=($!)
+start=$(date +%s%N)
+for _ in $(seq 1 300); do
+  if curl -fsS "http://127.0.0.1:$mgmt/observe/health" >/dev/null 2>&1; then break; fi
+  if ! kill -0 "${pids[-1]}" 2>/dev/null; then echo "the bundle stopped; last lines of .local/bundle.log:" >&2; tail -n 30 .local/bundle.log >&2; exit 1; fi
+  sleep 0.1
+done
+echo "== ready after $(( ($(date +%s%N) - start) / 1000000 )) ms: $(curl -s "http://127.0.0.1:$mgmt/observe/health" | head -c 60)..."
+
+cat <<MSG
+
+Post a sample anomaly (the seed's example):
+  curl -s -X POST http://127.0.0.1:$port/api/v1/anomalies -H 'Content-Type: application/json' -d '{"anomaly_id":"anom-7f3d","service":"payment-api","metric":"CPU","value":87,"unit":"%","score":0.93,"root_cause":"CPU saturation from DB connection pool exhaustion","blast_radius":["user-service","checkout-service"],"suggested_actions":["Scale to 5 pods","Restart pods"],"rca_confidence":0.92,"environment":"production","infrasage_url":"https://infrasage.mycompany.com/incidents/anom-7f3d"}'
+MSG
+if $use_sandbox; then cat <<MSG
+
+See the incident in the sandbox, and act on it as an engineer would (the sandbox sends signed webhooks back):
+  curl -s http://127.0.0.1:$sandbox_port/sandbox/incidents
+  curl -s -X POST http://127.0.0.1:$sandbox_port/sandbox/incidents/<id>/acknowledge -H 'Content-Type: application/json' -d '{"user":"Alice Example"}'
+  curl -s -X POST http://127.0.0.1:$sandbox_port/sandbox/incidents/<id>/notes -H 'Content-Type: application/json' -d '{"user":"Alice Example","content":"Raised the DB pool to 50"}'
+  curl -s -X POST http://127.0.0.1:$sandbox_port/sandbox/incidents/<id>/resolve -H 'Content-Type: application/json' -d '{"user":"Alice Example"}'
+Or let a runbook resolve it through the bundle:
+  curl -s -X POST http://127.0.0.1:$port/api/v1/anomalies/anom-7f3d/resolve -H 'Content-Type: application/json' -d '{"runbook":"scale-up","actor":"runbook-bot"}'
+MSG
+fi
+cat <<MSG
+
+The rows in ClickHouse:
+  curl -s http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ --data-binary "SELECT anomaly_id, status, severity, teams, incident_id, acknowledged_by, resolved_by FROM infrasage.anomaly_state ORDER BY version FORMAT PrettyCompact"
+  curl -s http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ --data-binary "SELECT at, anomaly_id, action, actor_kind, actor_name FROM infrasage.audit_log FINAL ORDER BY at FORMAT PrettyCompact"
+  curl -s http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ --data-binary "SELECT anomaly_id, incident_id, notes, resolved_by FROM infrasage.incident_memory FINAL FORMAT PrettyCompact"
+Health and metrics: http://127.0.0.1:$mgmt/observe/health  http://127.0.0.1:$mgmt/observe/metrics
+
+Running; Ctrl-C stops the bundle$($use_sandbox && echo " and the sandbox").
+MSG
+wait -n "${pids[@]}"
