@@ -2,7 +2,12 @@ package io.infrasage.pagerduty.anomaly;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.DateTimeException;
+import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.ResolverStyle;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,6 +29,10 @@ import io.infrasage.pagerduty.http.InvalidRequestException;
 public final class AnomalyParser {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter RFC_3339 = new DateTimeFormatterBuilder().parseCaseInsensitive()
+            .append(DateTimeFormatter.ISO_LOCAL_DATE).optionalStart().appendLiteral('T').optionalEnd()
+            .optionalStart().appendLiteral(' ').optionalEnd().append(DateTimeFormatter.ISO_LOCAL_TIME).appendOffsetId()
+            .toFormatter().withResolverStyle(ResolverStyle.LENIENT);
     private final JsonSchema schema;
 
     public AnomalyParser() {
@@ -58,7 +67,7 @@ public final class AnomalyParser {
                 strings(node.get("suggested_actions")),
                 node.hasNonNull("rca_confidence") ? node.get("rca_confidence").asDouble() : null,
                 text(node, "environment"),
-                node.hasNonNull("detected_at") ? OffsetDateTime.parse(node.get("detected_at").asText()).toInstant() : null,
+                node.hasNonNull("detected_at") ? instant(node.get("detected_at").asText()) : null,
                 text(node, "infrasage_url"),
                 text(node, "summary"));
     }
@@ -87,6 +96,20 @@ public final class AnomalyParser {
         } catch (IOException | IllegalArgumentException e) {
             throw InvalidRequestException.badRequest("invalid anomaly",
                     List.of("body is not valid JSON: " + e.getMessage().lines().findFirst().orElse("")));
+        }
+    }
+
+    /**
+     * The schema's date-time is RFC 3339, which also allows a space instead of 'T' and a leap second (:60);
+     * OffsetDateTime.parse allows neither and would turn such a valid anomaly into a 500. A leap second is read as the
+     * next second.
+     */
+    static Instant instant(String text) {
+        try {
+            return RFC_3339.parse(text, OffsetDateTime::from).toInstant();
+        } catch (DateTimeException e) {
+            throw InvalidRequestException.badRequest("invalid anomaly",
+                    List.of("/detected_at: '" + text + "' is not an RFC 3339 date-time"));
         }
     }
 

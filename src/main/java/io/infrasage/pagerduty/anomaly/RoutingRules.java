@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -51,7 +53,11 @@ public final class RoutingRules {
             try {
                 root = JSON.readTree(json);
             } catch (Exception e) {
-                throw new IllegalArgumentException("is not valid JSON (" + firstLine(e.getMessage()) + ")");
+                // Jackson's message quotes the offending token, which can be an unquoted integration key: give the
+                // position only, never the text (this setting is a secret).
+                JsonLocation at = e instanceof JsonProcessingException jpe ? jpe.getLocation() : null;
+                throw new IllegalArgumentException("is not valid JSON" + (at == null ? ""
+                        : " (at line " + at.getLineNr() + ", column " + at.getColumnNr() + ")"));
             }
             if (root == null || !root.isArray()) {
                 throw new IllegalArgumentException("must be a JSON array of {\"service_pattern\", \"service_key\"} rules");

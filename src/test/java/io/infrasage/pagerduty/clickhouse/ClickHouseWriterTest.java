@@ -1,0 +1,101 @@
+package io.infrasage.pagerduty.clickhouse;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.LinkedHashSet;
+import java.util.Set;
+import java.util.TimeZone;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ClickHouseWriterTest {
+
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource(delimiter = '|', value = {
+            "String   | toString(?)",
+            "UInt8    | toUInt8(?)",
+            "UInt32   | toUInt32(?)",
+            "UInt64   | toUInt64(?)",
+            "Int64    | toInt64(?)",
+            "Float64  | toFloat64(?)",
+            "DateTime | toDateTime(toString(?), 'UTC')"})
+    void castForWrapsThePlaceholderInTheColumnsConversion(String type, String expected) {
+        assertThat(ClickHouseWriter.castFor(type)).isEqualTo(expected);
+    }
+
+    @ParameterizedTest(name = "{0} is not supported")
+    @ValueSource(strings = {"Array(String)", "Nullable(String)", "DateTime64(3)", "LowCardinality(String)", "UInt128",
+            "Stringy", "Date"})
+    void unsupportedColumnTypesAreRefusedByName(String type) {
+        assertThatThrownBy(() -> ClickHouseWriter.castFor(type))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining(type);
+    }
+
+    @Test
+    void everyColumnTypeOfTheSchemaIsSupported() throws IOException {
+        // the writer builds its INSERTs from system.columns, so every type the migrations create must have a cast
+        Set<String> types = new LinkedHashSet<>();
+        Pattern column = Pattern.compile("(?m)^\\s+\\w+\\s+([A-Za-z0-9()]+),?$");
+        for (String file : SchemaMigrator.migrationFiles()) {
+            for (String sql : SchemaMigrator.statements(SchemaMigratorTest.resource(file), "db")) {
+                Matcher m = column.matcher(sql);
+                while (m.find()) {
+                    types.add(m.group(1));
+                }
+            }
+        }
+
+        assertThat(types).contains("String", "UInt64", "DateTime", "Float64", "UInt8", "UInt32");
+        assertThat(types).allSatisfy(t -> assertThat(ClickHouseWriter.castFor(t)).contains("?"));
+    }
+
+    @Test
+    void instantIsWrittenAsUtcSecondsWithoutFraction() {
+        // a non-UTC default zone catches a zone looked up per call; one captured at class load is only caught when
+        // the JVM itself runs outside UTC
+        TimeZone before = TimeZone.getDefault();
+        try {
+            TimeZone.setDefault(TimeZone.getTimeZone("Asia/Kolkata"));
+
+            assertThat(ClickHouseWriter.jdbcValue("DateTime", Instant.parse("2025-01-15T23:30:59.987Z")))
+                    .isEqualTo("2025-01-15 23:30:59");
+        } finally {
+            TimeZone.setDefault(before);
+        }
+    }
+
+    @Test
+    void isoTextForADateTimeColumnIsReformatted() {
+        assertThat(ClickHouseWriter.jdbcValue("DateTime", "2020-10-02T18:45:22.169Z")).isEqualTo("2020-10-02 18:45:22");
+    }
+
+    @Test
+    void missingDateTimeIsTheEpoch() {
+        assertThat(ClickHouseWriter.jdbcValue("DateTime", null)).isEqualTo("1970-01-01 00:00:00");
+    }
+
+    @Test
+    void stringColumnsGetTextAndNullBecomesEmpty() {
+        assertThat(ClickHouseWriter.jdbcValue("String", null)).isEqualTo("");
+        assertThat(ClickHouseWriter.jdbcValue("String", 42)).isEqualTo("42");
+        assertThat(ClickHouseWriter.jdbcValue("String", "payment-api")).isEqualTo("payment-api");
+    }
+
+    @Test
+    void numericColumnsGetZeroForNullAndOneOrZeroForBooleans() {
+        assertThat(ClickHouseWriter.jdbcValue("UInt64", null)).isEqualTo(0);
+        assertThat(ClickHouseWriter.jdbcValue("UInt8", true)).isEqualTo(1);
+        assertThat(ClickHouseWriter.jdbcValue("UInt8", false)).isEqualTo(0);
+        assertThat(ClickHouseWriter.jdbcValue("UInt64", 7L)).isEqualTo(7L);
+        assertThat(ClickHouseWriter.jdbcValue("Float64", 0.93)).isEqualTo(0.93);
+    }
+}
