@@ -1,0 +1,84 @@
+package io.infrasage.pagerduty.testing;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** The bundle in a JVM of its own, configured by environment variables like an operator's, so a test can kill -9 it. */
+public final class BundleProcess implements AutoCloseable {
+
+    private final Process process;
+    private final int port;
+    private final int managementPort;
+
+    private BundleProcess(Process process, int port, int managementPort) {
+        this.process = process;
+        this.port = port;
+        this.managementPort = managementPort;
+    }
+
+    public static BundleProcess start(Map<String, String> env, Path log) {
+        int port = RunningBundle.freePort();
+        int managementPort = RunningBundle.freePort();
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-cp", System.getProperty("java.class.path"), "io.infrasage.pagerduty.Application")
+                .directory(LocalClickHouse.projectRoot().toFile())
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(env);
+        pb.environment().put("CAMEL_SERVER_PORT", Integer.toString(port));
+        pb.environment().put("CAMEL_SERVER_HOST", "127.0.0.1");
+        pb.environment().put("CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort));
+        pb.environment().put("CAMEL_MANAGEMENT_HOST", "127.0.0.1");
+        try {
+            BundleProcess bundle = new BundleProcess(pb.start(), port, managementPort);
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (!bundle.answers()) {
+                if (!bundle.process.isAlive() || System.currentTimeMillis() > deadline) {
+                    bundle.kill();
+                    throw new IllegalStateException("bundle process did not start; see " + log);
+                }
+                Thread.sleep(100);
+            }
+            return bundle;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private boolean answers() {
+        try {
+            HttpResponse<String> r = RunningBundle.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
+                    + "/observe/health")).GET().build());
+            return r.statusCode() == 200; // UP: routes started (the management port answers earlier)
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    public HttpResponse<String> postJson(String path, String json) {
+        return RunningBundle.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    /** SIGKILL: no shutdown hook, no flush, like a crashed host. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        kill();
+    }
+}
