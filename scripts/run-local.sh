@@ -10,7 +10,7 @@ sandbox_port=${SANDBOX_PORT:-18080}
 port=${CAMEL_SERVER_PORT:-9093}
 mgmt=${CAMEL_MANAGEMENT_PORT:-9876}
 
-command -v mvn >/dev/null || { echo "run-local: Maven (mvn) is needed: apt-get install -y maven" >&2; exit 1; }
+scripts/install-prereqs.sh
 echo "== building (mvn package, tests skipped)"
 mvn -q -B -DskipTests package
 mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null

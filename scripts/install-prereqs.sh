@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Installs what the bundle's commands need and a fresh Debian machine may lack, from Debian's packages:
+# a JDK 17, Maven, curl and ClickHouse (the server the tests and the local run use). Does nothing when all are there.
+set -euo pipefail
+need=()
+command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+command -v mvn >/dev/null 2>&1 || need+=(maven)
+command -v curl >/dev/null 2>&1 || need+=(curl)
+command -v clickhouse-server >/dev/null 2>&1 || need+=(clickhouse-server)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-prereqs: installing ${need[*]}"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+fi
