@@ -8,6 +8,7 @@ import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
 import io.infrasage.pagerduty.clickhouse.StateQueries;
+import io.infrasage.pagerduty.rest.IncidentListing;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
 import io.infrasage.pagerduty.webhook.WebhookHandler;
 import io.infrasage.pagerduty.webhook.WebhookSignatureVerifier;
@@ -75,6 +76,7 @@ public class BundleConfiguration implements CamelConfiguration {
         PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken.isPresent());
         registry.bind("stateQueries", queries);
         registry.bind("pagerDutyApi", api);
+        registry.bind("incidentListing", new IncidentListing(api, queries));
         registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
         registry.bind("webhookHandler", new WebhookHandler(writer, queries, store, api, metrics));
         registry.bind("jsonRequests", new JsonRequests());

@@ -1,0 +1,131 @@
+package io.infrasage.pagerduty.rest;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.infrasage.pagerduty.clickhouse.PersistenceUnavailableException;
+import io.infrasage.pagerduty.clickhouse.StateQueries;
+import io.infrasage.pagerduty.http.InvalidRequestException;
+
+/**
+ * The seed's "Verification", made convenient: the incidents the bundle created (incident_key infrasage-...), read
+ * through PagerDuty's REST API and joined with the anomaly state in ClickHouse.
+ */
+public final class IncidentListing {
+
+    static final Set<String> STATUSES = Set.of("triggered", "acknowledged", "resolved");
+    /** PagerDuty pages by 100 and refuses offset + limit over 10,000; we stop well before. */
+    static final int PAGE = 100;
+    static final int MAX_INCIDENTS = 1000;
+    private static final String PREFIX = "infrasage-";
+
+    private final PagerDutyApi api;
+    private final StateQueries queries;
+
+    public IncidentListing(PagerDutyApi api, StateQueries queries) {
+        this.api = api;
+        this.queries = queries;
+    }
+
+    public Map<String, Object> list(String status) {
+        List<String> statuses = statuses(status);
+        if (!api.enabled()) {
+            throw new InvalidRequestException(503, "verification unavailable",
+                    List.of("set PAGERDUTY_API_TOKEN (a read-only REST API key) to list incidents from PagerDuty"));
+        }
+        List<JsonNode> incidents = new ArrayList<>();
+        boolean truncated = false;
+        for (int offset = 0; ; offset += PAGE) {
+            JsonNode page;
+            try {
+                page = api.incidents(Map.of("statuses[]", statuses, "limit", List.of(Integer.toString(PAGE)),
+                        "offset", List.of(Integer.toString(offset))));
+            } catch (PagerDutyApi.PagerDutyApiException e) {
+                throw new InvalidRequestException(502, "PagerDuty REST API failed", List.of(e.getMessage()));
+            }
+            page.path("incidents").forEach(i -> {
+                if (i.path("incident_key").asText("").startsWith(PREFIX)) {
+                    incidents.add(i);
+                }
+            });
+            if (!page.path("more").asBoolean(false)) {
+                break;
+            }
+            if (offset + PAGE >= MAX_INCIDENTS) {
+                truncated = true;
+                break;
+            }
+        }
+        Map<String, Map<String, Object>> state = new LinkedHashMap<>();
+        String stateError = null;
+        List<String> ids = incidents.stream().map(i -> i.path("incident_key").asText().substring(PREFIX.length())).distinct().toList();
+        if (!ids.isEmpty()) {
+            try {
+                String in = String.join(", ", ids.stream().map(x -> "?").toList());
+                queries.anomalies("anomaly_id IN (" + in + ")", ids).forEach(row -> state.put((String) row.get("anomaly_id"), row));
+            } catch (PersistenceUnavailableException e) {
+                stateError = "ClickHouse unavailable: anomaly details omitted";
+            }
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (JsonNode i : incidents) {
+            String anomalyId = i.path("incident_key").asText().substring(PREFIX.length());
+            Map<String, Object> s = state.getOrDefault(anomalyId, Map.of());
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("incident_id", i.path("id").asText());
+            row.put("incident_number", i.path("incident_number").isMissingNode() ? i.path("number").asInt() : i.path("incident_number").asInt());
+            row.put("status", i.path("status").asText());
+            row.put("html_url", i.path("html_url").asText(null));
+            row.put("title", i.path("title").asText(null));
+            row.put("anomaly_id", anomalyId);
+            row.put("service", s.get("service"));
+            row.put("severity", s.get("severity"));
+            row.put("teams", s.get("teams"));
+            row.put("acknowledged_by", s.get("acknowledged_by"));
+            row.put("pagerduty_service", i.path("service").path("summary").asText(null));
+            row.put("assignees", names(i.path("assignees")));
+            out.add(row);
+        }
+        Map<String, Object> answer = new LinkedHashMap<>();
+        answer.put("statuses", statuses);
+        answer.put("count", out.size());
+        answer.put("incidents", out);
+        if (truncated) {
+            answer.put("truncated", "only the first " + MAX_INCIDENTS + " incidents of PagerDuty's list were read");
+        }
+        if (stateError != null) {
+            answer.put("warning", stateError);
+        }
+        return answer;
+    }
+
+    static List<String> statuses(String status) {
+        if (status == null || status.isBlank()) {
+            return List.of("triggered", "acknowledged");
+        }
+        List<String> out = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        for (String s : status.split(",")) {
+            String t = s.trim().toLowerCase();
+            if (STATUSES.contains(t)) {
+                out.add(t);
+            } else {
+                problems.add("status '" + s.trim() + "' is not one of triggered, acknowledged, resolved");
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw InvalidRequestException.badRequest("invalid status", problems);
+        }
+        return out;
+    }
+
+    private static List<String> names(JsonNode refs) {
+        List<String> names = new ArrayList<>();
+        refs.forEach(a -> names.add(a.path("summary").asText(a.path("assignee").path("summary").asText(""))));
+        return names;
+    }
+}
