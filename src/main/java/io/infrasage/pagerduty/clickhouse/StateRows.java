@@ -16,6 +16,7 @@ public final class StateRows {
     public static final String DELIVERIES = "webhook_deliveries";
 
     private static final AtomicLong LAST_VERSION = new AtomicLong();
+    private static final AtomicLong ARRIVALS = new AtomicLong();
 
     private StateRows() {
     }
@@ -26,9 +27,14 @@ public final class StateRows {
         return LAST_VERSION.updateAndGet(last -> Math.max(last + 1, now));
     }
 
-    /** The version of something that happened at a known time (a webhook's occurred_at), so replays collapse. */
+    /**
+     * The version of something that happened at a known time (a webhook's occurred_at). PagerDuty's timestamps have
+     * millisecond precision and two changes can share one (acknowledged, then unacknowledged); they arrive in order per
+     * incident, so the arrival order breaks the tie in the sub-millisecond digits the timestamp leaves free.
+     */
     public static long versionAt(Instant at) {
-        return at.getEpochSecond() * 1_000_000 + at.getNano() / 1000;
+        long micros = at.getEpochSecond() * 1_000_000 + at.getNano() / 1000;
+        return micros - micros % 1000 + ARRIVALS.getAndIncrement() % 1000;
     }
 
     public static Row.Builder state(String anomalyId, String changeId, long version, Instant at, String status) {
