@@ -53,9 +53,11 @@ class FoundationTest {
         String db = LocalClickHouse.uniqueDatabase("it_ready");
         Map<String, String> s = RunningBundle.baseSettings(own.jdbcUrl(db));
         s.put("pagerduty.service-key", "a".repeat(32));
+        long startedAt = System.nanoTime();
         try (RunningBundle bundle = RunningBundle.start(s)) {
             await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(100))
                     .until(() -> bundle.get(bundle.managementUrl("/observe/health")).statusCode() == 200);
+            assertThat(Duration.ofNanos(System.nanoTime() - startedAt)).isLessThan(Duration.ofSeconds(10));
             assertThat(bundle.get(bundle.managementUrl("/observe/health")).body()).contains("\"status\":\"UP\"");
 
             own.stop();

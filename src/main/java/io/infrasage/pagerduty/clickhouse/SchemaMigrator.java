@@ -33,15 +33,19 @@ public final class SchemaMigrator {
         this.clickHouse = clickHouse;
     }
 
-    /** Tries once now; on failure retries every retryMillis on a daemon thread until it succeeds or stop() is called. */
+    /**
+     * Applies the schema on a daemon thread, retrying every retryMillis until it succeeds or stop() is called. Start-up
+     * does not wait for it: readiness reports DOWN until it is applied, and pages go out meanwhile.
+     */
     public void start(long retryMillis) {
-        if (tryApply()) {
-            return;
-        }
-        LOG.warn("ClickHouse schema not applied yet ({}); retrying every {} ms, pages still go out meanwhile",
-                lastError, retryMillis);
         thread = new Thread(() -> {
+            boolean warned = false;
             while (!Thread.currentThread().isInterrupted() && !tryApply()) {
+                if (!warned) {
+                    LOG.warn("ClickHouse schema not applied yet ({}); retrying every {} ms, pages still go out meanwhile",
+                            lastError, retryMillis);
+                    warned = true;
+                }
                 try {
                     Thread.sleep(retryMillis);
                 } catch (InterruptedException e) {

@@ -12,7 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.infrasage.pagerduty.Application;
+import io.infrasage.pagerduty.BundleConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -54,7 +54,8 @@ public final class RunningBundle implements AutoCloseable {
             int managementPort = freePort();
             Path dataDir = settings.containsKey("infrasage.data-dir") ? Path.of(settings.get("infrasage.data-dir"))
                     : Files.createTempDirectory("bundle-data");
-            Main main = new Main(Application.class);
+            Main main = new Main();
+            main.configure().addConfiguration(BundleConfiguration.class);
             main.setPropertyPlaceholderLocations("classpath:application.properties");
             main.configure().withRoutesIncludePattern("file:" + LocalClickHouse.projectRoot().resolve("routes") + "/*.camel.yaml");
             main.addOverrideProperty("camel.server.port", Integer.toString(port));
@@ -66,9 +67,11 @@ public final class RunningBundle implements AutoCloseable {
             main.start();
             RunningBundle bundle = new RunningBundle(main, port, managementPort, dataDir);
             long deadline = System.currentTimeMillis() + 30_000;
-            while (!bundle.isStarted()) {
+            // ready: routes started and the ClickHouse schema applied (it is applied in the background)
+            while (!bundle.isStarted() || !bundle.isReady()) {
                 if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("bundle did not start within 30 s");
+                    bundle.close();
+                    throw new IllegalStateException("bundle not ready within 30 s");
                 }
                 Thread.sleep(20);
             }
@@ -83,6 +86,18 @@ public final class RunningBundle implements AutoCloseable {
     private boolean isStarted() {
         CamelContext c = main.getCamelContext();
         return c != null && c.isStarted();
+    }
+
+    private boolean isReady() {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(managementUrl("/observe/health")).GET().build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     public CamelContext camel() {
