@@ -1,7 +1,12 @@
 package io.infrasage.pagerduty.outbox;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * What to do with PagerDuty's answer to one event. PagerDuty's contract: 202 queued; 400 invalid event (retrying
@@ -9,6 +14,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * Any other status is retried too: a page is only ever given up when PagerDuty itself says the event is invalid.
  */
 public final class DeliveryPolicy {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Status used for a request that got no HTTP answer (refused, reset, timed out). */
     public static final int NO_ANSWER = -1;
@@ -45,7 +52,7 @@ public final class DeliveryPolicy {
             return new Delivered();
         }
         if (status == 400) {
-            return new Rejected("PagerDuty refused the event (400): " + detail);
+            return new Rejected("PagerDuty refused the event (400): " + explain(detail));
         }
         Duration after = retryAfter(retryAfter);
         if (status == 429) {
@@ -61,6 +68,21 @@ public final class DeliveryPolicy {
         long capped = Math.min(base, maxDelay.toMillis());
         long jitter = (long) (capped * 0.2 * ThreadLocalRandom.current().nextDouble());
         return Duration.ofMillis(Math.min(capped + jitter, maxDelay.toMillis()));
+    }
+
+    /** PagerDuty's 400 body as a sentence: its message and each error; the raw text when it is not PagerDuty's JSON. */
+    static String explain(String body) {
+        try {
+            JsonNode json = JSON.readTree(body);
+            if (json != null && json.hasNonNull("message")) {
+                List<String> errors = new ArrayList<>();
+                json.path("errors").forEach(err -> errors.add(err.asText()));
+                return json.get("message").asText() + (errors.isEmpty() ? "" : ": " + String.join("; ", errors));
+            }
+        } catch (Exception notJson) {
+            // fall through to the raw text
+        }
+        return body;
     }
 
     static Duration retryAfter(String header) {

@@ -187,29 +187,29 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         Instant now = Instant.now();
         String key = RoutingTarget.mask(e.routingKey());
         if (decision instanceof DeliveryPolicy.Delivered) {
-                boolean trigger = e.action().equals("trigger");
-                store.complete(e, trigger ? "sent" : null, List.of(
-                        StateRows.state(e.anomalyId(), e.action() + "-sent-" + e.seq(), StateRows.nextVersion(), now,
-                                trigger ? "sent" : "resolve_sent").build(),
-                        StateRows.audit(now, "outbox-" + e.seq() + "-delivered", e.anomalyId(), e.action() + "_delivered",
-                                "infrasage", "InfraSage", "bundle").set("detail", "team " + e.team() + " (" + key + ")").build()));
-                LOG.info("{} for {} delivered to PagerDuty (team {}, key {}, attempt {})", e.action(), e.dedupKey(), e.team(), key,
-                        e.attempts() + 1);
-                finish(e.seq(), true);
+            boolean trigger = e.action().equals("trigger");
+            store.complete(e, trigger ? "sent" : null, List.of(
+                    StateRows.state(e.anomalyId(), e.action() + "-sent-" + e.seq(), StateRows.nextVersion(), now,
+                            trigger ? "sent" : "resolve_sent").build(),
+                    StateRows.audit(now, "outbox-" + e.seq() + "-delivered", e.anomalyId(), e.action() + "_delivered",
+                            "infrasage", "InfraSage", "bundle").set("detail", "team " + e.team() + " (" + key + ")").build()));
+            LOG.info("{} for {} delivered to PagerDuty (team {}, key {}, attempt {})", e.action(), e.dedupKey(), e.team(), key,
+                    e.attempts() + 1);
+            finish(e.seq(), true);
         } else if (decision instanceof DeliveryPolicy.Rejected r) {
-                store.complete(e, e.action().equals("trigger") ? "failed" : null, List.of(
-                        StateRows.state(e.anomalyId(), e.action() + "-failed-" + e.seq(), StateRows.nextVersion(), now, "failed")
-                                .set("detail", r.reason()).build(),
-                        StateRows.audit(now, "outbox-" + e.seq() + "-rejected", e.anomalyId(), e.action() + "_rejected",
-                                "pagerduty", "PagerDuty", "bundle").set("detail", r.reason()).build()));
-                metrics.pagerDutyRejected();
-                LOG.error("PAGE NOT DELIVERED: PagerDuty refused the {} for {} (team {}, key {}): {}", e.action(), e.dedupKey(),
-                        e.team(), key, r.reason());
-                finish(e.seq(), false);
+            store.complete(e, e.action().equals("trigger") ? "failed" : null, List.of(
+                    StateRows.state(e.anomalyId(), e.action() + "-failed-" + e.seq(), StateRows.nextVersion(), now, "failed")
+                            .set("detail", r.reason()).build(),
+                    StateRows.audit(now, "outbox-" + e.seq() + "-rejected", e.anomalyId(), e.action() + "_rejected",
+                            "pagerduty", "PagerDuty", "bundle").set("detail", r.reason()).build()));
+            metrics.pagerDutyRejected();
+            LOG.error("PAGE NOT DELIVERED: PagerDuty refused the {} for {} (team {}, key {}): {}", e.action(), e.dedupKey(),
+                    e.team(), key, r.reason());
+            finish(e.seq(), false);
         } else if (decision instanceof DeliveryPolicy.Retry r) {
-                store.retryLater(e, System.currentTimeMillis() + r.delay().toMillis(), r.reason());
-                LOG.warn("{} for {} (key {}) not delivered yet: {}; retry {} in {} ms", e.action(), e.dedupKey(), key, r.reason(),
-                        e.attempts() + 1, r.delay().toMillis());
+            store.retryLater(e, System.currentTimeMillis() + r.delay().toMillis(), r.reason());
+            LOG.warn("{} for {} (key {}) not delivered yet: {}; retry {} in {} ms", e.action(), e.dedupKey(), key, r.reason(),
+                    e.attempts() + 1, r.delay().toMillis());
         }
         onSpooled.run();
     }
