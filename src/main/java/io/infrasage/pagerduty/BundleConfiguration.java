@@ -49,7 +49,6 @@ public class BundleConfiguration implements CamelConfiguration {
         var properties = camel.getPropertiesComponent();
         properties.addOverrideProperty("pagerduty.events-url", s.eventsUrl.toString());
         properties.addOverrideProperty("pagerduty.api-url", s.apiUrl.toString());
-        properties.addOverrideProperty("pagerduty.api-token", s.apiToken.orElse(""));
         BundleMetrics metrics = new BundleMetrics();
         ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase);
         SchemaMigrator schema = new SchemaMigrator(clickHouse);
@@ -73,7 +72,7 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
         StateQueries queries = new StateQueries(clickHouse);
-        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken.isPresent());
+        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken);
         registry.bind("stateQueries", queries);
         registry.bind("pagerDutyApi", api);
         registry.bind("incidentListing", new IncidentListing(api, queries));

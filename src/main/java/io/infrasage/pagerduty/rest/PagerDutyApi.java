@@ -14,8 +14,8 @@ import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 
 /**
- * Reads from PagerDuty's REST API v2 through the pagerduty-api route (direct:pagerduty-api), which adds the token and
- * the API version. Used for full notes, grouped alerts and the verification listing; only when PAGERDUTY_API_TOKEN is set.
+ * Reads from PagerDuty's REST API v2 through the pagerduty-api route (direct:pagerduty-api), which adds the API
+ * version; this bean adds the token. Used for full notes, grouped alerts and the verification listing; only when PAGERDUTY_API_TOKEN is set.
  */
 public final class PagerDutyApi {
 
@@ -23,15 +23,16 @@ public final class PagerDutyApi {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ProducerTemplate producer;
-    private final boolean enabled;
+    private final Optional<String> token;
 
-    public PagerDutyApi(ProducerTemplate producer, boolean enabled) {
+    /** The token stays in this bean: it is set on each request, never put in a property or a route file. */
+    public PagerDutyApi(ProducerTemplate producer, Optional<String> token) {
         this.producer = producer;
-        this.enabled = enabled;
+        this.token = token;
     }
 
     public boolean enabled() {
-        return enabled;
+        return token.isPresent();
     }
 
     /** Full notes of an incident (webhooks may carry them trimmed). */
@@ -50,7 +51,7 @@ public final class PagerDutyApi {
     }
 
     public JsonNode get(String path, Map<String, List<String>> query) {
-        if (!enabled) {
+        if (token.isEmpty()) {
             throw new PagerDutyApiException(0, "PAGERDUTY_API_TOKEN is not set");
         }
         String queryString = query.entrySet().stream()
@@ -59,6 +60,7 @@ public final class PagerDutyApi {
         Exchange answer = producer.send(ENDPOINT, ex -> {
             ex.getIn().setHeader(Exchange.HTTP_PATH, path);
             ex.getIn().setHeader(Exchange.HTTP_QUERY, queryString.isEmpty() ? null : queryString);
+            ex.getIn().setHeader("Authorization", "Token token=" + token.get());
         });
         if (answer.getException() != null) {
             throw new PagerDutyApiException(0, "PagerDuty REST API unreachable: " + answer.getException().getMessage());

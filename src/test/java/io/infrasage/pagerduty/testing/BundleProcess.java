@@ -22,10 +22,18 @@ public final class BundleProcess implements AutoCloseable {
     }
 
     public static BundleProcess start(Map<String, String> env, Path log) {
+        return start(env, Map.of(), log);
+    }
+
+    /** @param properties settings given as literal properties (-Dname=value), as an operator may also do */
+    public static BundleProcess start(Map<String, String> env, Map<String, String> properties, Path log) {
         int port = RunningBundle.freePort();
         int managementPort = RunningBundle.freePort();
-        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), "io.infrasage.pagerduty.Application")
+        java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path")));
+        properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
+        command.add("io.infrasage.pagerduty.Application");
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(LocalClickHouse.projectRoot().toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
@@ -63,8 +71,21 @@ public final class BundleProcess implements AutoCloseable {
     }
 
     public HttpResponse<String> postJson(String path, String json) {
-        return RunningBundle.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+        return send(path, json, null);
+    }
+
+    /** POSTs JSON, with an Authorization header when one is given. */
+    public HttpResponse<String> send(String path, String json, String authorization) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url(path))).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return RunningBundle.send(request.build());
+    }
+
+    public String url(String path) {
+        return "http://127.0.0.1:" + port + path;
     }
 
     /** SIGKILL: no shutdown hook, no flush, like a crashed host. */
