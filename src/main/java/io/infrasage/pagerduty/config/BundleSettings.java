@@ -90,8 +90,21 @@ public final class BundleSettings {
         retryInitialDelay = r.duration(RETRY_INITIAL, Duration.ofSeconds(1));
         retryMaxDelay = r.duration(RETRY_MAX, Duration.ofMinutes(5));
         retryThrottledDelay = r.duration(RETRY_THROTTLED, Duration.ofSeconds(30));
-        severityPolicy = r.parse(MIN_SEVERITY, min -> SeverityPolicy.of(r.score(WARNING_FROM, 0.4), r.score(ERROR_FROM, 0.6),
-                r.score(CRITICAL_FROM, 0.8), min), SeverityPolicy.of(0.4, 0.6, 0.8, "warning"), "warning");
+        double warningFrom = r.score(WARNING_FROM, 0.4);
+        double errorFrom = r.score(ERROR_FROM, 0.6);
+        double criticalFrom = r.score(CRITICAL_FROM, 0.8);
+        if (!(warningFrom < errorFrom && errorFrom < criticalFrom)) {
+            r.problem(WARNING_FROM, "(" + warningFrom + "), " + ERROR_FROM.env() + " (" + errorFrom + ") and "
+                    + CRITICAL_FROM.env() + " (" + criticalFrom + ") must rise");
+            warningFrom = 0.4;
+            errorFrom = 0.6;
+            criticalFrom = 0.8;
+        }
+        double w = warningFrom;
+        double e = errorFrom;
+        double c = criticalFrom;
+        severityPolicy = r.parse(MIN_SEVERITY, min -> SeverityPolicy.of(w, e, c, min), SeverityPolicy.of(0.4, 0.6, 0.8, "warning"),
+                "warning");
         ingestToken = r.optional(INGEST_TOKEN);
         deliveryWait = r.duration(DELIVERY_WAIT, Duration.ofMillis(0));
         concurrency = r.positiveInt(CONCURRENCY, 16);
@@ -211,6 +224,15 @@ public final class BundleSettings {
 
         /** Accepts ISO-8601 (PT30S) or a number with a unit: 250ms, 30s, 5m, 1h. */
         Duration duration(Setting s, Duration def) {
+            Duration d = parseDuration(s, def);
+            if (d.isNegative()) {
+                problem(s, "must not be negative, got '" + optional(s).orElse("") + "'");
+                return def;
+            }
+            return d;
+        }
+
+        private Duration parseDuration(Setting s, Duration def) {
             Optional<String> v = optional(s);
             if (v.isEmpty()) {
                 return def;

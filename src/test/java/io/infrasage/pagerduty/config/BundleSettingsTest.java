@@ -276,9 +276,18 @@ class BundleSettingsTest {
         minimalEnv();
         env.put("INFRASAGE_SEVERITY_WARNING_FROM", "0.7");
 
-        // reported under INFRASAGE_MIN_SEVERITY (where the bands are combined), naming the bands and their values
-        assertThat(failure().problems()).singleElement().asString()
-                .contains("bands must rise").contains("warning-from (0.7)").contains("error-from (0.6)");
+        // reported under the band settings themselves, naming each with its value
+        assertThat(failure().problems()).singleElement().asString().startsWith("INFRASAGE_SEVERITY_WARNING_FROM")
+                .contains("(0.7)").contains("INFRASAGE_SEVERITY_ERROR_FROM (0.6)").contains("must rise");
+    }
+
+    @Test
+    void negativeDurationsAreAProblem() {
+        minimalEnv();
+        env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "-5s");
+        env.put("PAGERDUTY_RETRY_MAX_DELAY", "PT-1S");
+
+        assertThat(failure().problems()).hasSize(2).allSatisfy(p -> assertThat(p).contains("must not be negative"));
     }
 
     @Test
