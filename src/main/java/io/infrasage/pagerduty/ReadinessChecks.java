@@ -15,19 +15,26 @@ public final class ReadinessChecks {
     private ReadinessChecks() {
     }
 
-    public static final class ClickHouseCheck extends AbstractHealthCheck {
-        private final ClickHouse clickHouse;
-        private final SchemaMigrator schema;
-
-        public ClickHouseCheck(ClickHouse clickHouse, SchemaMigrator schema) {
-            super("infrasage", "clickhouse");
-            this.clickHouse = clickHouse;
-            this.schema = schema;
+    /** A readiness-only check: failing it takes the instance out of rotation, it does not get it restarted. */
+    private abstract static class ReadinessCheck extends AbstractHealthCheck {
+        ReadinessCheck(String id) {
+            super("infrasage", id);
         }
 
         @Override
         public boolean isLiveness() {
             return false;
+        }
+    }
+
+    public static final class ClickHouseCheck extends ReadinessCheck {
+        private final ClickHouse clickHouse;
+        private final SchemaMigrator schema;
+
+        public ClickHouseCheck(ClickHouse clickHouse, SchemaMigrator schema) {
+            super("clickhouse");
+            this.clickHouse = clickHouse;
+            this.schema = schema;
         }
 
         @Override
@@ -43,19 +50,14 @@ public final class ReadinessChecks {
         }
     }
 
-    public static final class OutboxCheck extends AbstractHealthCheck {
+    public static final class OutboxCheck extends ReadinessCheck {
         private final LocalStore store;
         private final Duration maxAge;
 
         public OutboxCheck(LocalStore store, Duration maxAge) {
-            super("infrasage", "pagerduty-outbox");
+            super("pagerduty-outbox");
             this.store = store;
             this.maxAge = maxAge;
-        }
-
-        @Override
-        public boolean isLiveness() {
-            return false;
         }
 
         @Override
