@@ -11,12 +11,18 @@ import org.apache.camel.main.Main;
  */
 public final class Application {
 
+    /**
+     * The bundle's defaults (a copy of ./application.properties) inside the jar. Deliberately not at the classpath root:
+     * a host Camel application that puts this jar on its classpath keeps reading its own application.properties.
+     */
+    public static final String DEFAULTS = "classpath:infrasage-pagerduty/application.properties";
+
     private Application() {
     }
 
     public static void main(String[] args) throws Exception {
         Main main = new Main(Application.class);
-        main.setPropertyPlaceholderLocations("classpath:application.properties;optional=true,file:application.properties;optional=true");
+        main.setPropertyPlaceholderLocations(DEFAULTS + ";optional=true,file:application.properties;optional=true");
         main.configure().withRoutesIncludePattern(routesIncludePattern(Path.of("routes")));
         main.run(args);
     }

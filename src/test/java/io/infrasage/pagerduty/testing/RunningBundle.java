@@ -55,7 +55,7 @@ public final class RunningBundle implements AutoCloseable {
             Path dataDir = settings.containsKey("infrasage.data-dir") ? Path.of(settings.get("infrasage.data-dir"))
                     : Files.createTempDirectory("bundle-data");
             Main main = new Main(Application.class);
-            main.setPropertyPlaceholderLocations("classpath:application.properties");
+            main.setPropertyPlaceholderLocations(Application.DEFAULTS);
             main.configure().withRoutesIncludePattern("file:" + LocalClickHouse.projectRoot().resolve("routes") + "/*.camel.yaml");
             main.addOverrideProperty("camel.server.port", Integer.toString(port));
             main.addOverrideProperty("camel.server.host", "127.0.0.1");
