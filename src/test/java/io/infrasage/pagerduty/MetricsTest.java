@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,7 +27,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The issue's metrics, as Prometheus scrapes them from the management port's /observe/metrics after real traffic:
  * anomalies by outcome, PagerDuty calls by status with latency, the outbox's depth and oldest age, webhooks by type
- * and outcome, ClickHouse write latency and failures, the ClickHouse spool.
+ * and outcome, ClickHouse write latency and failures, the ClickHouse spool. Also checks the Grafana dashboard only
+ * queries series the bundle exports.
  */
 class MetricsTest {
 
@@ -138,6 +138,41 @@ class MetricsTest {
         assertThat(scrape.value("infrasage_clickhouse_write_seconds_sum", Map.of("outcome", "ok"))).isPositive();
         assertThat(scrape.value("infrasage_clickhouse_write_seconds_count", Map.of("outcome", "failed"))).isZero();
         assertThat(scrape.value("infrasage_clickhouse_spool_depth", Map.of())).isZero();
+    }
+
+    @Test
+    void theGrafanaDashboardIsValidJsonAndOnlyQueriesSeriesTheBundleExports() throws IOException {
+        String text = Files.readString(LocalClickHouse.projectRoot().resolve("dashboards/infrasage-pagerduty.json"));
+        JsonNode dashboard = JSON.readTree(text);
+        JsonNode variables = dashboard.at("/templating/list");
+        assertThat(variables.findValuesAsText("name")).contains("datasource");
+        assertThat(variables.findValues("type")).extracting(JsonNode::asText).contains("datasource");
+
+        List<String> expressions = new ArrayList<>();
+        for (JsonNode panel : dashboard.get("panels")) {
+            if (panel.path("type").asText().equals("row")) {
+                continue;
+            }
+            assertThat(panel.at("/datasource/uid").asText()).as("datasource of panel '%s'", panel.path("title").asText())
+                    .isEqualTo("${datasource}");
+            assertThat(panel.path("targets")).as("queries of panel '%s'", panel.path("title").asText()).isNotEmpty();
+            for (JsonNode target : panel.get("targets")) {
+                expressions.add(target.path("expr").asText());
+            }
+        }
+        assertThat(expressions).isNotEmpty().noneMatch(String::isBlank);
+        // every series named anywhere in the dashboard: panel queries and the instance variable's query
+        Set<String> used = new TreeSet<>();
+        Matcher m = Pattern.compile("\\binfrasage_[a-z0-9_]+").matcher(text);
+        while (m.find()) {
+            used.add(m.group());
+        }
+        assertThat(used).as("series the dashboard queries").isNotEmpty();
+        assertThat(scrape.names()).as("series the bundle exports").containsAll(used);
+        // each family of the issue has a panel
+        assertThat(used).contains("infrasage_anomalies_total", "infrasage_pagerduty_requests_seconds_count",
+                "infrasage_pagerduty_requests_seconds", "infrasage_outbox_depth", "infrasage_outbox_oldest_age_seconds",
+                "infrasage_webhooks_total", "infrasage_clickhouse_write_seconds_count", "infrasage_clickhouse_spool_depth");
     }
 
     private static String anomaly(String id, double score) {
