@@ -11,6 +11,12 @@ import org.apache.camel.main.Main;
  */
 public final class Application {
 
+    /**
+     * The bundle's defaults (a copy of ./application.properties) inside the jar. Deliberately not at the classpath root:
+     * a host Camel application that puts this jar on its classpath keeps reading its own application.properties.
+     */
+    public static final String DEFAULTS = "classpath:infrasage-pagerduty/application.properties";
+
     private Application() {
     }
 
@@ -18,7 +24,7 @@ public final class Application {
         // no classpath scanning (it cost ~2 s at start-up in the fat jar): the one configuration class is named
         Main main = new Main();
         main.configure().addConfiguration(BundleConfiguration.class);
-        main.setPropertyPlaceholderLocations("classpath:application.properties;optional=true,file:application.properties;optional=true");
+        main.setPropertyPlaceholderLocations(DEFAULTS + ";optional=true,file:application.properties;optional=true");
         main.configure().withRoutesIncludePattern(routesIncludePattern(Path.of("routes")));
         main.run(args);
     }

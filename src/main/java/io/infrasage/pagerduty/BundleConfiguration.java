@@ -65,7 +65,7 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("clickHouse", clickHouse);
         registry.bind("clickHouseWriter", writer);
         registry.bind("localStore", store);
-        registry.bind("anomalyParser", new AnomalyParser());
+        registry.bind("anomalyParser", new AnomalyParser(metrics));
         registry.bind("severityPolicy", s.severityPolicy);
         registry.bind("routingRules", s.routingRules);
         registry.bind("anomalyService", new AnomalyService(store, dispatcher, spool, s.severityPolicy, metrics, s.deliveryWait));

@@ -1,6 +1,7 @@
 package io.infrasage.pagerduty;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
@@ -14,19 +15,39 @@ import io.micrometer.core.instrument.Timer;
  */
 public final class BundleMetrics {
 
+    /** What POST /api/v1/anomalies answered; rejected = refused as invalid (400). */
+    public static final List<String> ANOMALY_OUTCOMES = List.of("sent", "queued", "suppressed", "duplicate", "already_resolved", "rejected");
+
     private volatile MeterRegistry registry;
 
+    /**
+     * Series with a fixed set of labels are exported from the start, at 0: Prometheus' rate() and increase() only see
+     * an event that happens after the series exists, so the first rejected anomaly would otherwise go unnoticed.
+     */
     public void bind(MeterRegistry registry) {
         this.registry = registry;
+        ANOMALY_OUTCOMES.forEach(outcome -> anomalies(registry, outcome));
+        rejections(registry);
+        for (String outcome : List.of("refused", "too_large")) {
+            webhooks(registry, "unverified", outcome);
+        }
+        webhooks(registry, "unparseable", "invalid");
     }
 
     public MeterRegistry registry() {
         return registry;
     }
 
-    /** anomalies by outcome: sent, queued, suppressed, rejected, duplicate, already_resolved, invalid. */
+    /** Anomalies by outcome, one of {@link #ANOMALY_OUTCOMES}. */
     public void anomaly(String outcome) {
-        count("infrasage_anomalies", "Anomalies received, by outcome", "outcome", outcome);
+        MeterRegistry r = registry;
+        if (r != null) {
+            anomalies(r, outcome).increment();
+        }
+    }
+
+    private static Counter anomalies(MeterRegistry r, String outcome) {
+        return Counter.builder("infrasage_anomalies").description("Anomalies received, by outcome").tag("outcome", outcome).register(r);
     }
 
     /** PagerDuty Events API calls by HTTP status (or "no_answer"), with latency. */
@@ -40,16 +61,28 @@ public final class BundleMetrics {
 
     /** Events given up because PagerDuty refused them (400): never silent. */
     public void pagerDutyRejected() {
-        count("infrasage_pagerduty_rejected", "Events PagerDuty refused as invalid (not retried)", "reason", "invalid_event");
+        MeterRegistry r = registry;
+        if (r != null) {
+            rejections(r).increment();
+        }
+    }
+
+    private static Counter rejections(MeterRegistry r) {
+        return Counter.builder("infrasage_pagerduty_rejected").description("Events PagerDuty refused as invalid (not retried)")
+                .tag("reason", "invalid_event").register(r);
     }
 
     /** Webhooks by event type and outcome: processed, duplicate, refused, invalid, unavailable. */
     public void webhook(String eventType, String outcome) {
         MeterRegistry r = registry;
         if (r != null) {
-            Counter.builder("infrasage_webhooks").description("PagerDuty webhooks by type and outcome")
-                    .tag("event_type", eventType).tag("outcome", outcome).register(r).increment();
+            webhooks(r, eventType, outcome).increment();
         }
+    }
+
+    private static Counter webhooks(MeterRegistry r, String eventType, String outcome) {
+        return Counter.builder("infrasage_webhooks").description("PagerDuty webhooks by type and outcome")
+                .tag("event_type", eventType).tag("outcome", outcome).register(r);
     }
 
     public void gauge(String name, String description, Supplier<Number> value) {
@@ -59,10 +92,4 @@ public final class BundleMetrics {
         }
     }
 
-    private void count(String name, String description, String tag, String value) {
-        MeterRegistry r = registry;
-        if (r != null) {
-            Counter.builder(name).description(description).tag(tag, value).register(r).increment();
-        }
-    }
 }

@@ -20,6 +20,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaValidatorsConfig;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
+import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.http.InvalidRequestException;
 
 /**
@@ -34,8 +35,15 @@ public final class AnomalyParser {
             .optionalStart().appendLiteral(' ').optionalEnd().append(DateTimeFormatter.ISO_LOCAL_TIME).appendOffsetId()
             .toFormatter().withResolverStyle(ResolverStyle.LENIENT);
     private final JsonSchema schema;
+    private final BundleMetrics metrics;
 
     public AnomalyParser() {
+        this(new BundleMetrics());
+    }
+
+    /** @param metrics counts every refused anomaly as anomalies{outcome="rejected"} */
+    public AnomalyParser(BundleMetrics metrics) {
+        this.metrics = metrics;
         try (InputStream in = AnomalyParser.class.getClassLoader().getResourceAsStream("schema/anomaly.schema.json")) {
             SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
             schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(in, config);
@@ -45,6 +53,15 @@ public final class AnomalyParser {
     }
 
     public Anomaly parse(Object body) {
+        try {
+            return read(body);
+        } catch (InvalidRequestException e) {
+            metrics.anomaly("rejected");
+            throw e;
+        }
+    }
+
+    private Anomaly read(Object body) {
         JsonNode node = toJson(body);
         if (node == null || !node.isObject()) {
             throw InvalidRequestException.badRequest("invalid anomaly", List.of("body must be a JSON object"));

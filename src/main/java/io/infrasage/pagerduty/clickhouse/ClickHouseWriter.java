@@ -59,7 +59,10 @@ public final class ClickHouseWriter implements AutoCloseable {
         this.thread.start();
     }
 
+    /** Both outcomes are exported from the start, so the first failure shows in rate() and alerts. */
     public void bindMetrics(MeterRegistry registry) {
+        timer(registry, "ok");
+        timer(registry, "failed");
         this.meters = registry;
     }
 
@@ -298,9 +301,13 @@ public final class ClickHouseWriter implements AutoCloseable {
     private void record(String outcome, long startNanos) {
         MeterRegistry m = meters;
         if (m != null) {
-            Timer.builder("infrasage_clickhouse_write").description("ClickHouse batch writes by outcome")
-                    .tag("outcome", outcome).register(m).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+            timer(m, outcome).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         }
+    }
+
+    private static Timer timer(MeterRegistry m, String outcome) {
+        return Timer.builder("infrasage_clickhouse_write").description("ClickHouse batch writes by outcome").tag("outcome", outcome)
+                .register(m);
     }
 
     @Override

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.infrasage.pagerduty.Application;
 import io.infrasage.pagerduty.BundleConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
@@ -56,7 +57,7 @@ public final class RunningBundle implements AutoCloseable {
                     : Files.createTempDirectory("bundle-data");
             Main main = new Main();
             main.configure().addConfiguration(BundleConfiguration.class);
-            main.setPropertyPlaceholderLocations("classpath:application.properties");
+            main.setPropertyPlaceholderLocations(Application.DEFAULTS);
             main.configure().withRoutesIncludePattern("file:" + LocalClickHouse.projectRoot().resolve("routes") + "/*.camel.yaml");
             main.addOverrideProperty("camel.server.port", Integer.toString(port));
             main.addOverrideProperty("camel.server.host", "127.0.0.1");
