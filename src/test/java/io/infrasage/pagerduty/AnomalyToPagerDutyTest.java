@@ -195,6 +195,21 @@ class AnomalyToPagerDutyTest {
     }
 
     @Test
+    void withADeliveryWaitTheCallerLearnsThatPagerDutyHasThePage() throws Exception {
+        Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db));
+        s.put("pagerduty.events-url", sandbox.eventsUrl());
+        s.put("pagerduty.routing-rules", RULES);
+        s.put("anomaly.delivery-wait", "5s");
+        try (RunningBundle waiting = RunningBundle.start(s)) {
+            String id = unique("wait");
+            var answer = waiting.postJson("/api/v1/anomalies", anomaly(id, "checkout-api", 0.9));
+            assertThat(JSON.readTree(answer.body()).get("status").asText()).isEqualTo("sent");
+            // "sent" only once PagerDuty accepted the trigger for both teams
+            assertThat(eventsFor("infrasage-" + id)).filteredOn(e -> e.status() == 202).hasSize(2);
+        }
+    }
+
+    @Test
     void badInputGetsA400NamingEveryProblemAndNothingIsPaged() throws Exception {
         var answer = bundle.postJson("/api/v1/anomalies", "{\"anomaly_id\":\"x y\",\"score\":1.5}");
         assertThat(answer.statusCode()).isEqualTo(400);

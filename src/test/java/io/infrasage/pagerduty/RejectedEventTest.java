@@ -39,16 +39,19 @@ class RejectedEventTest {
         Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db));
         s.put("pagerduty.events-url", "http://127.0.0.1:" + refusing.getAddress().getPort() + "/v2/enqueue");
         s.put("pagerduty.service-key", "R".repeat(32));
+        s.put("anomaly.delivery-wait", "5s");
         try (RunningBundle bundle = RunningBundle.start(s)) {
             String id = "refused-" + System.nanoTime();
-            assertThat(bundle.postJson("/api/v1/anomalies", "{\"anomaly_id\":\"" + id + "\",\"service\":\"api\",\"score\":0.9}")
-                    .statusCode()).isEqualTo(202);
+            var answer = bundle.postJson("/api/v1/anomalies", "{\"anomaly_id\":\"" + id + "\",\"service\":\"api\",\"score\":0.9}");
+            assertThat(answer.statusCode()).isEqualTo(202);
+            assertThat(answer.body()).contains("\"status\":\"failed\"");
             await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(clickHouse.query(
                     "SELECT argMaxIf(status, version, status != ''), argMaxIf(detail, version, detail != '') FROM " + db
                             + ".anomaly_state WHERE anomaly_id = '" + id + "' FORMAT TSV"))
                     .isEqualTo("failed\tPagerDuty refused the event (400): Event object is invalid: \\'payload.summary\\' is missing or blank"));
-            assertThat(clickHouse.query("SELECT action, actor_kind FROM " + db + ".audit_log WHERE anomaly_id = '" + id
-                    + "' AND action = 'trigger_rejected' FORMAT TSV")).isEqualTo("trigger_rejected\tpagerduty");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(clickHouse.query("SELECT action, actor_kind FROM "
+                    + db + ".audit_log WHERE anomaly_id = '" + id + "' AND action = 'trigger_rejected' FORMAT TSV"))
+                    .isEqualTo("trigger_rejected\tpagerduty"));
             Thread.sleep(1500); // retries would come after 100 ms here: none may
             assertThat(requests.get()).isEqualTo(1);
             assertThat(bundle.get(bundle.managementUrl("/observe/metrics")).body())

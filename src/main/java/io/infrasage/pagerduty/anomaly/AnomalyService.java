@@ -80,7 +80,7 @@ public final class AnomalyService {
         }
         dispatcher.wake();
         spool.wake();
-        String status = awaitDelivery(queued.get()) ? "sent" : "queued";
+        String status = awaitDelivery(queued.get());
         metrics.anomaly(status);
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         return answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
@@ -115,7 +115,7 @@ public final class AnomalyService {
         dispatcher.wake();
         spool.wake();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), awaitDelivery(queued.get()) ? "sent" : "queued");
+        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), awaitDelivery(queued.get()));
     }
 
     private Map<String, Object> alreadyKnown(String anomalyId, Exchange exchange) {
@@ -133,24 +133,28 @@ public final class AnomalyService {
         return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), "duplicate");
     }
 
-    private boolean awaitDelivery(List<Long> seqs) {
+    /**
+     * Waits up to INFRASAGE_DELIVERY_WAIT for PagerDuty's answers: "sent" when every event was accepted, "failed" when
+     * PagerDuty refused one (400), else "queued" (still in the outbox, being retried).
+     */
+    private String awaitDelivery(List<Long> seqs) {
         if (deliveryWait.isZero() || seqs.isEmpty()) {
-            return false;
+            return "queued";
         }
         CompletableFuture<?>[] all = seqs.stream().map(dispatcher::delivery).toArray(CompletableFuture[]::new);
         try {
             CompletableFuture.allOf(all).get(deliveryWait.toMillis(), TimeUnit.MILLISECONDS);
             for (CompletableFuture<?> f : all) {
                 if (!Boolean.TRUE.equals(f.get())) {
-                    return false;
+                    return "failed";
                 }
             }
-            return true;
+            return "sent";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "queued";
         } catch (Exception e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            return false;
+            return "queued";
         }
     }
 
