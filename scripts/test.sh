@@ -4,4 +4,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-prereqs.sh
-exec mvn -B -ntp verify "$@"
+exec mvn -B -ntp clean verify "$@"

@@ -16,7 +16,7 @@ import io.micrometer.core.instrument.Timer;
 public final class BundleMetrics {
 
     /** What POST /api/v1/anomalies answered; rejected = refused as invalid (400). */
-    public static final List<String> ANOMALY_OUTCOMES = List.of("sent", "queued", "suppressed", "duplicate", "already_resolved", "rejected");
+    public static final List<String> ANOMALY_OUTCOMES = List.of("sent", "queued", "failed", "suppressed", "duplicate", "already_resolved", "rejected");
 
     private volatile MeterRegistry registry;
 
