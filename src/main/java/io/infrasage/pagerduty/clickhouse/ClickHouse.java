@@ -9,6 +9,9 @@ import javax.sql.DataSource;
 /** The JDBC connection to ClickHouse and the database every table name is qualified with. */
 public final class ClickHouse {
 
+    /** The trivial query answers() runs. */
+    static final String LIVENESS_SQL = "SELECT 1";
+
     private final DataSource dataSource;
     private final String database;
 
@@ -45,7 +48,7 @@ public final class ClickHouse {
     public boolean answers() {
         try (Connection c = connection(); var s = c.createStatement()) {
             s.setQueryTimeout(3);
-            try (var rs = s.executeQuery("SELECT 1")) {
+            try (var rs = s.executeQuery(LIVENESS_SQL)) {
                 return rs.next();
             }
         } catch (SQLException | RuntimeException e) {

@@ -41,6 +41,8 @@ public final class ClickHouseWriter implements AutoCloseable {
     static final int MAX_BATCH_ROWS = 5_000;
     /** Delivery ids remembered in memory; older repeats are still caught by the query on webhook_deliveries. */
     static final int RECENT_DELIVERIES = 100_000;
+    /** The columns of a table and their types, in table order (parameters: database, table). */
+    static final String COLUMN_TYPES_SQL = "SELECT name, type FROM system.columns WHERE database = ? AND table = ?";
 
     private final ClickHouse clickHouse;
     private final SchemaMigrator schema;
@@ -196,15 +198,9 @@ public final class ClickHouseWriter implements AutoCloseable {
     }
 
     private Set<String> persistedDeliveries(Set<String> ids) throws SQLException {
-        StringBuilder sql = new StringBuilder("SELECT event_id FROM ").append(clickHouse.table(StateRows.DELIVERIES))
-                .append(" WHERE event_id IN (");
-        int i = 0;
-        for (String ignored : ids) {
-            sql.append(i++ == 0 ? "?" : ", ?");
-        }
-        sql.append(')');
         Set<String> found = new HashSet<>();
-        try (Connection c = clickHouse.connection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        try (Connection c = clickHouse.connection();
+             PreparedStatement ps = c.prepareStatement(persistedDeliveriesSql(clickHouse.table(StateRows.DELIVERIES), ids.size()))) {
             int n = 1;
             for (String id : ids) {
                 ps.setString(n++, id);
@@ -218,30 +214,52 @@ public final class ClickHouseWriter implements AutoCloseable {
         return found;
     }
 
+    /** The query for which of the given number of delivery ids webhook_deliveries already holds (one '?' per id). */
+    static String persistedDeliveriesSql(String qualifiedTable, int ids) {
+        StringBuilder sql = new StringBuilder("SELECT event_id FROM ").append(qualifiedTable).append(" WHERE event_id IN (");
+        for (int i = 0; i < ids; i++) {
+            sql.append(i == 0 ? "?" : ", ?");
+        }
+        return sql.append(')').toString();
+    }
+
     private void insert(Connection c, String table, List<Row> rows) throws SQLException {
         Map<String, String> types = columnTypes(c, table);
         List<String> columns = new ArrayList<>(types.keySet());
-        StringBuilder sql = new StringBuilder("INSERT INTO ").append(clickHouse.table(table)).append(" (")
-                .append(String.join(", ", columns)).append(") VALUES (");
-        for (int i = 0; i < columns.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append(castFor(types.get(columns.get(i))));
-        }
-        sql.append(')');
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        try (PreparedStatement ps = c.prepareStatement(insertSql(clickHouse.table(table), columns, types))) {
             for (Row row : rows) {
-                for (String key : row.values().keySet()) {
-                    if (!types.containsKey(key)) {
-                        throw new IllegalArgumentException("table " + table + " has no column " + key);
-                    }
-                }
-                for (int i = 0; i < columns.size(); i++) {
-                    String col = columns.get(i);
-                    ps.setObject(i + 1, jdbcValue(types.get(col), row.values().get(col)));
+                List<Object> values = insertValues(columns, types, row);
+                for (int i = 0; i < values.size(); i++) {
+                    ps.setObject(i + 1, values.get(i));
                 }
                 ps.addBatch();
             }
             ps.executeBatch();
         }
+    }
+
+    /** The INSERT of one row into the columns, in order, each value a cast expression around its '?' (see castFor). */
+    static String insertSql(String qualifiedTable, List<String> columns, Map<String, String> types) {
+        StringBuilder sql = new StringBuilder("INSERT INTO ").append(qualifiedTable).append(" (")
+                .append(String.join(", ", columns)).append(") VALUES (");
+        for (int i = 0; i < columns.size(); i++) {
+            sql.append(i == 0 ? "" : ", ").append(castFor(types.get(columns.get(i))));
+        }
+        return sql.append(')').toString();
+    }
+
+    /** The parameters of insertSql for one row, in column order; a value for a column the table lacks is refused. */
+    static List<Object> insertValues(List<String> columns, Map<String, String> types, Row row) {
+        for (String key : row.values().keySet()) {
+            if (!types.containsKey(key)) {
+                throw new IllegalArgumentException("table " + row.table() + " has no column " + key);
+            }
+        }
+        List<Object> values = new ArrayList<>(columns.size());
+        for (String col : columns) {
+            values.add(jdbcValue(types.get(col), row.values().get(col)));
+        }
+        return values;
     }
 
     private Map<String, String> columnTypes(Connection c, String table) throws SQLException {
@@ -250,8 +268,7 @@ public final class ClickHouseWriter implements AutoCloseable {
             return known;
         }
         Map<String, String> types = new LinkedHashMap<>();
-        try (PreparedStatement ps = c.prepareStatement(
-                "SELECT name, type FROM system.columns WHERE database = ? AND table = ?")) {
+        try (PreparedStatement ps = c.prepareStatement(COLUMN_TYPES_SQL)) {
             ps.setString(1, clickHouse.database());
             ps.setString(2, table);
             try (ResultSet rs = ps.executeQuery()) {

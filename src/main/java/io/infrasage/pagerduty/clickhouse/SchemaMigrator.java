@@ -95,13 +95,18 @@ public final class SchemaMigrator {
                 for (String sql : statements(read(file), clickHouse.database())) {
                     s.execute(sql);
                 }
-                int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
-                s.execute("INSERT INTO " + clickHouse.table("schema_migrations") + " (version, name, applied_at) SELECT "
-                        + version + ", '" + file + "', now() FROM system.one WHERE (SELECT count() FROM "
-                        + clickHouse.table("schema_migrations") + " WHERE version = " + version + ") = 0");
+                s.execute(recordSql(clickHouse.table("schema_migrations"), file));
             }
         }
         LOG.info("ClickHouse schema is up to date in database {}", clickHouse.database());
+    }
+
+    /** Records a migration file (V<version>__<name>.sql) as applied, unless its version already is. */
+    static String recordSql(String migrationsTable, String file) {
+        int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
+        return "INSERT INTO " + migrationsTable + " (version, name, applied_at) SELECT "
+                + version + ", '" + file + "', now() FROM system.one WHERE (SELECT count() FROM "
+                + migrationsTable + " WHERE version = " + version + ") = 0";
     }
 
     static List<String> migrationFiles() {
@@ -130,7 +135,7 @@ public final class SchemaMigrator {
         return out;
     }
 
-    private static String read(String name) {
+    static String read(String name) {
         try (InputStream in = SchemaMigrator.class.getClassLoader().getResourceAsStream(DIR + name)) {
             if (in == null) {
                 throw new IllegalStateException("missing " + DIR + name + " on the classpath");

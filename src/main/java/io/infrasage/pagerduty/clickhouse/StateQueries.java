@@ -21,6 +21,9 @@ public final class StateQueries {
             "dedup_key", "teams", "incident_id", "incident_url", "acknowledged_by", "acknowledged_by_id", "resolved_by",
             "resolved_by_kind", "assignees", "detail");
 
+    /** The row filter of anomaly(id) (parameter: anomaly id). */
+    static final String ONE_ANOMALY = "anomaly_id = ?";
+
     private final ClickHouse clickHouse;
 
     public StateQueries(ClickHouse clickHouse) {
@@ -33,6 +36,11 @@ public final class StateQueries {
      * "status" would capture the status column of the other aggregates.
      */
     public String viewQuery(String rowFilter) {
+        return viewQuery(clickHouse.table(StateRows.STATE), rowFilter);
+    }
+
+    /** viewQuery on the given (database-qualified) anomaly_state table. */
+    static String viewQuery(String stateTable, String rowFilter) {
         StringBuilder inner = new StringBuilder("SELECT anomaly_id");
         StringBuilder outer = new StringBuilder("SELECT anomaly_id");
         for (String c : VIEW_COLUMNS) {
@@ -46,13 +54,13 @@ public final class StateQueries {
         // times as text: an empty DateTime is '0000-00-00 00:00:00' on 18.16, which the JDBC driver cannot parse
         outer.append(", c_score AS score, c_incident_number AS incident_number, toString(c_resolved_at) AS resolved_at")
                 .append(", toString(c_updated_at) AS updated_at");
-        inner.append(" FROM ").append(clickHouse.table(StateRows.STATE)).append(" WHERE ").append(rowFilter)
+        inner.append(" FROM ").append(stateTable).append(" WHERE ").append(rowFilter)
                 .append(" GROUP BY anomaly_id");
         return outer.append(" FROM (").append(inner).append(") ORDER BY anomaly_id").toString();
     }
 
     public Optional<Map<String, Object>> anomaly(String anomalyId) {
-        List<Map<String, Object>> rows = anomalies("anomaly_id = ?", List.of(anomalyId));
+        List<Map<String, Object>> rows = anomalies(ONE_ANOMALY, List.of(anomalyId));
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));
     }
 
@@ -63,17 +71,26 @@ public final class StateQueries {
 
     public List<String> anomalyIdsOfIncident(String incidentId) {
         List<String> ids = new ArrayList<>();
-        for (Map<String, Object> row : query("SELECT DISTINCT anomaly_id FROM " + clickHouse.table(StateRows.STATE)
-                + " WHERE incident_id = ?", List.of(incidentId))) {
+        for (Map<String, Object> row : query(anomalyIdsOfIncidentSql(clickHouse.table(StateRows.STATE)), List.of(incidentId))) {
             ids.add((String) row.get("anomaly_id"));
         }
         return ids;
     }
 
+    /** The anomalies an incident is linked to (parameter: incident id). */
+    static String anomalyIdsOfIncidentSql(String stateTable) {
+        return "SELECT DISTINCT anomaly_id FROM " + stateTable + " WHERE incident_id = ?";
+    }
+
     /** Notes kept for an incident, oldest first. */
     public List<Map<String, Object>> notes(String incidentId) {
-        return query("SELECT note_id, content, author, toString(created_at) AS created_at FROM " + clickHouse.table(StateRows.NOTES)
-                + " FINAL WHERE incident_id = ? ORDER BY created_at, note_id", List.of(incidentId));
+        return query(notesSql(clickHouse.table(StateRows.NOTES)), List.of(incidentId));
+    }
+
+    /** The notes of an incident, oldest first (parameter: incident id). */
+    static String notesSql(String notesTable) {
+        return "SELECT note_id, content, author, toString(created_at) AS created_at FROM " + notesTable
+                + " FINAL WHERE incident_id = ? ORDER BY created_at, note_id";
     }
 
     public List<Map<String, Object>> query(String sql, List<String> params) {
