@@ -51,9 +51,10 @@ public final class StateQueries {
                 .append(", argMaxIf(incident_number, version, incident_number != 0) AS c_incident_number")
                 .append(", maxIf(changed_at, status = 'resolved') AS c_resolved_at")
                 .append(", max(changed_at) AS c_updated_at");
-        // times as text: an empty DateTime is '0000-00-00 00:00:00' on 18.16, which the JDBC driver cannot parse
-        outer.append(", c_score AS score, c_incident_number AS incident_number, toString(c_resolved_at) AS resolved_at")
-                .append(", toString(c_updated_at) AS updated_at");
+        // times as UTC text: an empty DateTime is '0000-00-00 00:00:00' on 18.16, which the JDBC driver cannot parse,
+        // and a server outside UTC would otherwise render them in its own zone
+        outer.append(", c_score AS score, c_incident_number AS incident_number, toString(c_resolved_at, 'UTC') AS resolved_at")
+                .append(", toString(c_updated_at, 'UTC') AS updated_at");
         inner.append(" FROM ").append(stateTable).append(" WHERE ").append(rowFilter)
                 .append(" GROUP BY anomaly_id");
         return outer.append(" FROM (").append(inner).append(") ORDER BY anomaly_id").toString();
@@ -89,7 +90,7 @@ public final class StateQueries {
 
     /** The notes of an incident, oldest first (parameter: incident id). */
     static String notesSql(String notesTable) {
-        return "SELECT note_id, content, author, toString(created_at) AS created_at FROM " + notesTable
+        return "SELECT note_id, content, author, toString(created_at, 'UTC') AS created_at FROM " + notesTable
                 + " FINAL WHERE incident_id = ? ORDER BY created_at, note_id";
     }
 

@@ -2,6 +2,7 @@ package io.infrasage.pagerduty.outbox;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -15,6 +16,7 @@ import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -188,20 +190,26 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         String key = RoutingTarget.mask(e.routingKey());
         if (decision instanceof DeliveryPolicy.Delivered) {
             boolean trigger = e.action().equals("trigger");
-            store.complete(e, trigger ? "sent" : null, List.of(
-                    StateRows.state(e.anomalyId(), e.action() + "-sent-" + e.seq(), StateRows.nextVersion(), now,
-                            trigger ? "sent" : "resolve_sent").build(),
-                    StateRows.audit(now, "outbox-" + e.seq() + "-delivered", e.anomalyId(), e.action() + "_delivered",
-                            "infrasage", "InfraSage", "bundle").set("detail", "team " + e.team() + " (" + key + ")").build()));
+            List<Row> rows = new ArrayList<>();
+            if (trigger) {
+                rows.add(StateRows.state(e.anomalyId(), "trigger-sent-" + e.seq(), outcomeVersion(e), now, "sent").build());
+            }
+            rows.add(StateRows.audit(now, "outbox-" + e.seq() + "-delivered", e.anomalyId(), e.action() + "_delivered",
+                    "infrasage", "InfraSage", "bundle").set("detail", "team " + e.team() + " (" + key + ")").build());
+            store.complete(e, trigger ? "sent" : null, rows);
             LOG.info("{} for {} delivered to PagerDuty (team {}, key {}, attempt {})", e.action(), e.dedupKey(), e.team(), key,
                     e.attempts() + 1);
             finish(e.seq(), true);
         } else if (decision instanceof DeliveryPolicy.Rejected r) {
-            store.complete(e, e.action().equals("trigger") ? "failed" : null, List.of(
-                    StateRows.state(e.anomalyId(), e.action() + "-failed-" + e.seq(), StateRows.nextVersion(), now, "failed")
-                            .set("detail", r.reason()).build(),
-                    StateRows.audit(now, "outbox-" + e.seq() + "-rejected", e.anomalyId(), e.action() + "_rejected",
-                            "pagerduty", "PagerDuty", "bundle").set("detail", r.reason()).build()));
+            boolean trigger = e.action().equals("trigger");
+            List<Row> rows = new ArrayList<>();
+            if (trigger) {
+                rows.add(StateRows.state(e.anomalyId(), "trigger-failed-" + e.seq(), outcomeVersion(e), now, "failed")
+                        .set("detail", r.reason()).build());
+            }
+            rows.add(StateRows.audit(now, "outbox-" + e.seq() + "-rejected", e.anomalyId(), e.action() + "_rejected",
+                    "pagerduty", "PagerDuty", "bundle").set("detail", r.reason()).build());
+            store.complete(e, trigger ? "failed" : null, rows);
             metrics.pagerDutyRejected();
             LOG.error("PAGE NOT DELIVERED: PagerDuty refused the {} for {} (team {}, key {}): {}", e.action(), e.dedupKey(),
                     e.team(), key, r.reason());
@@ -212,6 +220,15 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                     e.attempts() + 1, r.delay().toMillis());
         }
         onSpooled.run();
+    }
+
+    /**
+     * The version of a delivery outcome is the moment the event was accepted (just after its 'queued' row), not the
+     * moment the answer was recorded: PagerDuty's own later changes (acknowledged, resolved, stamped with its time)
+     * must win over our 'sent', however late a busy machine records it.
+     */
+    static long outcomeVersion(OutboxEvent e) {
+        return e.createdAtMillis() * 1000 + 999;
     }
 
     private void finish(long seq, boolean delivered) {

@@ -1,0 +1,24 @@
+package io.infrasage.pagerduty.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Instant;
+
+import io.infrasage.pagerduty.clickhouse.StateRows;
+import org.junit.jupiter.api.Test;
+
+class PagerDutyDispatcherTest {
+
+    @Test
+    void aDeliveryOutcomeRanksAfterItsQueuedRowAndBeforeAnythingPagerDutyReportsLater() {
+        long acceptedAt = System.currentTimeMillis();
+        long queuedVersion = StateRows.nextVersion();
+        OutboxEvent e = new OutboxEvent(7, "a", "infrasage-a", "k".repeat(32), "team", "trigger", "{}", 0, acceptedAt);
+
+        long sent = PagerDutyDispatcher.outcomeVersion(e);
+
+        assertThat(sent).isGreaterThan(queuedVersion);
+        // PagerDuty acknowledges one millisecond after our accept: its row must win over our 'sent', whenever we record it
+        assertThat(StateRows.versionAt(Instant.ofEpochMilli(acceptedAt + 1))).isGreaterThan(sent);
+    }
+}
