@@ -34,10 +34,6 @@ public final class BundleMetrics {
         webhooks(registry, "unparseable", "invalid");
     }
 
-    public MeterRegistry registry() {
-        return registry;
-    }
-
     /** Anomalies by outcome, one of {@link #ANOMALY_OUTCOMES}. */
     public void anomaly(String outcome) {
         MeterRegistry r = registry;

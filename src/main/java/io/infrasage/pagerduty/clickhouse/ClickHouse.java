@@ -31,10 +31,6 @@ public final class ClickHouse {
         return dataSource.getConnection();
     }
 
-    public DataSource dataSource() {
-        return dataSource;
-    }
-
     public String database() {
         return database;
     }

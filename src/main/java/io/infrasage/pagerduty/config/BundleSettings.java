@@ -20,10 +20,10 @@ public final class BundleSettings {
 
     public static final Setting EVENTS_URL = Setting.of("pagerduty.events-url", "PAGERDUTY_EVENTS_URL");
     public static final Setting API_URL = Setting.of("pagerduty.api-url", "PAGERDUTY_API_URL");
-    public static final Setting API_TOKEN = Setting.secret("pagerduty.api-token", "PAGERDUTY_API_TOKEN");
-    public static final Setting SERVICE_KEY = Setting.secret("pagerduty.service-key", "PAGERDUTY_SERVICE_KEY");
-    public static final Setting ROUTING_RULES = Setting.secret("pagerduty.routing-rules", "PAGERDUTY_ROUTING_RULES");
-    public static final Setting WEBHOOK_SECRETS = Setting.secret("pagerduty.webhook-secrets", "PAGERDUTY_WEBHOOK_SECRETS");
+    public static final Setting API_TOKEN = Setting.of("pagerduty.api-token", "PAGERDUTY_API_TOKEN");
+    public static final Setting SERVICE_KEY = Setting.of("pagerduty.service-key", "PAGERDUTY_SERVICE_KEY");
+    public static final Setting ROUTING_RULES = Setting.of("pagerduty.routing-rules", "PAGERDUTY_ROUTING_RULES");
+    public static final Setting WEBHOOK_SECRETS = Setting.of("pagerduty.webhook-secrets", "PAGERDUTY_WEBHOOK_SECRETS");
     public static final Setting WEBHOOK_INSECURE = Setting.of("pagerduty.webhook-insecure", "PAGERDUTY_WEBHOOK_INSECURE");
     public static final Setting RATE_LIMIT = Setting.of("pagerduty.rate-limit-per-minute", "PAGERDUTY_RATE_LIMIT_PER_MINUTE");
     public static final Setting RATE_BURST = Setting.of("pagerduty.rate-limit-burst", "PAGERDUTY_RATE_LIMIT_BURST");
@@ -34,14 +34,14 @@ public final class BundleSettings {
     public static final Setting ERROR_FROM = Setting.of("anomaly.severity.error-from", "INFRASAGE_SEVERITY_ERROR_FROM");
     public static final Setting CRITICAL_FROM = Setting.of("anomaly.severity.critical-from", "INFRASAGE_SEVERITY_CRITICAL_FROM");
     public static final Setting MIN_SEVERITY = Setting.of("anomaly.minimum-severity", "INFRASAGE_MIN_SEVERITY");
-    public static final Setting INGEST_TOKEN = Setting.secret("anomaly.api-token", "INFRASAGE_API_TOKEN");
+    public static final Setting INGEST_TOKEN = Setting.of("anomaly.api-token", "INFRASAGE_API_TOKEN");
     public static final Setting DELIVERY_WAIT = Setting.of("anomaly.delivery-wait", "INFRASAGE_DELIVERY_WAIT");
     public static final Setting CONCURRENCY = Setting.of("pagerduty.concurrency", "PAGERDUTY_CONCURRENCY");
     public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
     public static final Setting DATA_DIR = Setting.of("infrasage.data-dir", "INFRASAGE_DATA_DIR");
     public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
     public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
-    public static final Setting CLICKHOUSE_PASSWORD = Setting.secret("clickhouse.password", "CLICKHOUSE_PASSWORD");
+    public static final Setting CLICKHOUSE_PASSWORD = Setting.of("clickhouse.password", "CLICKHOUSE_PASSWORD");
 
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,

@@ -137,7 +137,7 @@ public final class LocalStore implements AutoCloseable {
                     return Optional.<List<Long>>empty();
                 }
             }
-            List<Long> seqs = enqueue(anomalyId, Optional.ofNullable(dedupKeyOf(anomalyId)).orElseThrow(), events);
+            List<Long> seqs = enqueue(anomalyId, dedupKeyOf(anomalyId), events);
             spool(rows);
             return Optional.of(seqs);
         });
