@@ -65,6 +65,7 @@ class IncidentVerificationTest {
                 assertThat(payment.get("status").asText()).isEqualTo("triggered");
                 assertThat(payment.get("incident_id").asText()).isEqualTo(sandbox.incidentByKey("infrasage-" + ids.get(0)).orElseThrow().id());
                 assertThat(byAnomaly.get(ids.get(1)).get("teams").asText()).isEqualTo("default(****ver2)");
+                assertThat(payment.get("acknowledged_by").isNull()).as("a triggered incident has no acknowledger").isTrue();
 
                 JsonNode acked = JSON.readTree(bundle.get(bundle.url("/api/v1/pagerduty/incidents?status=acknowledged")).body());
                 assertThat(acked.get("count").asInt()).isEqualTo(1);

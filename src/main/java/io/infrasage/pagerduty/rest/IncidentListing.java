@@ -85,7 +85,7 @@ public final class IncidentListing {
             row.put("service", s.get("service"));
             row.put("severity", s.get("severity"));
             row.put("teams", s.get("teams"));
-            row.put("acknowledged_by", s.get("acknowledged_by"));
+            row.put("acknowledged_by", acknowledger(i, s));
             row.put("pagerduty_service", i.path("service").path("summary").asText(null));
             row.put("assignees", names(i.path("assignees")));
             out.add(row);
@@ -121,6 +121,21 @@ public final class IncidentListing {
             throw InvalidRequestException.badRequest("invalid status", problems);
         }
         return out;
+    }
+
+    /**
+     * Who acknowledged, only while the incident is acknowledged (after an unacknowledge the last acknowledger is history,
+     * not the answer): PagerDuty's own acknowledgements when it lists them, else the state the webhooks recorded.
+     */
+    static Object acknowledger(JsonNode incident, Map<String, Object> state) {
+        if (!"acknowledged".equals(incident.path("status").asText())) {
+            return null;
+        }
+        JsonNode acks = incident.path("acknowledgements");
+        if (acks.isArray() && acks.size() > 0) {
+            return acks.get(acks.size() - 1).path("acknowledger").path("summary").asText(null);
+        }
+        return state.get("acknowledged_by");
     }
 
     private static List<String> names(JsonNode refs) {
