@@ -169,6 +169,26 @@ class PagerDutyWebhookTest {
     }
 
     @Test
+    void whenPagerDutyMergesIncidentsResolvingTheMergedOneResolvesEveryAnomalyInIt() {
+        start();
+        String first = page("merge-a");
+        String second = page("merge-b");
+        Incident target = incidentOf(first);
+        Incident source = incidentOf(second);
+        awaitState(first, "incident_id", target.id());
+        sandbox.mergeInto(target.id(), source.id());
+        awaitState(second, "status", "resolved");
+        assertThat(state(second, "resolved_by_kind")).isEqualTo("merged");
+        assertThat(audit(second)).contains("merged");
+
+        sandbox.resolve(target.id(), "Alice Example");
+        awaitState(first, "status", "resolved");
+        // the merged anomaly is found through the incident's alerts (REST API) and resolved by the engineer too
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audit(second)).contains("resolved\tengineer\tAlice Example"));
+        assertThat(state(first, "resolved_by")).isEqualTo("Alice Example");
+    }
+
+    @Test
     void anIncidentThatIsNotInfraSagesIsAuditedAndOtherwiseLeftAlone() throws Exception {
         start();
         String foreignKey = "nagios-disk-full-" + System.nanoTime();

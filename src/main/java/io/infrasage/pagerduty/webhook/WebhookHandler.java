@@ -123,6 +123,10 @@ public final class WebhookHandler {
     public Outcome resolved(WebhookEvent e) {
         JsonNode reason = e.incident() == null ? null : e.incident().get("resolve_reason");
         boolean merged = reason != null && "merge_resolve_reason".equals(WebhookEvent.text(reason, "type"));
+        if (merged) {
+            // this incident's alerts moved into another one: read that one's alerts afresh next time
+            anomaliesByIncident.remove(WebhookEvent.text(reason.path("incident"), "id"));
+        }
         return forEachAnomaly(e, merged ? "merged" : "resolved", (id, rows) -> {
             Resolver by = resolver(e, id, merged);
             store.resolvedInPagerDuty(id, by.name());
@@ -214,33 +218,39 @@ public final class WebhookHandler {
         if (incidentId == null) {
             return List.of();
         }
-        Set<String> ids = new LinkedHashSet<>();
         String key = e.incident() == null ? null : WebhookEvent.text(e.incident(), "incident_key");
+        List<String> known = anomaliesByIncident.get(incidentId);
+        if (known != null && (key == null || !key.startsWith(PREFIX) || known.contains(key.substring(PREFIX.length())))) {
+            return known;
+        }
+        Set<String> ids = new LinkedHashSet<>();
+        if (known != null) {
+            ids.addAll(known);
+        }
         if (key != null && key.startsWith(PREFIX)) {
             ids.add(key.substring(PREFIX.length()));
+        } else if (known == null) {
+            // no key in this event (a note carries only a reference to its incident): the incidents we linked before
+            ids.addAll(queries.anomalyIdsOfIncident(incidentId));
         }
-        List<String> known = anomaliesByIncident.get(incidentId);
-        if (known == null) {
-            Set<String> found = new LinkedHashSet<>(queries.anomalyIdsOfIncident(incidentId));
-            if (api.enabled()) {
-                try {
-                    for (JsonNode alert : api.alerts(incidentId)) {
-                        String alertKey = WebhookEvent.text(alert, "alert_key");
-                        if (alertKey != null && alertKey.startsWith(PREFIX)) {
-                            found.add(alertKey.substring(PREFIX.length()));
-                        }
+        if (api.enabled() && known == null) {
+            // PagerDuty may have grouped several alerts (anomalies) into this incident: its alerts say which
+            try {
+                for (JsonNode alert : api.alerts(incidentId)) {
+                    String alertKey = WebhookEvent.text(alert, "alert_key");
+                    if (alertKey != null && alertKey.startsWith(PREFIX)) {
+                        ids.add(alertKey.substring(PREFIX.length()));
                     }
-                } catch (PagerDutyApi.PagerDutyApiException ex) {
-                    LOG.warn("could not read the alerts of incident {}: {}", incidentId, ex.getMessage());
                 }
-            }
-            known = List.copyOf(found);
-            if (!known.isEmpty() || ids.isEmpty()) {
-                anomaliesByIncident.put(incidentId, known);
+            } catch (PagerDutyApi.PagerDutyApiException ex) {
+                LOG.warn("could not read the alerts of incident {}: {}", incidentId, ex.getMessage());
             }
         }
-        ids.addAll(known);
-        return List.copyOf(ids);
+        List<String> result = List.copyOf(ids);
+        if (!result.isEmpty()) {
+            anomaliesByIncident.put(incidentId, result);
+        }
+        return result;
     }
 
     private record Resolver(String kind, String name) {
