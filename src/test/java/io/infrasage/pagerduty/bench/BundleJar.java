@@ -150,6 +150,22 @@ public final class BundleJar implements AutoCloseable {
         }
     }
 
+    /** CPU time (user + system) the process used so far, in seconds, from /proc/&lt;pid&gt;/stat; NaN when unreadable. */
+    public static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // fields 14 and 15 of stat (utime, stime) are 12 and 13 after the command name; clock ticks of 1/100 s
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    public double cpuSeconds() {
+        return cpuSeconds(process.pid());
+    }
+
     private static long kib(String line) {
         return Long.parseLong(line.replaceAll("[^0-9]", ""));
     }

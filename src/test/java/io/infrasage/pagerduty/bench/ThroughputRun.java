@@ -46,7 +46,7 @@ final class ThroughputRun {
 
     /** Where load goes and how its deliveries are recognised in the sandbox. */
     private record Target(String name, URI url, BiFunction<String, String, byte[]> body, Function<String, String> key,
-                          SandboxWatch watch, URI metrics) {
+                          SandboxWatch watch, URI metrics, long pid) {
         HttpRequest request(String id, String service) {
             return LoadGenerator.post(url, body.apply(id, service), Map.of());
         }
@@ -83,7 +83,7 @@ final class ThroughputRun {
                 }
                 SandboxWatch bundleWatch = SandboxWatch.byDedupKey(sandbox, "infrasage-b" + s.runId);
                 Target bundleTarget = new Target("bundle", bundle.url("/api/v1/anomalies"), Workload::anomaly,
-                        Workload::dedupKey, bundleWatch, bundle.managementUrl("/observe/metrics"));
+                        Workload::dedupKey, bundleWatch, bundle.managementUrl("/observe/metrics"), bundle.pid());
                 double[] bundleFigures = pipeline(bundleTarget, "b" + s.runId);
                 BundleJar.Memory afterPipeline = bundle.memory();
                 report.figure("bundle memory after the anomaly phases", afterPipeline.toString());
@@ -113,7 +113,7 @@ final class ThroughputRun {
         try (Alertmanager am = Alertmanager.start(dir.resolve("alertmanager"), Alertmanager.config(sandbox.eventsUrl(),
                 services, Workload.routingKeys(services.size())), dir.resolve("alertmanager.log"))) {
             Target amTarget = new Target("Alertmanager", am.url("/api/v2/alerts"), Alertmanager::alert, id -> id,
-                    SandboxWatch.bySummary(sandbox, "a" + s.runId), null);
+                    SandboxWatch.bySummary(sandbox, "a" + s.runId), null, am.pid());
             double[] figures = pipeline(amTarget, "a" + s.runId);
             report.figure("Alertmanager memory after its phases", BundleJar.memory(am.pid()).toString());
             return figures;
@@ -168,7 +168,7 @@ final class ThroughputRun {
                 }
                 Thread.sleep(100);
             }
-            Target t = new Target("responder", url, Workload::anomaly, id -> id, null, null);
+            Target t = new Target("responder", url, Workload::anomaly, id -> id, null, null, p.pid());
             gen.closedLoop(i -> t.request("warm-" + i, services.get(i % services.size())), 5_000, concurrency, Duration.ofSeconds(60));
             for (int rate : RATES) {
                 LoadGenerator.Result r = gen.openLoop(i -> t.request("c" + rate + "-" + i, services.get(i % services.size())),
@@ -214,7 +214,9 @@ final class ThroughputRun {
                 }
             }
         }
+        double cpuBefore = BundleJar.cpuSeconds(t.pid());
         Step max = closedStep(t, prefix + "t", throughputCount, concurrency);
+        double cpu = BundleJar.cpuSeconds(t.pid()) - cpuBefore;
         LoadGenerator.Result r = max.result();
         double[] received = receivedTimesSeconds(max, t, prefix + "t");
         double overall = received.length / Math.max(1e-9, (max.lastReceived() - r.startNanos) / 1e9);
@@ -224,6 +226,8 @@ final class ThroughputRun {
         report.figure(Stats.f("%s delivered end to end (first submit to last event in the sandbox)", t.name()),
                 Stats.rate(overall) + " overall, " + Stats.rate(steady) + " steady (10th to 90th percentile of deliveries); "
                         + max.delivered() + "/" + max.accepted() + " delivered; delivery " + Stats.latencies(max.deliveryMillis()));
+        report.figure(Stats.f("%s CPU time per anomaly in that phase (user + system, its own process only)", t.name()),
+                Stats.f("%.2f ms (%.1f s for %d)", cpu * 1000 / Math.max(1, max.delivered()), cpu, max.delivered()));
         return new double[] {steady, at200[0], at200[1], overall};
     }
 
