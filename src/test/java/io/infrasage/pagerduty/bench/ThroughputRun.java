@@ -33,7 +33,7 @@ final class ThroughputRun {
     private final int webhookConcurrency = BenchSettings.envInt("BENCH_WEBHOOK_CONCURRENCY", 64);
     private final int webhookRate = BenchSettings.envInt("BENCH_WEBHOOK_RATE", 3_000);
     private final List<String> services = Workload.services(BenchSettings.SERVICES);
-    /** Phases to leave out, comma-separated (ceiling, alertmanager, webhooks): for partial reruns, never in the report's figures. */
+    /** Phases to leave out, comma-separated (ceiling, pipeline, alertmanager, webhooks): for partial reruns. */
     private final List<String> skip = List.of(BenchSettings.env("BENCH_SKIP", "").split(","));
     private final Report report;
     private LoadGenerator gen;
@@ -81,16 +81,16 @@ final class ThroughputRun {
                 if (!skip.contains("ceiling")) {
                     ceiling(dir);
                 }
-                SandboxWatch bundleWatch = SandboxWatch.byDedupKey(sandbox, "infrasage-b" + s.runId);
-                Target bundleTarget = new Target("bundle", bundle.url("/api/v1/anomalies"), Workload::anomaly,
-                        Workload::dedupKey, bundleWatch, bundle.managementUrl("/observe/metrics"), bundle.pid());
-                double[] bundleFigures = pipeline(bundleTarget, "b" + s.runId);
-                BundleJar.Memory afterPipeline = bundle.memory();
-                report.figure("bundle memory after the anomaly phases", afterPipeline.toString());
-
-                double[] amFigures = skip.contains("alertmanager") ? null : alertmanager(dir, sandbox);
-                if (amFigures != null) {
-                    compare(bundleFigures, amFigures);
+                if (!skip.contains("pipeline")) {
+                    SandboxWatch bundleWatch = SandboxWatch.byDedupKey(sandbox, "infrasage-b" + s.runId);
+                    Target bundleTarget = new Target("bundle", bundle.url("/api/v1/anomalies"), Workload::anomaly,
+                            Workload::dedupKey, bundleWatch, bundle.managementUrl("/observe/metrics"), bundle.pid());
+                    double[] bundleFigures = pipeline(bundleTarget, "b" + s.runId);
+                    report.figure("bundle memory after the anomaly phases", bundle.memory().toString());
+                    double[] amFigures = skip.contains("alertmanager") ? null : alertmanager(dir, sandbox);
+                    if (amFigures != null) {
+                        compare(bundleFigures, amFigures);
+                    }
                 }
                 double webhooksPerSecond = skip.contains("webhooks") ? Double.NaN : webhooks(bundle, database);
                 BundleJar.Memory end = bundle.memory();
