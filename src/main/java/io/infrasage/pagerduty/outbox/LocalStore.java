@@ -7,11 +7,16 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -26,7 +31,11 @@ import io.infrasage.pagerduty.clickhouse.Row;
  *       reaches exactly the keys the trigger reached;</li>
  *   <li>clickhouse_spool: state and audit rows waiting for ClickHouse, so paging never waits for it.</li>
  * </ul>
- * Each accept, delivery or resolve is one transaction across the three. WAL with synchronous=FULL: a commit is on disk.
+ * Each accept, delivery or resolve is atomic across the three. WAL with synchronous=FULL: a commit is on disk, and no
+ * write method returns before its commit is. Writes that arrive while a commit is being synced to disk go to disk
+ * together in the next one (group commit): one fsync for many accepts and deliveries, instead of one each, which
+ * is what bounded throughput (an fsync takes milliseconds). Each write is a savepoint in the shared transaction, so a
+ * failing one is undone alone; the dispatcher only ever sees events whose commit is on disk.
  */
 public final class LocalStore implements AutoCloseable {
 
@@ -35,6 +44,21 @@ public final class LocalStore implements AutoCloseable {
     private static final TypeReference<Map<String, Object>> ROW = new TypeReference<>() { };
 
     private final Connection db;
+    /** Serialises commits; taken before the store's monitor, never inside it. */
+    private final Object commitLock = new Object();
+    /** Writers waiting to enter the store's monitor: a commit waits (briefly) for them to join it. */
+    private final AtomicInteger entering = new AtomicInteger();
+    /** Writes made since the last commit (guarded by this). */
+    private Batch open = new Batch();
+    /** Highest outbox seq written, and highest on disk: events above the latter are not handed to the dispatcher. */
+    private long maxSeqWritten;
+    private long maxSeqDurable;
+
+    /** The writes of one transaction: their callers learn together whether it reached the disk. */
+    private static final class Batch {
+        final CompletableFuture<Void> durable = new CompletableFuture<>();
+        boolean writes;
+    }
 
     public LocalStore(Path dataDir) {
         try {
@@ -57,6 +81,8 @@ public final class LocalStore implements AutoCloseable {
             }
             db.setAutoCommit(false);
             db.commit();
+            maxSeqWritten = single("SELECT COALESCE(MAX(seq), 0) FROM outbox").orElse(0L);
+            maxSeqDurable = maxSeqWritten;
         } catch (Exception e) {
             throw new IllegalStateException("cannot open the local outbox in " + dataDir.toAbsolutePath() + ": " + e.getMessage(), e);
         }
@@ -99,7 +125,7 @@ public final class LocalStore implements AutoCloseable {
      *
      * @return the sequence numbers of the queued events, or empty when the anomaly was already known (nothing written)
      */
-    public synchronized Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
+    public Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
                                                     String status, List<NewEvent> events, List<Row> rows) {
         return inTransaction(() -> {
             try (PreparedStatement ps = db.prepareStatement(
@@ -126,7 +152,7 @@ public final class LocalStore implements AutoCloseable {
      *
      * @return the queued sequence numbers, or empty when it was already resolved
      */
-    public synchronized Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows) {
+    public Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows) {
         return inTransaction(() -> {
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE anomalies SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE anomaly_id = ? AND resolved_at IS NULL")) {
@@ -149,7 +175,7 @@ public final class LocalStore implements AutoCloseable {
      *
      * @return how many queued triggers were dropped
      */
-    public synchronized int resolvedInPagerDuty(String anomalyId, String resolvedBy) {
+    public int resolvedInPagerDuty(String anomalyId, String resolvedBy) {
         return inTransaction(() -> {
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE anomalies SET status = 'resolved', resolved_at = COALESCE(resolved_at, ?),"
@@ -172,16 +198,17 @@ public final class LocalStore implements AutoCloseable {
         try (PreparedStatement ps = db.prepareStatement(
                 "SELECT o.seq, o.anomaly_id, o.dedup_key, o.routing_key, o.team, o.action, o.body, o.attempts, o.created_at"
                         + " FROM outbox o WHERE o.next_attempt_at <= ? AND o.seq = (SELECT MIN(i.seq) FROM outbox i"
-                        + " WHERE i.dedup_key = o.dedup_key AND i.routing_key = o.routing_key) ORDER BY o.seq LIMIT ?")) {
+                        + " WHERE i.dedup_key = o.dedup_key AND i.routing_key = o.routing_key) AND o.seq <= ? ORDER BY o.seq LIMIT ?")) {
             ps.setLong(1, nowMillis);
-            ps.setInt(2, limit);
+            ps.setLong(2, maxSeqDurable);
+            ps.setInt(3, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
                             rs.getString(6), rs.getString(7), rs.getInt(8), rs.getLong(9)));
                 }
             }
-            db.commit();
+            endRead();
         } catch (SQLException e) {
             throw new IllegalStateException("outbox read failed: " + e.getMessage(), e);
         }
@@ -202,7 +229,7 @@ public final class LocalStore implements AutoCloseable {
     }
 
     /** Delivered or refused for good: the event leaves the outbox; the anomaly's status and ClickHouse rows follow. */
-    public synchronized void complete(OutboxEvent e, String anomalyStatus, List<Row> rows) {
+    public void complete(OutboxEvent e, String anomalyStatus, List<Row> rows) {
         inTransaction(() -> {
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM outbox WHERE seq = ?")) {
                 ps.setLong(1, e.seq());
@@ -221,7 +248,7 @@ public final class LocalStore implements AutoCloseable {
         });
     }
 
-    public synchronized void retryLater(OutboxEvent e, long nextAttemptAtMillis, String error) {
+    public void retryLater(OutboxEvent e, long nextAttemptAtMillis, String error) {
         inTransaction(() -> {
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq = ?")) {
@@ -235,7 +262,7 @@ public final class LocalStore implements AutoCloseable {
     }
 
     /** Rows for ClickHouse that belong to no outbox event (a suppressed anomaly). */
-    public synchronized void spoolRows(List<Row> rows) {
+    public void spoolRows(List<Row> rows) {
         inTransaction(() -> {
             spool(rows);
             return null;
@@ -252,14 +279,14 @@ public final class LocalStore implements AutoCloseable {
                     out.add(new SpooledRow(rs.getLong(1), new Row(rs.getString(2), JSON.readValue(rs.getString(3), ROW))));
                 }
             }
-            db.commit();
+            endRead();
         } catch (Exception e) {
             throw new IllegalStateException("spool read failed: " + e.getMessage(), e);
         }
         return out;
     }
 
-    public synchronized void unspool(long upToSeqInclusive) {
+    public void unspool(long upToSeqInclusive) {
         inTransaction(() -> {
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM clickhouse_spool WHERE seq <= ?")) {
                 ps.setLong(1, upToSeqInclusive);
@@ -294,6 +321,7 @@ public final class LocalStore implements AutoCloseable {
                 try (ResultSet keys = ps.getGeneratedKeys()) {
                     keys.next();
                     seqs.add(keys.getLong(1));
+                    maxSeqWritten = Math.max(maxSeqWritten, keys.getLong(1));
                 }
             }
         }
@@ -324,7 +352,7 @@ public final class LocalStore implements AutoCloseable {
         try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             long v = rs.next() ? rs.getLong(1) : 0;
             boolean isNull = rs.wasNull();
-            db.commit();
+            endRead();
             return isNull ? Optional.empty() : Optional.of(v);
         } catch (SQLException e) {
             throw new IllegalStateException("local store read failed: " + e.getMessage(), e);
@@ -335,18 +363,77 @@ public final class LocalStore implements AutoCloseable {
         T run() throws Exception;
     }
 
+    /**
+     * Runs the work as a savepoint of the open transaction, then returns once that transaction is on disk: committed
+     * by this caller, or by another one that took this work along in the same fsync.
+     */
     private <T> T inTransaction(Work<T> work) {
-        try {
-            T result = work.run();
-            db.commit();
-            return result;
-        } catch (Exception e) {
+        Batch batch;
+        T result;
+        entering.incrementAndGet();
+        synchronized (this) {
+            entering.decrementAndGet();
+            Savepoint savepoint = null;
             try {
-                db.rollback();
-            } catch (SQLException ignored) {
-                // the original failure is what matters
+                savepoint = db.setSavepoint();
+                result = work.run();
+                db.releaseSavepoint(savepoint);
+            } catch (Exception e) {
+                if (savepoint != null) {
+                    try {
+                        db.rollback(savepoint);
+                        db.releaseSavepoint(savepoint);
+                    } catch (SQLException ignored) {
+                        // the original failure is what matters
+                    }
+                }
+                throw new IllegalStateException("local store write failed: " + e.getMessage(), e);
             }
-            throw new IllegalStateException("local store write failed: " + e.getMessage(), e);
+            batch = open;
+            batch.writes = true;
+        }
+        awaitDurable(batch);
+        return result;
+    }
+
+    private void awaitDurable(Batch batch) {
+        synchronized (commitLock) {
+            if (!batch.durable.isDone()) {
+                // writers already queued for the monitor join this commit (waiting at most a millisecond for them)
+                long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1);
+                while (entering.get() > 0 && System.nanoTime() < until) {
+                    Thread.yield();
+                }
+                synchronized (this) {
+                    // still the open batch: only a commit closes a batch, and it completes it before letting go
+                    open = new Batch();
+                    long written = maxSeqWritten;
+                    try {
+                        db.commit();
+                        maxSeqDurable = written;
+                        batch.durable.complete(null);
+                    } catch (SQLException e) {
+                        try {
+                            db.rollback();
+                        } catch (SQLException ignored) {
+                            // the commit failure is what matters
+                        }
+                        batch.durable.completeExceptionally(e);
+                    }
+                }
+            }
+        }
+        try {
+            batch.durable.join();
+        } catch (CompletionException e) {
+            throw new IllegalStateException("local store write failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    /** Ends a read-only transaction; with writes waiting for their commit, that commit ends it. */
+    private void endRead() throws SQLException {
+        if (!open.writes) {
+            db.commit();
         }
     }
 

@@ -34,6 +34,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     public static final String SEND_ENDPOINT = "direct:pagerduty-send";
     private static final int HEADS_PER_POLL = 500;
     private static final long IDLE_POLL_MILLIS = 1000;
+    private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final LocalStore store;
     private final DeliveryPolicy policy;
@@ -43,6 +44,8 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private final int ratePerMinute;
     private final int burst;
     private final ExecutorService workers;
+    /** Events handed to the workers and not finished beyond which a poll is skipped: they have a full round queued. */
+    private final int backlog;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     /**
@@ -55,6 +58,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private volatile boolean running;
     private volatile boolean woken;
     private Thread scheduler;
+    private long lastPrune;
 
     public PagerDutyDispatcher(LocalStore store, DeliveryPolicy policy, ProducerTemplate producer, BundleMetrics metrics,
                                Runnable onSpooled, int ratePerMinute, int burst, int workers) {
@@ -65,6 +69,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         this.onSpooled = onSpooled;
         this.ratePerMinute = ratePerMinute;
         this.burst = burst;
+        this.backlog = 2 * workers;
         this.workers = Executors.newFixedThreadPool(workers, r -> {
             Thread t = new Thread(r, "pagerduty-sender");
             t.setDaemon(true);
@@ -109,7 +114,16 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             try {
                 long now = System.currentTimeMillis();
                 long snapshotAt = System.nanoTime();
-                handledAt.values().removeIf(t -> snapshotAt - t > TimeUnit.MINUTES.toNanos(1));
+                if (snapshotAt - lastPrune > PRUNE_EVERY_NANOS) {
+                    // a full pass over the map: once a second, not on every wake (one per accept and per delivery)
+                    handledAt.values().removeIf(t -> snapshotAt - t > TimeUnit.MINUTES.toNanos(1));
+                    lastPrune = snapshotAt;
+                }
+                if (inFlight.size() >= backlog) {
+                    // the workers have a full round queued; a poll would re-read the same heads. A finishing delivery wakes us.
+                    waitUntil(nextWake);
+                    continue;
+                }
                 List<OutboxEvent> heads = store.dueHeads(now, HEADS_PER_POLL);
                 for (OutboxEvent e : heads) {
                     Long handled = handledAt.get(e.seq());

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# The benchmark, in one command (docs/benchmarks.md has the figures and how to read them):
+#   scripts/benchmark.sh          start-up time, HTTP ceiling, accept latency at 50/200/1000 per second, end-to-end
+#                                 throughput side by side with Prometheus Alertmanager, signed webhooks persisted to
+#                                 ClickHouse, memory under load (about 6-8 minutes)
+#   scripts/benchmark.sh storm    10,000 anomalies over 20 routing keys within 30 s against PagerDuty's 120/min per key
+#                                 (about 6 minutes: the drain alone takes at least 4.2)
+#   scripts/benchmark.sh crash    kill -9 the bundle during a storm and during a PagerDuty outage (about 3 minutes)
+# It installs what it needs (JDK, Maven, ClickHouse, prometheus-alertmanager from Debian), builds, starts its own
+# loopback ClickHouse on ports of its own (other checkouts' servers are left alone), and runs the driver
+# (io.infrasage.pagerduty.bench.Benchmark, test sources), which runs the PagerDuty sandbox in-process and starts the
+# bundle as operators do: java -jar target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar, configured by environment.
+# Everything listens on 127.0.0.1 only; every load is bounded in count and time. Report: target/benchmark/report-<mode>.md
+# Env: BENCH_BUNDLE_JAVA_OPTS (JVM options of the bundle, default below), BENCH_CLICKHOUSE_HTTP_PORT/TCP_PORT,
+#      and the sizes read by the driver (BENCH_STEP_SECONDS, BENCH_THROUGHPUT_COUNT, BENCH_WEBHOOK_COUNT, BENCH_STORM_COUNT...).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=${1:-all}
+case "$mode" in
+  all|storm|crash) ;;
+  *) echo "usage: $0 [all|storm|crash]" >&2; exit 2 ;;
+esac
+
+export CLICKHOUSE_HTTP_PORT=${BENCH_CLICKHOUSE_HTTP_PORT:-18323}
+export CLICKHOUSE_TCP_PORT=${BENCH_CLICKHOUSE_TCP_PORT:-19323}
+export CLICKHOUSE_DIR=${BENCH_CLICKHOUSE_DIR:-$PWD/.local/clickhouse-bench}
+export BENCH_BUNDLE_JAVA_OPTS=${BENCH_BUNDLE_JAVA_OPTS-}
+
+scripts/install-prereqs.sh
+if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertmanager >/dev/null 2>&1; then
+  echo "== installing Debian's prometheus-alertmanager (run side by side; its service is not started)"
+  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus-alertmanager >/dev/null
+fi
+
+echo "== building (mvn package, tests compiled, not run)"
+mvn -o -q -B -DskipTests package || mvn -q -B -DskipTests package
+mvn -o -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null \
+  || mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null
+
+ch_was_up=false
+if scripts/clickhouse.sh status >/dev/null 2>&1; then ch_was_up=true; fi
+echo "== ClickHouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT"
+scripts/clickhouse.sh start
+export CLICKHOUSE_URL=$(scripts/clickhouse.sh url)
+
+driver=""
+cleanup() {
+  if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then
+    kill "$driver" 2>/dev/null || true   # its shutdown hook stops the bundle, Alertmanager and the responder it started
+    wait "$driver" 2>/dev/null || true
+  fi
+  if ! $ch_was_up; then scripts/clickhouse.sh stop >/dev/null || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+mkdir -p target/benchmark
+echo "== benchmark $mode ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)); bundle JVM options: ${BENCH_BUNDLE_JAVA_OPTS:-(JVM defaults)}"
+java -Xmx3g -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
+  io.infrasage.pagerduty.bench.Benchmark "$mode" > >(tee "target/benchmark/$mode.log") 2>&1 &
+driver=$!
+set +e
+wait "$driver"
+rc=$?
+set -e
+driver=""
+exit $rc

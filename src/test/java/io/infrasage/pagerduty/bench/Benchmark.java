@@ -1,0 +1,27 @@
+package io.infrasage.pagerduty.bench;
+
+/**
+ * Entry point of scripts/benchmark.sh: {@code Benchmark [all|storm|crash]}. The PagerDuty sandbox runs inside this JVM
+ * (its Java API counts what PagerDuty received); the bundle, Alertmanager and the bare Vert.x responder run as processes
+ * of their own. Every run is bounded in requests and time and stops by itself.
+ */
+public final class Benchmark {
+
+    private Benchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        String mode = args.length == 0 ? "all" : args[0];
+        BenchSettings settings = new BenchSettings();
+        // stopped or interrupted: take down what this driver started (the bundle, Alertmanager, the responder), nothing else
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants()
+                .forEach(ProcessHandle::destroyForcibly), "benchmark-cleanup"));
+        int failures = switch (mode) {
+            case "all" -> new ThroughputRun(settings).run();
+            case "storm" -> new StormRun(settings).run();
+            case "crash" -> new CrashRun(settings).run();
+            default -> throw new IllegalArgumentException("mode must be all, storm or crash, not " + mode);
+        };
+        System.exit(failures == 0 ? 0 : 1);
+    }
+}

@@ -1,0 +1,207 @@
+package io.infrasage.pagerduty.bench;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+
+/**
+ * {@code scripts/benchmark.sh crash}: kill -9 the bundle several times while a (shorter) storm is accepted and
+ * delivered, and while PagerDuty is down, restarting it each time on the same INFRASAGE_DATA_DIR. The client behaves like
+ * InfraSage: it posts each anomaly (and, for every fourth one, its resolve a little later) in order and retries until it
+ * gets a 2xx, so a kill only delays it. Verdict: every accepted anomaly paged exactly once (one incident per dedup
+ * key), every accepted resolve delivered after its trigger, nothing resolved that was not asked for.
+ */
+final class CrashRun {
+
+    private final BenchSettings s;
+    private final int count = BenchSettings.envInt("BENCH_CRASH_COUNT", 2_000);
+    private final int rate = BenchSettings.envInt("BENCH_CRASH_RATE", 200);
+    private final int limit = BenchSettings.envInt("BENCH_CRASH_SANDBOX_LIMIT", 300);
+    private final Report report;
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private final List<String> log = new ArrayList<>();
+    private volatile BundleJar bundle;
+    private int kills;
+
+    CrashRun(BenchSettings s) {
+        this.s = s;
+        this.report = new Report(s.out.resolve("report-crash.md"));
+    }
+
+    int run() throws Exception {
+        Path dir = s.out.resolve("crash-" + s.runId);
+        Files.createDirectories(dir);
+        List<String> names = Workload.services(BenchSettings.SERVICES);
+        report.title("InfraSage PagerDuty bundle: kill -9 during a storm and during a PagerDuty outage");
+        report.note(Stats.f("A shorter storm, to keep this mode to a few minutes: %,d anomalies over %d services posted at %d/s,"
+                + " every fourth one resolved by a runbook 20 anomalies later; sandbox limit %d events per minute per routing key,"
+                + " bundle PAGERDUTY_RATE_LIMIT_PER_MINUTE=%d, BURST=10, PAGERDUTY_RETRY_INITIAL_DELAY=200ms,"
+                + " PAGERDUTY_RETRY_MAX_DELAY=2s, PAGERDUTY_RETRY_THROTTLED_DELAY=2s; the sandbox sends its webhooks back."
+                + " Bundle JVM options: %s.", count, names.size(), rate, limit, limit, String.join(" ", s.bundleJavaOptions)));
+        String database = "crash_" + s.runId;
+        BundleJar.Ports ports = BundleJar.Ports.free();
+        ExecutorService chaos = Executors.newSingleThreadExecutor();
+        try (PagerDutySandbox sandbox = PagerDutySandbox.builder().rateLimitPerMinute(limit)
+                .webhook("http://127.0.0.1:" + ports.server() + "/api/v1/pagerduty/webhook", List.of(BenchSettings.WEBHOOK_SECRET))
+                .start()) {
+            Map<String, String> env = s.bundleEnv(database, dir.resolve("data"), sandbox.eventsUrl(), sandbox.rootUrl());
+            env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(limit));
+            env.put("PAGERDUTY_RATE_LIMIT_BURST", "10");
+            env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "200ms");
+            env.put("PAGERDUTY_RETRY_MAX_DELAY", "2s");
+            env.put("PAGERDUTY_RETRY_THROTTLED_DELAY", "2s");
+            Path bundleLog = dir.resolve("bundle.log");
+            bundle = BundleJar.start(s.projectRoot, s.jar, s.bundleJavaOptions, env, ports, bundleLog, Duration.ofSeconds(60));
+            URI anomalies = bundle.url("/api/v1/anomalies");
+            String prefix = "k" + s.runId + "-";
+            Set<String> accepted = new LinkedHashSet<>();
+            Set<String> resolved = new LinkedHashSet<>();
+            List<Integer> pendingResolves = new ArrayList<>();
+            Runnable restart = () -> {
+                kills++;
+                bundle.kill();
+                long t0 = System.nanoTime();
+                bundle = BundleJar.start(s.projectRoot, s.jar, s.bundleJavaOptions, env, ports, bundleLog, Duration.ofSeconds(60));
+                event(Stats.f("kill -9 #%d, restarted and ready after %.0f ms", kills, (System.nanoTime() - t0) / 1e6));
+            };
+            Map<Integer, Runnable> plan = Map.of(
+                    count * 3 / 20, restart,
+                    count * 7 / 20, restart,
+                    count / 2, () -> {
+                        sandbox.faults().down();
+                        event("PagerDuty down (sandbox stops listening)");
+                    },
+                    count * 13 / 20, restart,
+                    count * 17 / 20, restart);
+            List<Future<?>> actions = new ArrayList<>();
+            long start = BenchClock.nanos();
+            long period = 1_000_000_000L / rate;
+            for (int i = 0; i < count; i++) {
+                if (plan.containsKey(i)) {
+                    event("at anomaly " + i + ": " + (i == count / 2 ? "PagerDuty goes down" : "kill -9"));
+                    actions.add(chaos.submit(plan.get(i)));
+                }
+                long due = start + i * period;
+                long wait;
+                while ((wait = due - BenchClock.nanos()) > 0) {
+                    LockSupport.parkNanos(wait);
+                }
+                String id = prefix + i;
+                if (post(anomalies, Workload.anomaly(id, names.get(i % names.size())))) {
+                    accepted.add(id);
+                    if (i % 4 == 0) {
+                        pendingResolves.add(i);
+                    }
+                }
+                while (!pendingResolves.isEmpty() && pendingResolves.get(0) <= i - 20) {
+                    resolve(prefix + pendingResolves.remove(0), resolved);
+                }
+            }
+            for (Future<?> f : actions) {
+                f.get(2, TimeUnit.MINUTES);
+            }
+            while (!pendingResolves.isEmpty()) {
+                resolve(prefix + pendingResolves.remove(0), resolved);
+            }
+            event(Stats.f("all %,d anomalies posted after %.0f s; PagerDuty comes back", count, (BenchClock.nanos() - start) / 1e9));
+            sandbox.faults().up();
+            Thread.sleep(300); // deliveries of the backlog are in flight now
+            restart.run();
+
+            Set<String> triggerKeys = new HashSet<>();
+            accepted.forEach(id -> triggerKeys.add(Workload.dedupKey(id)));
+            Set<String> resolveKeys = new HashSet<>();
+            resolved.forEach(id -> resolveKeys.add(Workload.dedupKey(id)));
+            long deadline = System.currentTimeMillis() + 300_000;
+            Deliveries d;
+            while (true) {
+                d = new Deliveries(sandbox, triggerKeys, resolveKeys);
+                if (d.lost == 0 && d.resolvesMissing == 0 || System.currentTimeMillis() > deadline) {
+                    break;
+                }
+                report.progress(Stats.f("%,d/%,d paged, %d/%d resolves delivered", d.expected - d.lost, d.expected,
+                        d.resolvesExpected - d.resolvesMissing, d.resolvesExpected));
+                Thread.sleep(5_000);
+            }
+            event(Stats.f("everything delivered %.0f s after the first anomaly", (BenchClock.nanos() - start) / 1e9));
+            sandbox.awaitWebhooksIdle(Duration.ofSeconds(60));
+            BundleJar.Memory memory = bundle.memory();
+            bundle.stop();
+
+            report.section("What happened");
+            log.forEach(l -> report.note("- " + l));
+            report.section("Verdict");
+            report.figure("anomalies posted / accepted (2xx, retried through the kills)", count + " / " + accepted.size());
+            report.figure("kill -9", kills + " times (" + (kills - 1) + " during the storm or the outage, 1 right after PagerDuty came back)");
+            d = new Deliveries(sandbox, triggerKeys, resolveKeys);
+            d.report(report);
+            report.figure("bundle memory at the end", memory.toString());
+            boolean clean = d.clean() && accepted.size() == count;
+            report.goal("crash: lost", "0", Integer.toString(d.lost + d.resolvesMissing), d.lost == 0 && d.resolvesMissing == 0);
+            report.goal("crash: duplicate incidents", "0", Integer.toString(d.duplicateIncidents), d.duplicateIncidents == 0);
+            report.goal("crash: order per key (trigger before resolve)", "0 violations", Integer.toString(d.orderViolations),
+                    d.orderViolations == 0);
+            report.write();
+            return clean ? 0 : 1;
+        } finally {
+            chaos.shutdownNow();
+            BundleJar b = bundle;
+            if (b != null) {
+                b.kill();
+            }
+        }
+    }
+
+    private void resolve(String id, Set<String> resolved) {
+        if (post(bundle.url("/api/v1/anomalies/" + id + "/resolve"), "{\"runbook\":\"scale-up\",\"actor\":\"runbook-bot\"}"
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+            resolved.add(id);
+        }
+    }
+
+    /** Posts until a 2xx, the way InfraSage retries: 100 ms apart, for at most two minutes. */
+    private boolean post(URI uri, byte[] body) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<Void> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        HttpResponse.BodyHandlers.discarding());
+                if (r.statusCode() >= 200 && r.statusCode() < 300) {
+                    return true;
+                }
+            } catch (IOException e) {
+                // the bundle is down or restarting: try again
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+        return false;
+    }
+
+    private synchronized void event(String text) {
+        String line = Stats.f("%7.1f s  %s", BenchClock.nanos() / 1e9, text);
+        log.add(line);
+        report.progress(line);
+    }
+}
