@@ -39,6 +39,8 @@ public final class ClickHouseWriter implements AutoCloseable {
     private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     /** Rows per INSERT at most: big enough to absorb a burst, small enough to keep one HTTP request modest. */
     static final int MAX_BATCH_ROWS = 5_000;
+    /** Requests that may wait for the writer; see the queue. */
+    static final int MAX_PENDING = 10_000;
     /** Delivery ids remembered in memory; older repeats are still caught by the query on webhook_deliveries. */
     static final int RECENT_DELIVERIES = 100_000;
     /** The columns of a table and their types, in table order (parameters: database, table). */
@@ -46,7 +48,12 @@ public final class ClickHouseWriter implements AutoCloseable {
 
     private final ClickHouse clickHouse;
     private final SchemaMigrator schema;
-    private final BlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    /**
+     * Requests waiting for the writer, at most MAX_PENDING: under a flood a caller is refused at once (a webhook gets
+     * 503 and PagerDuty redelivers, the outbound spool retries) instead of the queue filling the heap (the benchmark's
+     * 3,000/s webhook flood ran a 256 MB heap out of memory and killed this thread).
+     */
+    private final BlockingQueue<Pending> queue;
     private final Map<String, Map<String, String>> columnTypes = new ConcurrentHashMap<>();
     private final RecentIds recentDeliveries = new RecentIds();
     private final Thread thread;
@@ -54,11 +61,18 @@ public final class ClickHouseWriter implements AutoCloseable {
     private volatile boolean running = true;
 
     public ClickHouseWriter(ClickHouse clickHouse, SchemaMigrator schema) {
+        this(clickHouse, schema, MAX_PENDING, true);
+    }
+
+    ClickHouseWriter(ClickHouse clickHouse, SchemaMigrator schema, int capacity, boolean start) {
+        this.queue = new LinkedBlockingQueue<>(capacity);
         this.clickHouse = clickHouse;
         this.schema = schema;
         this.thread = new Thread(this::loop, "clickhouse-writer");
         this.thread.setDaemon(true);
-        this.thread.start();
+        if (start) {
+            this.thread.start();
+        }
     }
 
     /** Both outcomes are exported from the start, so the first failure shows in rate() and alerts. */
@@ -88,7 +102,10 @@ public final class ClickHouseWriter implements AutoCloseable {
         } else if (!running) {
             p.done.completeExceptionally(new PersistenceUnavailableException("writer stopped", null));
         } else {
-            queue.add(p);
+            if (!queue.offer(p)) {
+                p.done.completeExceptionally(new PersistenceUnavailableException(
+                        "ClickHouse writer has " + queue.size() + " requests waiting; try again later", null));
+            }
         }
         return p.done;
     }
@@ -132,6 +149,11 @@ public final class ClickHouseWriter implements AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } catch (Throwable t) {
+                // never let the only writer thread die: every later write would wait forever
+                LOG.error("ClickHouse writer failed on a batch of {} request(s); it carries on", batch.size(), t);
+                PersistenceUnavailableException failure = new PersistenceUnavailableException("ClickHouse writer failed: " + t, t);
+                batch.forEach(p -> p.done.completeExceptionally(failure));
             } finally {
                 batch.clear();
             }

@@ -98,4 +98,23 @@ class ClickHouseWriterTest {
         assertThat(ClickHouseWriter.jdbcValue("UInt64", 7L)).isEqualTo(7L);
         assertThat(ClickHouseWriter.jdbcValue("Float64", 0.93)).isEqualTo(0.93);
     }
+
+    @Test
+    void aFullQueueRefusesAtOnceWithPersistenceUnavailableInsteadOfGrowing() {
+        ClickHouse nowhere = new ClickHouse("jdbc:clickhouse://127.0.0.1:1/none", "default", "", "none");
+        // not started: nothing drains the queue, so its bound is what answers
+        ClickHouseWriter writer = new ClickHouseWriter(nowhere, new SchemaMigrator(nowhere), 2, false);
+        java.util.List<Row> rows = java.util.List.of(Row.into("t").set("c", "v").build());
+        var first = writer.submit(rows);
+        var second = writer.submit(rows);
+        var third = writer.submit(rows);
+
+        assertThat(first).isNotDone();
+        assertThat(second).isNotDone();
+        assertThat(third).isCompletedExceptionally();
+        assertThatThrownBy(third::join).hasCauseInstanceOf(PersistenceUnavailableException.class)
+                .hasMessageContaining("requests waiting");
+        writer.close();
+        assertThat(first).isCompletedExceptionally();
+    }
 }
