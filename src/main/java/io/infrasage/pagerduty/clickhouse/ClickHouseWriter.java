@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.LinkedHashMap;
@@ -48,6 +49,13 @@ public final class ClickHouseWriter implements AutoCloseable {
     private final Map<String, Map<String, String>> columnTypes = new ConcurrentHashMap<>();
     private final RecentIds recentDeliveries = new RecentIds();
     private final Thread thread;
+    /**
+     * The writer thread's own connection and its INSERT statements, one per table, kept across batches: the legacy
+     * JDBC driver builds an HTTP client for every new connection and parses the SQL of every statement it prepares,
+     * which cost more CPU than the rows themselves. Dropped after any failure; the next batch connects again.
+     */
+    private Connection connection;
+    private final Map<String, PreparedStatement> inserts = new HashMap<>();
     private volatile MeterRegistry meters;
     private volatile boolean running = true;
 
@@ -126,11 +134,12 @@ public final class ClickHouseWriter implements AutoCloseable {
                 writeBatch(batch);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return;
+                break;
             } finally {
                 batch.clear();
             }
         }
+        disconnect();
     }
 
     private void writeBatch(List<Pending> batch) {
@@ -146,10 +155,8 @@ public final class ClickHouseWriter implements AutoCloseable {
                     byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r);
                 }
             }
-            try (Connection c = clickHouse.connection()) {
-                for (Map.Entry<String, List<Row>> e : byTable.entrySet()) {
-                    insert(c, e.getKey(), e.getValue());
-                }
+            for (Map.Entry<String, List<Row>> e : byTable.entrySet()) {
+                insert(e.getKey(), e.getValue());
             }
             for (Pending p : batch) {
                 boolean written = fresh.contains(p);
@@ -162,6 +169,7 @@ public final class ClickHouseWriter implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             PersistenceUnavailableException failure = e instanceof PersistenceUnavailableException pue ? pue
                     : new PersistenceUnavailableException("ClickHouse write failed: " + firstLine(e.getMessage()), e);
+            disconnect();
             LOG.warn("ClickHouse write of {} request(s) failed: {}", batch.size(), failure.getMessage());
             batch.forEach(p -> p.done.completeExceptionally(failure));
             record("failed", start);
@@ -201,7 +209,7 @@ public final class ClickHouseWriter implements AutoCloseable {
         }
         sql.append(')');
         Set<String> found = new HashSet<>();
-        try (Connection c = clickHouse.connection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+        try (PreparedStatement ps = connection().prepareStatement(sql.toString())) {
             int n = 1;
             for (String id : ids) {
                 ps.setString(n++, id);
@@ -215,29 +223,52 @@ public final class ClickHouseWriter implements AutoCloseable {
         return found;
     }
 
-    private void insert(Connection c, String table, List<Row> rows) throws SQLException {
-        Map<String, String> types = columnTypes(c, table);
+    private void insert(String table, List<Row> rows) throws SQLException {
+        Map<String, String> types = columnTypes(connection(), table);
         List<String> columns = new ArrayList<>(types.keySet());
-        StringBuilder sql = new StringBuilder("INSERT INTO ").append(clickHouse.table(table)).append(" (")
-                .append(String.join(", ", columns)).append(") VALUES (");
-        for (int i = 0; i < columns.size(); i++) {
-            sql.append(i == 0 ? "" : ", ").append(castFor(types.get(columns.get(i))));
-        }
-        sql.append(')');
-        try (PreparedStatement ps = c.prepareStatement(sql.toString())) {
-            for (Row row : rows) {
-                for (String key : row.values().keySet()) {
-                    if (!types.containsKey(key)) {
-                        throw new IllegalArgumentException("table " + table + " has no column " + key);
-                    }
-                }
-                for (int i = 0; i < columns.size(); i++) {
-                    String col = columns.get(i);
-                    ps.setObject(i + 1, jdbcValue(types.get(col), row.values().get(col)));
-                }
-                ps.addBatch();
+        PreparedStatement ps = inserts.get(table);
+        if (ps == null) {
+            StringBuilder sql = new StringBuilder("INSERT INTO ").append(clickHouse.table(table)).append(" (")
+                    .append(String.join(", ", columns)).append(") VALUES (");
+            for (int i = 0; i < columns.size(); i++) {
+                sql.append(i == 0 ? "" : ", ").append(castFor(types.get(columns.get(i))));
             }
-            ps.executeBatch();
+            sql.append(')');
+            ps = connection().prepareStatement(sql.toString());
+            inserts.put(table, ps);
+        }
+        ps.clearBatch();
+        for (Row row : rows) {
+            for (String key : row.values().keySet()) {
+                if (!types.containsKey(key)) {
+                    throw new IllegalArgumentException("table " + table + " has no column " + key);
+                }
+            }
+            for (int i = 0; i < columns.size(); i++) {
+                String col = columns.get(i);
+                ps.setObject(i + 1, jdbcValue(types.get(col), row.values().get(col)));
+            }
+            ps.addBatch();
+        }
+        ps.executeBatch();
+    }
+
+    private Connection connection() throws SQLException {
+        if (connection == null) {
+            connection = clickHouse.connection();
+        }
+        return connection;
+    }
+
+    private void disconnect() {
+        inserts.clear();
+        if (connection != null) {
+            try {
+                connection.close();
+            } catch (SQLException | RuntimeException ignored) {
+                // it failed already; a new one is made for the next batch
+            }
+            connection = null;
         }
     }
 
