@@ -21,6 +21,8 @@ import io.infrasage.pagerduty.outbox.DeliveryPolicy;
 import io.infrasage.pagerduty.outbox.LocalStore;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
@@ -37,6 +39,12 @@ import org.slf4j.LoggerFactory;
 public class BundleConfiguration implements CamelConfiguration {
 
     private static final Logger LOG = LoggerFactory.getLogger(BundleConfiguration.class);
+    /**
+     * Vert.x worker threads that run the HTTP routes (platform-http hands every request to one). Vert.x's default of 20
+     * capped how many webhooks could share one ClickHouse batch and how many accepts one outbox fsync: requests are
+     * blocked there, not computing, so more of them in flight means bigger batches, not more CPU.
+     */
+    static final int HTTP_WORKERS = 64;
 
     @Override
     public void configure(CamelContext camel) throws Exception {
@@ -60,6 +68,10 @@ public class BundleConfiguration implements CamelConfiguration {
                 camel.createProducerTemplate(), metrics, spool::wake, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
 
         var registry = camel.getRegistry();
+        if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
+            // only when the host application has not configured Vert.x itself
+            registry.bind("infrasageVertxOptions", new VertxOptions().setWorkerPoolSize(HTTP_WORKERS));
+        }
         registry.bind("bundleSettings", s);
         registry.bind("bundleMetrics", metrics);
         registry.bind("clickHouse", clickHouse);

@@ -16,12 +16,20 @@ public final class Benchmark {
         // stopped or interrupted: take down what this driver started (the bundle, Alertmanager, the responder), nothing else
         Runtime.getRuntime().addShutdownHook(new Thread(() -> ProcessHandle.current().descendants()
                 .forEach(ProcessHandle::destroyForcibly), "benchmark-cleanup"));
-        int failures = switch (mode) {
-            case "all" -> new ThroughputRun(settings).run();
-            case "storm" -> new StormRun(settings).run();
-            case "crash" -> new CrashRun(settings).run();
-            default -> throw new IllegalArgumentException("mode must be all, storm or crash, not " + mode);
-        };
-        System.exit(failures == 0 ? 0 : 1);
+        int failures;
+        try {
+            failures = switch (mode) {
+                case "all" -> new ThroughputRun(settings).run();
+                case "storm" -> new StormRun(settings).run();
+                case "crash" -> new CrashRun(settings).run();
+                default -> throw new IllegalArgumentException("mode must be all, storm or crash, not " + mode);
+            };
+        } catch (Throwable e) {
+            // on stdout, where the report goes, so a broken run never looks like a silent one
+            System.out.println("BENCHMARK FAILED: " + e);
+            e.printStackTrace(System.out);
+            failures = 2;
+        }
+        System.exit(failures);
     }
 }

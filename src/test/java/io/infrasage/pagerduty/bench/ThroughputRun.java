@@ -93,6 +93,7 @@ final class ThroughputRun {
                     }
                 }
                 double webhooksPerSecond = skip.contains("webhooks") ? Double.NaN : webhooks(bundle, database);
+                saveMetrics(bundle, dir.resolve("bundle-metrics.txt"));
                 BundleJar.Memory end = bundle.memory();
                 report.section("Memory");
                 report.figure("bundle after all phases", end.toString());
@@ -264,6 +265,19 @@ final class ThroughputRun {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return -1;
+        }
+    }
+
+    /** The bundle's own metrics at the end (ClickHouse batch timings, PagerDuty call latencies), kept next to its log. */
+    private static void saveMetrics(BundleJar bundle, Path file) {
+        try {
+            String text = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(bundle.managementUrl("/observe/metrics"))
+                    .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            Files.writeString(file, text);
+        } catch (java.io.IOException e) {
+            // only a convenience
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

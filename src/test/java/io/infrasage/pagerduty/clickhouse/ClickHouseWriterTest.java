@@ -20,15 +20,23 @@ class ClickHouseWriterTest {
 
     @ParameterizedTest(name = "{0} -> {1}")
     @CsvSource(delimiter = '|', value = {
-            "String   | toString(?)",
-            "UInt8    | toUInt8(?)",
-            "UInt32   | toUInt32(?)",
-            "UInt64   | toUInt64(?)",
-            "Int64    | toInt64(?)",
-            "Float64  | toFloat64(?)",
+            "String   | ?",
+            "UInt8    | ?",
+            "UInt32   | ?",
+            "UInt64   | ?",
+            "Int64    | ?",
+            "Float64  | ?",
             "DateTime | toDateTime(toString(?), 'UTC')"})
-    void castForWrapsThePlaceholderInTheColumnsConversion(String type, String expected) {
+    void plainValuesAreLiteralsAndDateTimeIsReadAsUtc(String type, String expected) {
         assertThat(ClickHouseWriter.castFor(type)).isEqualTo(expected);
+    }
+
+    @Test
+    void aStatementAlwaysKeepsOneExpressionSoTheDriverStaysInItsSqlMode() {
+        assertThat(ClickHouseWriter.placeholders(java.util.List.of("String", "UInt64", "DateTime")))
+                .containsExactly("?", "?", "toDateTime(toString(?), 'UTC')");
+        assertThat(ClickHouseWriter.placeholders(java.util.List.of("String", "UInt64")))
+                .containsExactly("toString(?)", "?");
     }
 
     @ParameterizedTest(name = "{0} is not supported")
