@@ -189,6 +189,30 @@ class PagerDutyWebhookTest {
     }
 
     @Test
+    void aResolveByAnotherIntegrationIsNeverCreditedToARunbookEvenAfterAMerge() throws Exception {
+        start();
+        String first = page("auto-a");
+        String second = page("auto-b");
+        Incident target = incidentOf(first);
+        awaitState(first, "incident_id", target.id());
+        sandbox.mergeInto(target.id(), incidentOf(second).id());
+        awaitState(second, "resolved_by_kind", "merged");
+
+        // not a person and not the bundle: another integration resolves both alerts, which resolves the target incident
+        for (String id : List.of(first, second)) {
+            var r = RunningBundle.send(HttpRequest.newBuilder(URI.create(sandbox.eventsUrl())).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"routing_key\":\"" + KEY + "\",\"event_action\":\"resolve\","
+                            + "\"dedup_key\":\"infrasage-" + id + "\"}")).build());
+            assertThat(r.statusCode()).isEqualTo(202);
+        }
+        awaitState(first, "status", "resolved");
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audit(second)).contains("resolved\tpagerduty"));
+        assertThat(audit(first) + audit(second)).doesNotContain("runbook");
+        assertThat(state(first, "resolved_by_kind")).isEqualTo("pagerduty");
+        assertThat(state(second, "resolved_by_kind")).isEqualTo("pagerduty");
+    }
+
+    @Test
     void anIncidentThatIsNotInfraSagesIsAuditedAndOtherwiseLeftAlone() throws Exception {
         start();
         String foreignKey = "nagios-disk-full-" + System.nanoTime();

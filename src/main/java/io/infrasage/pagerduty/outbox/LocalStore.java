@@ -78,6 +78,7 @@ public final class LocalStore implements AutoCloseable {
                         + " resolved_at INTEGER, resolved_by TEXT)");
                 s.execute("CREATE TABLE IF NOT EXISTS clickhouse_spool (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                         + " table_name TEXT NOT NULL, row_json TEXT NOT NULL)");
+                addColumnIfMissing(s, "anomalies", "resolved_by_kind", "TEXT");
             }
             db.setAutoCommit(false);
             db.commit();
@@ -88,11 +89,31 @@ public final class LocalStore implements AutoCloseable {
         }
     }
 
-    /** What the bundle already knows of an anomaly. */
+    /** A column added after the first release: files written by an older bundle get it on open. */
+    private static void addColumnIfMissing(Statement s, String table, String column, String type) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) {
+                if (rs.getString("name").equals(column)) {
+                    return;
+                }
+            }
+        }
+        s.execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type);
+    }
+
+    /**
+     * What the bundle already knows of an anomaly. resolvedByKind says who resolvedBy is: "runbook" (our own resolve,
+     * sent through this bundle), "engineer", "merged" or "pagerduty"; null while unresolved.
+     */
     public record AnomalyRecord(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
-                                String status, Long resolvedAt, String resolvedBy) {
+                                String status, Long resolvedAt, String resolvedBy, String resolvedByKind) {
         public boolean resolved() {
             return resolvedAt != null;
+        }
+
+        /** The runbook whose resolve this bundle sent, if that is how the anomaly was resolved. */
+        public Optional<String> runbook() {
+            return "runbook".equals(resolvedByKind) ? Optional.ofNullable(resolvedBy) : Optional.empty();
         }
     }
 
@@ -102,7 +123,8 @@ public final class LocalStore implements AutoCloseable {
 
     public synchronized Optional<AnomalyRecord> find(String anomalyId) {
         try (PreparedStatement ps = db.prepareStatement(
-                "SELECT anomaly_id, dedup_key, targets, severity, status, resolved_at, resolved_by FROM anomalies WHERE anomaly_id = ?")) {
+                "SELECT anomaly_id, dedup_key, targets, severity, status, resolved_at, resolved_by, resolved_by_kind"
+                        + " FROM anomalies WHERE anomaly_id = ?")) {
             ps.setString(1, anomalyId);
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -113,7 +135,7 @@ public final class LocalStore implements AutoCloseable {
                 long resolvedAtMillis = rs.getLong(6);
                 Long resolvedAt = rs.wasNull() ? null : resolvedAtMillis;
                 return Optional.of(new AnomalyRecord(rs.getString(1), rs.getString(2), targets, rs.getString(4), rs.getString(5),
-                        resolvedAt, rs.getString(7)));
+                        resolvedAt, rs.getString(7), rs.getString(8)));
             }
         } catch (Exception e) {
             throw new IllegalStateException("local store read failed: " + e.getMessage(), e);
@@ -155,7 +177,8 @@ public final class LocalStore implements AutoCloseable {
     public Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows) {
         return inTransaction(() -> {
             try (PreparedStatement ps = db.prepareStatement(
-                    "UPDATE anomalies SET status = 'resolved', resolved_at = ?, resolved_by = ? WHERE anomaly_id = ? AND resolved_at IS NULL")) {
+                    "UPDATE anomalies SET status = 'resolved', resolved_at = ?, resolved_by = ?, resolved_by_kind = 'runbook'"
+                            + " WHERE anomaly_id = ? AND resolved_at IS NULL")) {
                 ps.setLong(1, System.currentTimeMillis());
                 ps.setString(2, resolvedBy);
                 ps.setString(3, anomalyId);
@@ -175,14 +198,17 @@ public final class LocalStore implements AutoCloseable {
      *
      * @return how many queued triggers were dropped
      */
-    public int resolvedInPagerDuty(String anomalyId, String resolvedBy) {
+    public int resolvedInPagerDuty(String anomalyId, String resolvedBy, String resolvedByKind) {
         return inTransaction(() -> {
+            // the first resolution is kept: our own runbook resolve coming back must not be renamed by PagerDuty's echo
             try (PreparedStatement ps = db.prepareStatement(
                     "UPDATE anomalies SET status = 'resolved', resolved_at = COALESCE(resolved_at, ?),"
-                            + " resolved_by = COALESCE(resolved_by, ?) WHERE anomaly_id = ?")) {
+                            + " resolved_by = COALESCE(resolved_by, ?), resolved_by_kind = COALESCE(resolved_by_kind, ?)"
+                            + " WHERE anomaly_id = ? AND resolved_at IS NULL")) {
                 ps.setLong(1, System.currentTimeMillis());
                 ps.setString(2, resolvedBy);
-                ps.setString(3, anomalyId);
+                ps.setString(3, resolvedByKind);
+                ps.setString(4, anomalyId);
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM outbox WHERE anomaly_id = ? AND action = 'trigger'")) {

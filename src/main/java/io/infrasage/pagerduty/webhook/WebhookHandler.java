@@ -129,7 +129,7 @@ public final class WebhookHandler {
         }
         return forEachAnomaly(e, merged ? "merged" : "resolved", (id, rows) -> {
             Resolver by = resolver(e, id, merged);
-            store.resolvedInPagerDuty(id, by.name());
+            store.resolvedInPagerDuty(id, by.name(), by.kind());
             rows.add(state(e, id, "resolved").set("resolved_by", by.name()).set("resolved_by_kind", by.kind()).build());
             rows.add(audit(e, id, merged ? "merged" : "resolved", by.kind(), by.name())
                     .set("detail", by.kind().equals("runbook") ? "resolved by runbook " + by.name() + " via InfraSage" : null).build());
@@ -264,8 +264,7 @@ public final class WebhookHandler {
             return new Resolver("engineer", e.agentName());
         }
         // not a person: our own resolve coming back, if we sent one for this anomaly
-        Optional<String> runbook = store.find(anomalyId).map(LocalStore.AnomalyRecord::resolvedBy)
-                .filter(r -> r != null && !r.isBlank());
+        Optional<String> runbook = store.find(anomalyId).flatMap(LocalStore.AnomalyRecord::runbook).filter(r -> !r.isBlank());
         if (runbook.isEmpty()) {
             runbook = queries.anomaly(anomalyId).filter(s -> "runbook".equals(s.get("resolved_by_kind")))
                     .map(s -> (String) s.get("resolved_by"));

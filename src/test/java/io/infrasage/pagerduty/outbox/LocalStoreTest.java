@@ -1,0 +1,76 @@
+package io.infrasage.pagerduty.outbox;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
+import java.util.List;
+
+import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The local outbox on a real SQLite file: who resolved an anomaly, and what an unknown anomaly leaves behind. */
+class LocalStoreTest {
+
+    static final RoutingTarget TEAM = new RoutingTarget("payments", "R".repeat(32));
+
+    @TempDir
+    Path dir;
+
+    static List<LocalStore.NewEvent> trigger() {
+        return List.of(new LocalStore.NewEvent(TEAM.routingKey(), TEAM.team(), "trigger", "{}"));
+    }
+
+    @Test
+    void onlyTheBundlesOwnResolveIsCreditedToARunbook() {
+        try (LocalStore store = new LocalStore(dir)) {
+            store.accept("a-runbook", "infrasage-a-runbook", List.of(TEAM), "critical", "queued", trigger(), List.of());
+            store.accept("a-merged", "infrasage-a-merged", List.of(TEAM), "critical", "queued", trigger(), List.of());
+            store.resolve("a-runbook", "restart-pods", List.of(), List.of());
+            store.resolvedInPagerDuty("a-merged", "Alice Example", "merged");
+            // a later resolve of the incident the merged anomaly went into keeps the first resolution
+            store.resolvedInPagerDuty("a-merged", "PagerDuty", "pagerduty");
+            // PagerDuty's echo of our own resolve does not rename it
+            store.resolvedInPagerDuty("a-runbook", "PagerDuty", "pagerduty");
+
+            assertThat(store.find("a-runbook").orElseThrow().runbook()).contains("restart-pods");
+            LocalStore.AnomalyRecord merged = store.find("a-merged").orElseThrow();
+            assertThat(merged.runbook()).isEmpty();
+            assertThat(merged.resolvedBy()).isEqualTo("Alice Example");
+            assertThat(merged.resolvedByKind()).isEqualTo("merged");
+        }
+    }
+
+    @Test
+    void resolvingAnAnomalyThatWasNeverAcceptedWritesNothing() {
+        try (LocalStore store = new LocalStore(dir)) {
+            var events = List.of(new LocalStore.NewEvent(TEAM.routingKey(), TEAM.team(), "resolve", "{}"));
+            assertThat(store.resolve("never-seen", "restart-pods", events, List.of())).isEmpty();
+            assertThat(store.resolvedInPagerDuty("never-seen", "Alice Example", "engineer")).isZero();
+            assertThat(store.depth()).isZero();
+            assertThat(store.find("never-seen")).isEmpty();
+        }
+    }
+
+    @Test
+    void aFileWrittenByTheFirstReleaseOpensAndKeepsItsAnomalies() throws Exception {
+        Files.createDirectories(dir);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bundle.db")); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE anomalies (anomaly_id TEXT PRIMARY KEY, dedup_key TEXT NOT NULL, targets TEXT NOT NULL,"
+                    + " severity TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL, resolved_at INTEGER, resolved_by TEXT)");
+            s.execute("INSERT INTO anomalies VALUES ('old', 'infrasage-old', '[{\"team\":\"payments\",\"routing_key\":\"k\"}]',"
+                    + " 'critical', 'resolved', 1, 2, 'restart-pods')");
+        }
+        try (LocalStore store = new LocalStore(dir)) {
+            LocalStore.AnomalyRecord old = store.find("old").orElseThrow();
+            assertThat(old.resolved()).isTrue();
+            assertThat(old.resolvedBy()).isEqualTo("restart-pods");
+            assertThat(old.resolvedByKind()).isNull();
+            assertThat(old.targets()).containsExactly(new RoutingTarget("payments", "k"));
+        }
+    }
+}
