@@ -182,6 +182,22 @@ class AnomalyToPagerDutyTest {
     }
 
     @Test
+    void aResolveForAnAnomalyNeverPagedIs404AndLeavesNothingQueuedForALaterPage() throws Exception {
+        String id = unique("early-resolve");
+        var early = bundle.postJson("/api/v1/anomalies/" + id + "/resolve", "{\"runbook\":\"restart-pods\"}");
+        assertThat(early.statusCode()).isEqualTo(404);
+        assertThat(JSON.readTree(early.body()).get("error").asText()).isEqualTo("unknown anomaly");
+        assertThat(early.body()).contains(id).doesNotContain("Exception");
+
+        // the same anomaly posted afterwards pages once, and no resolve follows it
+        assertThat(bundle.postJson("/api/v1/anomalies", anomaly(id, "payment-api", 0.9)).statusCode()).isEqualTo(202);
+        awaitEvents("infrasage-" + id, 1);
+        Thread.sleep(500);
+        assertThat(eventsFor("infrasage-" + id)).extracting(ReceivedEvent::eventAction).containsExactly("trigger");
+        assertThat(sandbox.incidentByKey("infrasage-" + id).orElseThrow().status()).isEqualTo("triggered");
+    }
+
+    @Test
     void throttledThenServerErrorThenAcceptedIsDeliveredExactlyOnce() {
         sandbox.faults().respond(429, 1).respond(500, 1);
         String id = unique("retry");
