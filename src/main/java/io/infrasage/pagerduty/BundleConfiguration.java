@@ -20,10 +20,12 @@ import io.infrasage.pagerduty.outbox.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.DeliveryPolicy;
 import io.infrasage.pagerduty.outbox.LocalStore;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.http.Admission;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -98,7 +100,15 @@ public class BundleConfiguration implements CamelConfiguration {
             health.register(new ReadinessChecks.OutboxCheck(store, s.outboxMaxAge));
         }
 
+        Admission admission = new Admission(s.httpMaxInFlight, metrics);
         camel.addStartupListener((context, alreadyStarted) -> {
+            // the HTTP server's router, bound under a name with its port; the management server's is left alone
+            var routers = context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
+                    .filter(VertxPlatformHttpRouter::isMainServer).toList();
+            routers.forEach(admission::installOn);
+            if (routers.isEmpty()) {
+                LOG.warn("no platform-http router found: requests to {} are not load-shed", Admission.PATHS);
+            }
             MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters != null) {
                 metrics.bind(meters);

@@ -32,6 +32,7 @@ public final class BundleMetrics {
             webhooks(registry, "unverified", outcome);
         }
         webhooks(registry, "unparseable", "invalid");
+        shedCounter(registry);
     }
 
     /** Anomalies by outcome, one of {@link #ANOMALY_OUTCOMES}. */
@@ -79,6 +80,18 @@ public final class BundleMetrics {
     private static Counter webhooks(MeterRegistry r, String eventType, String outcome) {
         return Counter.builder("infrasage_webhooks").description("PagerDuty webhooks by type and outcome")
                 .tag("event_type", eventType).tag("outcome", outcome).register(r);
+    }
+
+    /** Requests answered 503 at once because too many were in progress (see Admission). */
+    public void shed() {
+        MeterRegistry r = registry;
+        if (r != null) {
+            shedCounter(r).increment();
+        }
+    }
+
+    private static Counter shedCounter(MeterRegistry r) {
+        return Counter.builder("infrasage_http_shed").description("Requests answered 503 at once: too many in progress").register(r);
     }
 
     public void gauge(String name, String description, Supplier<Number> value) {
