@@ -10,11 +10,14 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -53,11 +56,15 @@ public final class LocalStore implements AutoCloseable {
     /** Highest outbox seq written, and highest on disk: events above the latter are not handed to the dispatcher. */
     private long maxSeqWritten;
     private long maxSeqDurable;
+    private final Set<String> routingKeys = ConcurrentHashMap.newKeySet();
+    private final ConcurrentHashMap<String, Long> active = new ConcurrentHashMap<>();
 
     /** The writes of one transaction: their callers learn together whether it reached the disk. */
     private static final class Batch {
         final CompletableFuture<Void> durable = new CompletableFuture<>();
         boolean writes;
+        /** Routing keys that may have a new due head once this batch is on disk (an event queued, or a head gone). */
+        final Set<String> touchedKeys = new HashSet<>();
     }
 
     public LocalStore(Path dataDir) {
@@ -73,6 +80,7 @@ public final class LocalStore implements AutoCloseable {
                         + " body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
                         + " created_at INTEGER NOT NULL, last_error TEXT)");
                 s.execute("CREATE INDEX IF NOT EXISTS outbox_order ON outbox (dedup_key, routing_key, seq)");
+                s.execute("CREATE INDEX IF NOT EXISTS outbox_by_routing_key ON outbox (routing_key, seq)");
                 s.execute("CREATE TABLE IF NOT EXISTS anomalies (anomaly_id TEXT PRIMARY KEY, dedup_key TEXT NOT NULL,"
                         + " targets TEXT NOT NULL, severity TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL,"
                         + " resolved_at INTEGER, resolved_by TEXT)");
@@ -82,6 +90,11 @@ public final class LocalStore implements AutoCloseable {
             }
             db.setAutoCommit(false);
             db.commit();
+            try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT DISTINCT routing_key FROM outbox")) {
+                while (rs.next()) {
+                    routingKeys.add(rs.getString(1));
+                }
+            }
             maxSeqWritten = single("SELECT COALESCE(MAX(seq), 0) FROM outbox").orElse(0L);
             maxSeqDurable = maxSeqWritten;
         } catch (Exception e) {
@@ -213,21 +226,60 @@ public final class LocalStore implements AutoCloseable {
             }
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM outbox WHERE anomaly_id = ? AND action = 'trigger'")) {
                 ps.setString(1, anomalyId);
-                return ps.executeUpdate();
+                int dropped = ps.executeUpdate();
+                if (dropped > 0) {
+                    open.touchedKeys.addAll(routingKeys); // a resolve queued behind them may be a head now
+                }
+                return dropped;
             }
         });
     }
 
-    /** The head of each (dedup key, routing key) queue that is due, oldest first: order is kept per key. */
-    public synchronized List<OutboxEvent> dueHeads(long nowMillis, int limit) {
+    /**
+     * The routing keys events were queued for since this store was opened (and those still queued from before): the
+     * dispatcher polls each on its own, at that key's pace. Kept in memory, never shrinks; routing keys are few.
+     */
+    public Set<String> routingKeys() {
+        return Set.copyOf(routingKeys);
+    }
+
+    /**
+     * The routing keys that may have due events, each with a version: {@link #drained} with that version takes a key
+     * out only if nothing touched it since, so an event queued while a poll ran is never overlooked. A key becomes
+     * active when its events are durably queued or a head of its queues is gone, and through {@link #activateAll}.
+     */
+    public Map<String, Long> activeRoutingKeys() {
+        return Map.copyOf(active);
+    }
+
+    /** Every known key may have due events: at start, and for events whose retry time has come. */
+    public void activateAll() {
+        routingKeys.forEach(this::activate);
+    }
+
+    public void activate(String routingKey) {
+        active.merge(routingKey, 1L, Long::sum);
+    }
+
+    /** A poll found no more due events for the key than it asked for: leave it alone until something touches it. */
+    public void drained(String routingKey, long version) {
+        active.remove(routingKey, version);
+    }
+
+    /**
+     * The heads of the (dedup key, routing key) queues of one routing key that are due, oldest first: order is kept per
+     * dedup key, and one routing key's backlog (held back by its rate limit) never hides another key's events.
+     */
+    public synchronized List<OutboxEvent> dueHeads(String routingKey, long nowMillis, int limit) {
         List<OutboxEvent> out = new ArrayList<>();
         try (PreparedStatement ps = db.prepareStatement(
                 "SELECT o.seq, o.anomaly_id, o.dedup_key, o.routing_key, o.team, o.action, o.body, o.attempts, o.created_at"
-                        + " FROM outbox o WHERE o.next_attempt_at <= ? AND o.seq = (SELECT MIN(i.seq) FROM outbox i"
-                        + " WHERE i.dedup_key = o.dedup_key AND i.routing_key = o.routing_key) AND o.seq <= ? ORDER BY o.seq LIMIT ?")) {
-            ps.setLong(1, nowMillis);
-            ps.setLong(2, maxSeqDurable);
-            ps.setInt(3, limit);
+                        + " FROM outbox o WHERE o.routing_key = ? AND o.next_attempt_at <= ? AND o.seq <= ? AND o.seq = (SELECT MIN(i.seq)"
+                        + " FROM outbox i WHERE i.dedup_key = o.dedup_key AND i.routing_key = o.routing_key) ORDER BY o.seq LIMIT ?")) {
+            ps.setString(1, routingKey);
+            ps.setLong(2, nowMillis);
+            ps.setLong(3, maxSeqDurable);
+            ps.setInt(4, limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     out.add(new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
@@ -239,11 +291,6 @@ public final class LocalStore implements AutoCloseable {
             throw new IllegalStateException("outbox read failed: " + e.getMessage(), e);
         }
         return out;
-    }
-
-    /** The earliest next attempt among queued events, if any (for the dispatcher's sleep). */
-    public synchronized Optional<Long> nextAttemptAt() {
-        return single("SELECT MIN(next_attempt_at) FROM outbox");
     }
 
     public synchronized Optional<Long> oldestQueuedAt() {
@@ -261,6 +308,8 @@ public final class LocalStore implements AutoCloseable {
                 ps.setLong(1, e.seq());
                 ps.executeUpdate();
             }
+            // the next event of the same dedup key, if any, is a head now
+            open.touchedKeys.add(e.routingKey());
             if (anomalyStatus != null) {
                 try (PreparedStatement ps = db.prepareStatement(
                         "UPDATE anomalies SET status = ? WHERE anomaly_id = ? AND status <> 'resolved'")) {
@@ -338,6 +387,8 @@ public final class LocalStore implements AutoCloseable {
                 ps.setString(1, anomalyId);
                 ps.setString(2, dedupKey);
                 ps.setString(3, e.routingKey());
+                routingKeys.add(e.routingKey());
+                open.touchedKeys.add(e.routingKey());
                 ps.setString(4, e.team());
                 ps.setString(5, e.action());
                 ps.setString(6, e.body());
@@ -437,6 +488,7 @@ public final class LocalStore implements AutoCloseable {
                     try {
                         db.commit();
                         maxSeqDurable = written;
+                        batch.touchedKeys.forEach(this::activate);
                         batch.durable.complete(null);
                     } catch (SQLException e) {
                         try {

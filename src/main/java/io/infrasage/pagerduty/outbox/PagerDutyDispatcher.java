@@ -3,11 +3,13 @@ package io.infrasage.pagerduty.outbox;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -32,7 +34,6 @@ public final class PagerDutyDispatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(PagerDutyDispatcher.class);
     public static final String SEND_ENDPOINT = "direct:pagerduty-send";
-    private static final int HEADS_PER_POLL = 500;
     private static final long IDLE_POLL_MILLIS = 1000;
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -54,6 +55,12 @@ public final class PagerDutyDispatcher implements AutoCloseable {
      */
     private final Map<Long, Long> handledAt = new ConcurrentHashMap<>();
     private final Map<Long, CompletableFuture<Boolean>> waiters = new ConcurrentHashMap<>();
+    /** Events waiting for their retry time, earliest first: their routing key is polled again then. */
+    private final ConcurrentSkipListSet<Retry> retries = new ConcurrentSkipListSet<>(
+            Comparator.comparingLong(Retry::at).thenComparingLong(Retry::seq));
+
+    private record Retry(long at, long seq, String routingKey) {
+    }
     private final Object signal = new Object();
     private volatile boolean running;
     private volatile boolean woken;
@@ -108,7 +115,14 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                 .build());
     }
 
+    /**
+     * Polls the outbox one routing key at a time, and only the keys that may have due events and have a token: a key
+     * held back by PagerDuty's rate limit costs no query until its next token, and its backlog never hides another
+     * key's events (one poll used to read the oldest 500 heads of all keys, so a 700-event storm on one key delayed
+     * another team's page until the storm drained).
+     */
     private void loop() {
+        long recheckAt = 0;
         while (running) {
             long nextWake = System.currentTimeMillis() + IDLE_POLL_MILLIS;
             try {
@@ -119,33 +133,69 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                     handledAt.values().removeIf(t -> snapshotAt - t > TimeUnit.MINUTES.toNanos(1));
                     lastPrune = snapshotAt;
                 }
-                if (inFlight.size() >= backlog) {
-                    // the workers have a full round queued; a poll would re-read the same heads. A finishing delivery wakes us.
-                    waitUntil(nextWake);
-                    continue;
+                if (now >= recheckAt) {
+                    // once a second every key is looked at: events queued before a restart, anything overlooked
+                    store.activateAll();
+                    recheckAt = now + IDLE_POLL_MILLIS;
                 }
-                List<OutboxEvent> heads = store.dueHeads(now, HEADS_PER_POLL);
-                for (OutboxEvent e : heads) {
-                    Long handled = handledAt.get(e.seq());
-                    if (inFlight.contains(e.orderKey()) || handled != null && handled - snapshotAt >= 0) {
-                        continue;
+                Retry due;
+                while ((due = retries.pollFirst()) != null) {
+                    if (due.at() > now) {
+                        retries.add(due);
+                        break;
                     }
-                    var probe = bucketFor(e.routingKey()).tryConsumeAndReturnRemaining(1);
-                    if (!probe.isConsumed()) {
-                        nextWake = Math.min(nextWake, now + TimeUnit.NANOSECONDS.toMillis(probe.getNanosToWaitForRefill()) + 1);
-                        continue;
+                    store.activate(due.routingKey());
+                }
+                for (Map.Entry<String, Long> key : store.activeRoutingKeys().entrySet()) {
+                    if (inFlight.size() >= backlog) {
+                        // the workers have a full round queued; the keys stay active. A finishing delivery wakes us.
+                        break;
                     }
-                    inFlight.add(e.orderKey());
-                    workers.execute(() -> deliver(e));
+                    nextWake = Math.min(nextWake, poll(key.getKey(), key.getValue(), now, snapshotAt));
                 }
-                if (heads.size() < HEADS_PER_POLL) {
-                    nextWake = Math.min(nextWake, store.nextAttemptAt().orElse(nextWake));
+                if (!retries.isEmpty()) {
+                    nextWake = Math.min(nextWake, retries.first().at());
                 }
+                nextWake = Math.min(nextWake, recheckAt);
             } catch (RuntimeException ex) {
                 LOG.error("outbox poll failed: {}", ex.getMessage());
             }
             waitUntil(nextWake);
         }
+    }
+
+    /** Hands the due heads of one routing key to the workers, as many as its bucket allows; returns when to look again. */
+    private long poll(String routingKey, long version, long now, long snapshotAt) {
+        Bucket bucket = bucketFor(routingKey);
+        long tokens = bucket.getAvailableTokens();
+        if (tokens < 1) {
+            return now + TimeUnit.NANOSECONDS.toMillis(bucket.estimateAbilityToConsume(1).getNanosToWaitForRefill()) + 1;
+        }
+        int room = backlog - inFlight.size();
+        // heads already in flight are read again and skipped: ask for that many more
+        int limit = (int) Math.min(tokens, room) + inFlight.size();
+        List<OutboxEvent> heads = store.dueHeads(routingKey, now, limit);
+        boolean more = heads.size() >= limit;
+        for (OutboxEvent e : heads) {
+            Long handled = handledAt.get(e.seq());
+            if (inFlight.contains(e.orderKey()) || handled != null && handled - snapshotAt >= 0) {
+                continue; // its outcome touches the key again, or reschedules it
+            }
+            if (inFlight.size() >= backlog) {
+                more = true;
+                break;
+            }
+            var probe = bucket.tryConsumeAndReturnRemaining(1);
+            if (!probe.isConsumed()) {
+                return now + TimeUnit.NANOSECONDS.toMillis(probe.getNanosToWaitForRefill()) + 1;
+            }
+            inFlight.add(e.orderKey());
+            workers.execute(() -> deliver(e));
+        }
+        if (!more) {
+            store.drained(routingKey, version);
+        }
+        return Long.MAX_VALUE;
     }
 
     private void waitUntil(long wakeAtMillis) {
@@ -229,7 +279,9 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                     e.team(), key, r.reason());
             finish(e.seq(), false);
         } else if (decision instanceof DeliveryPolicy.Retry r) {
-            store.retryLater(e, System.currentTimeMillis() + r.delay().toMillis(), r.reason());
+            long at = System.currentTimeMillis() + r.delay().toMillis();
+            store.retryLater(e, at, r.reason());
+            retries.add(new Retry(at, e.seq(), e.routingKey()));
             LOG.warn("{} for {} (key {}) not delivered yet: {}; retry {} in {} ms", e.action(), e.dedupKey(), key, r.reason(),
                     e.attempts() + 1, r.delay().toMillis());
         }
