@@ -11,7 +11,7 @@
 # (io.infrasage.pagerduty.bench.Benchmark, test sources), which runs the PagerDuty sandbox in-process and starts the
 # bundle as operators do: java -jar target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar, configured by environment.
 # Everything listens on 127.0.0.1 only; every load is bounded in count and time. Report: target/benchmark/report-<mode>.md
-# Env: BENCH_BUNDLE_JAVA_OPTS (JVM options of the bundle, default below), BENCH_CLICKHOUSE_HTTP_PORT/TCP_PORT,
+# Env: BENCH_BUNDLE_JAVA_OPTS (JVM options of the bundle, default below), MALLOC_ARENA_MAX, BENCH_CLICKHOUSE_HTTP_PORT/TCP_PORT,
 #      and the sizes read by the driver (BENCH_STEP_SECONDS, BENCH_THROUGHPUT_COUNT, BENCH_WEBHOOK_COUNT, BENCH_STORM_COUNT...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,10 @@ esac
 export CLICKHOUSE_HTTP_PORT=${BENCH_CLICKHOUSE_HTTP_PORT:-18323}
 export CLICKHOUSE_TCP_PORT=${BENCH_CLICKHOUSE_TCP_PORT:-19323}
 export CLICKHOUSE_DIR=${BENCH_CLICKHOUSE_DIR:-$PWD/.local/clickhouse-bench}
-export BENCH_BUNDLE_JAVA_OPTS=${BENCH_BUNDLE_JAVA_OPTS-}
+# The bundle runs with the JVM options the README recommends for production (section "Memory"); set
+# BENCH_BUNDLE_JAVA_OPTS="" for the JVM's defaults. glibc's malloc arenas (one per thread by default) are capped as well.
+export BENCH_BUNDLE_JAVA_OPTS=${BENCH_BUNDLE_JAVA_OPTS-"-Xmx192m -XX:+UseSerialGC -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -Xss512k"}
+export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 
 scripts/install-prereqs.sh
 if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertmanager >/dev/null 2>&1; then

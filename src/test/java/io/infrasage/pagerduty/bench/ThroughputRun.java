@@ -271,8 +271,9 @@ final class ThroughputRun {
     /** The bundle's own metrics at the end (ClickHouse batch timings, PagerDuty call latencies), kept next to its log. */
     private static void saveMetrics(BundleJar bundle, Path file) {
         try {
+            // bounded: a bundle still busy with a flood's backlog once kept this run waiting for 20 minutes
             String text = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(bundle.managementUrl("/observe/metrics"))
-                    .GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                    .timeout(Duration.ofSeconds(10)).GET().build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body();
             Files.writeString(file, text);
         } catch (java.io.IOException e) {
             // only a convenience
