@@ -33,11 +33,13 @@ start() {
   nohup clickhouse-server --config-file="$dir/config.xml" > "$dir/log/stdout.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"
   cd - >/dev/null
-  for _ in $(seq 1 150); do
+  # a server with many parts to load on a busy machine can take well over 15 s (seen after a benchmark storm)
+  for _ in $(seq 1 900); do
     if answering; then echo "ClickHouse ready on 127.0.0.1:$http_port (data in $dir)"; return 0; fi
+    if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then break; fi
     sleep 0.1
   done
-  echo "clickhouse.sh: ClickHouse did not answer within 15 s; see $dir/log/" >&2
+  echo "clickhouse.sh: ClickHouse did not answer (gave up after 90 s, or it exited); see $dir/log/" >&2
   tail -n 20 "$dir/log/server.err.log" "$dir/log/stdout.log" >&2 2>/dev/null || true
   return 1
 }
