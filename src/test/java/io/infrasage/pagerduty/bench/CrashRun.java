@@ -32,9 +32,10 @@ import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 final class CrashRun {
 
     private final BenchSettings s;
-    private final int count = BenchSettings.envInt("BENCH_CRASH_COUNT", 2_000);
+    private final int count = BenchSettings.envInt("BENCH_CRASH_COUNT", 4_000);
     private final int rate = BenchSettings.envInt("BENCH_CRASH_RATE", 200);
     private final int limit = BenchSettings.envInt("BENCH_CRASH_SANDBOX_LIMIT", 300);
+    private final int posters = BenchSettings.envInt("BENCH_CRASH_POSTERS", 16);
     private final Report report;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<String> log = new ArrayList<>();
@@ -51,11 +52,11 @@ final class CrashRun {
         Files.createDirectories(dir);
         List<String> names = Workload.services(BenchSettings.SERVICES);
         report.title("InfraSage PagerDuty bundle: kill -9 during a storm and during a PagerDuty outage");
-        report.note(Stats.f("A shorter storm, to keep this mode to a few minutes: %,d anomalies over %d services posted at %d/s,"
-                + " every fourth one resolved by a runbook 20 anomalies later; sandbox limit %d events per minute per routing key,"
+        report.note(Stats.f("A shorter storm, to keep this mode to a few minutes: %,d anomalies over %d services due at %d/s from"
+                + " %d concurrent posters that retry until accepted, every fourth one resolved by a runbook 20 of its poster's posts later; sandbox limit %d events per minute per routing key,"
                 + " bundle PAGERDUTY_RATE_LIMIT_PER_MINUTE=%d, BURST=10, PAGERDUTY_RETRY_INITIAL_DELAY=200ms,"
                 + " PAGERDUTY_RETRY_MAX_DELAY=2s, PAGERDUTY_RETRY_THROTTLED_DELAY=2s; the sandbox sends its webhooks back."
-                + " Bundle JVM options: %s.", count, names.size(), rate, limit, limit, String.join(" ", s.bundleJavaOptions)));
+                + " Bundle JVM options: %s.", count, names.size(), rate, posters, limit, limit, String.join(" ", s.bundleJavaOptions)));
         String database = "crash_" + s.runId;
         BundleJar.Ports ports = BundleJar.Ports.free();
         ExecutorService chaos = Executors.newSingleThreadExecutor();
@@ -72,9 +73,8 @@ final class CrashRun {
             bundle = BundleJar.start(s.projectRoot, s.jar, s.bundleJavaOptions, env, ports, bundleLog, Duration.ofSeconds(60));
             URI anomalies = bundle.url("/api/v1/anomalies");
             String prefix = "k" + s.runId + "-";
-            Set<String> accepted = new LinkedHashSet<>();
-            Set<String> resolved = new LinkedHashSet<>();
-            List<Integer> pendingResolves = new ArrayList<>();
+            Set<String> accepted = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+            Set<String> resolved = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
             Runnable restart = () -> {
                 kills++;
                 bundle.kill();
@@ -91,35 +91,51 @@ final class CrashRun {
                     },
                     count * 13 / 20, restart,
                     count * 17 / 20, restart);
-            List<Future<?>> actions = new ArrayList<>();
+            List<Future<?>> actions = java.util.Collections.synchronizedList(new ArrayList<>());
             long start = BenchClock.nanos();
             long period = 1_000_000_000L / rate;
-            for (int i = 0; i < count; i++) {
-                if (plan.containsKey(i)) {
-                    event("at anomaly " + i + ": " + (i == count / 2 ? "PagerDuty goes down" : "kill -9"));
-                    actions.add(chaos.submit(plan.get(i)));
-                }
-                long due = start + i * period;
-                long wait;
-                while ((wait = due - BenchClock.nanos()) > 0) {
-                    LockSupport.parkNanos(wait);
-                }
-                String id = prefix + i;
-                if (post(anomalies, Workload.anomaly(id, names.get(i % names.size())))) {
-                    accepted.add(id);
-                    if (i % 4 == 0) {
-                        pendingResolves.add(i);
+            // several posters, as a busy InfraSage would: anomaly i is posted by poster i % posters, on schedule, and
+            // retried until accepted; each poster resolves its own anomalies (every fourth) 20 of its posts later, so a
+            // resolve is only ever posted after its trigger was accepted
+            ExecutorService posting = Executors.newFixedThreadPool(posters);
+            List<Future<?>> posted = new ArrayList<>();
+            for (int p = 0; p < posters; p++) {
+                int first = p;
+                posted.add(posting.submit(() -> {
+                    List<Integer> pendingResolves = new ArrayList<>();
+                    for (int i = first; i < count; i += posters) {
+                        if (plan.containsKey(i)) {
+                            event("at anomaly " + i + ": " + (i == count / 2 ? "PagerDuty goes down" : "kill -9"));
+                            actions.add(chaos.submit(plan.get(i)));
+                        }
+                        long due = start + i * period;
+                        long wait;
+                        while ((wait = due - BenchClock.nanos()) > 0) {
+                            LockSupport.parkNanos(wait);
+                        }
+                        String id = prefix + i;
+                        if (post(anomalies, Workload.anomaly(id, names.get(i % names.size())))) {
+                            accepted.add(id);
+                            if (i % 4 == 0) {
+                                pendingResolves.add(i);
+                            }
+                        }
+                        while (!pendingResolves.isEmpty() && pendingResolves.get(0) <= i - 20 * posters) {
+                            resolve(prefix + pendingResolves.remove(0), resolved);
+                        }
                     }
-                }
-                while (!pendingResolves.isEmpty() && pendingResolves.get(0) <= i - 20) {
-                    resolve(prefix + pendingResolves.remove(0), resolved);
-                }
+                    while (!pendingResolves.isEmpty()) {
+                        resolve(prefix + pendingResolves.remove(0), resolved);
+                    }
+                    return null;
+                }));
             }
-            for (Future<?> f : actions) {
+            for (Future<?> f : posted) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+            posting.shutdown();
+            for (Future<?> f : List.copyOf(actions)) {
                 f.get(2, TimeUnit.MINUTES);
-            }
-            while (!pendingResolves.isEmpty()) {
-                resolve(prefix + pendingResolves.remove(0), resolved);
             }
             event(Stats.f("all %,d anomalies posted after %.0f s; PagerDuty comes back", count, (BenchClock.nanos() - start) / 1e9));
             sandbox.faults().up();
