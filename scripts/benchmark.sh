@@ -48,6 +48,13 @@ if scripts/clickhouse.sh status >/dev/null 2>&1; then ch_was_up=true; fi
 echo "== ClickHouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT"
 scripts/clickhouse.sh start
 export CLICKHOUSE_URL=$(scripts/clickhouse.sh url)
+# every run writes to a database of its own (bench_*, storm_*, crash_*); earlier runs' databases are dropped first,
+# or their background merges (gigabytes after a few runs) compete with the run for the CPUs and the disk
+ch_query() { curl -sf "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/" --data-binary "$1"; }
+for db in $(ch_query "SELECT name FROM system.databases WHERE match(name, '^(bench|storm|crash)_[a-z0-9]+\$')"); do
+  echo "== dropping database $db of an earlier benchmark run"
+  ch_query "DROP DATABASE IF EXISTS $db" >/dev/null
+done
 
 driver=""
 cleanup() {
