@@ -167,13 +167,8 @@ class DropInIT {
     private void awaitHealthy(int managementPort) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
-            try {
-                if (RunningBundle.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health"))
-                        .GET().build()).statusCode() == 200) {
-                    return;
-                }
-            } catch (RuntimeException notYet) {
-                // the management port is not listening yet
+            if (RunningBundle.healthy(managementPort)) {
+                return;
             }
             if (!host.isAlive() || System.currentTimeMillis() > deadline) {
                 throw new AssertionError("the host application did not start" + (host.isAlive() ? " within 60 s" : " (exited)")

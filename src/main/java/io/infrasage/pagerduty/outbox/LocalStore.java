@@ -56,6 +56,10 @@ public final class LocalStore implements AutoCloseable {
     /** Highest outbox seq written, and highest on disk: events above the latter are not handed to the dispatcher. */
     private long maxSeqWritten;
     private long maxSeqDurable;
+    /**
+     * The routing keys events were queued for since this store was opened (and those still queued from before), for
+     * {@link #activateAll}. Kept in memory, never shrinks; routing keys are few.
+     */
     private final Set<String> routingKeys = ConcurrentHashMap.newKeySet();
     private final ConcurrentHashMap<String, Long> active = new ConcurrentHashMap<>();
 
@@ -233,14 +237,6 @@ public final class LocalStore implements AutoCloseable {
                 return dropped;
             }
         });
-    }
-
-    /**
-     * The routing keys events were queued for since this store was opened (and those still queued from before): the
-     * dispatcher polls each on its own, at that key's pace. Kept in memory, never shrinks; routing keys are few.
-     */
-    public Set<String> routingKeys() {
-        return Set.copyOf(routingKeys);
     }
 
     /**

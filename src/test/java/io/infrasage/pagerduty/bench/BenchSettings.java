@@ -1,10 +1,5 @@
 package io.infrasage.pagerduty.bench;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,6 +7,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
+import io.infrasage.pagerduty.testing.LocalClickHouse;
 
 /** The driver's settings (environment, set by scripts/benchmark.sh) and what every run shares. */
 public final class BenchSettings {
@@ -26,8 +23,6 @@ public final class BenchSettings {
     public final int clickHouseHttpPort;
     public final Path out;
     public final String runId;
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     public BenchSettings() {
         projectRoot = Path.of(env("BENCH_PROJECT_ROOT", ".")).toAbsolutePath().normalize();
@@ -74,20 +69,7 @@ public final class BenchSettings {
 
     /** A ClickHouse query over its HTTP interface (TSV answer, trimmed). */
     public String clickHouse(String sql) {
-        try {
-            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + clickHouseHttpPort + "/"))
-                    .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(sql)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("ClickHouse answered " + r.statusCode() + ": " + r.body());
-            }
-            return r.body().strip();
-        } catch (IOException e) {
-            throw new IllegalStateException("ClickHouse unreachable: " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
-        }
+        return LocalClickHouse.query(clickHouseHttpPort, sql, Duration.ofSeconds(30));
     }
 
     public String clickHouseVersion() {

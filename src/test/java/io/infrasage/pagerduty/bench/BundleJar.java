@@ -3,9 +3,6 @@ package io.infrasage.pagerduty.bench;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,14 +11,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.infrasage.pagerduty.testing.RunningBundle;
+
 /**
  * The bundle as operators run it: {@code java [opts] -jar target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar} in the
  * project folder, configured only by environment variables, bound to 127.0.0.1. Knows when it became ready (first 200
  * from /observe/health), its memory (/proc/&lt;pid&gt;/status), and how to kill -9 it.
  */
 public final class BundleJar implements AutoCloseable {
-
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500)).build();
 
     private final Process process;
     private final int port;
@@ -84,16 +81,7 @@ public final class BundleJar implements AutoCloseable {
     }
 
     public boolean healthy() {
-        try {
-            HttpResponse<Void> r = HTTP.send(HttpRequest.newBuilder(managementUrl("/observe/health")).timeout(Duration.ofSeconds(2))
-                    .GET().build(), HttpResponse.BodyHandlers.discarding());
-            return r.statusCode() == 200;
-        } catch (IOException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
+        return RunningBundle.healthy(managementPort);
     }
 
     /** From process start to the first 200 on /observe/health. */

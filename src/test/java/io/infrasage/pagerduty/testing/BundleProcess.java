@@ -61,13 +61,7 @@ public final class BundleProcess implements AutoCloseable {
     }
 
     private boolean answers() {
-        try {
-            HttpResponse<String> r = RunningBundle.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
-                    + "/observe/health")).GET().build());
-            return r.statusCode() == 200; // UP: routes started (the management port answers earlier)
-        } catch (RuntimeException e) {
-            return false;
-        }
+        return RunningBundle.healthy(managementPort); // UP: routes started (the management port answers earlier)
     }
 
     public HttpResponse<String> postJson(String path, String json) {

@@ -67,9 +67,14 @@ public final class LocalClickHouse {
 
     /** Runs a query over ClickHouse's HTTP interface and returns the TSV answer (for assertions). */
     public String query(String sql) {
+        return query(httpPort, sql, Duration.ofSeconds(10));
+    }
+
+    /** A query to the ClickHouse answering HTTP on 127.0.0.1 at this port: its TSV answer, trimmed. */
+    public static String query(int httpPort, String sql, Duration timeout) {
         try {
             HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/"))
-                    .POST(HttpRequest.BodyPublishers.ofString(sql)).timeout(Duration.ofSeconds(10)).build(),
+                    .POST(HttpRequest.BodyPublishers.ofString(sql)).timeout(timeout).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) {
                 throw new IllegalStateException("ClickHouse answered " + r.statusCode() + ": " + r.body());

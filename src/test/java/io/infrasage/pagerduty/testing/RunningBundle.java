@@ -90,9 +90,17 @@ public final class RunningBundle implements AutoCloseable {
     }
 
     private boolean isReady() {
+        return healthy(managementPort);
+    }
+
+    /**
+     * Whether a bundle's /observe/health on 127.0.0.1 at this management port answers 200 (UP: routes started and
+     * ClickHouse reachable); false while nothing listens there yet. Every harness that starts a bundle waits on this.
+     */
+    public static boolean healthy(int managementPort) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(managementUrl("/observe/health")).GET().build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
