@@ -95,7 +95,7 @@ public class BundleConfiguration implements CamelConfiguration {
         StateQueries queries = new StateQueries(clickHouse);
         // routes/incident-memory.camel.yaml refreshes the view on a timer: its period in milliseconds, as the timer reads it
         properties.addOverrideProperty("infrasage.page-memory-refresh", Long.toString(s.pageMemoryRefresh.toMillis()));
-        registry.bind("incidentMemoryLoader", new IncidentMemoryLoader(clickHouse, queries, pageMemory));
+        registry.bind("incidentMemoryLoader", new IncidentMemoryLoader(clickHouse, schema, queries, pageMemory));
         PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken);
         registry.bind("stateQueries", queries);
         registry.bind("pagerDutyApi", api);

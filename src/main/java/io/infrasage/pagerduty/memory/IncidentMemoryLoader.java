@@ -9,6 +9,7 @@ import java.util.Map;
 
 import io.infrasage.pagerduty.anomaly.PagerDutyEvents;
 import io.infrasage.pagerduty.clickhouse.ClickHouse;
+import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
 import io.infrasage.pagerduty.clickhouse.StateQueries;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import org.slf4j.Logger;
@@ -31,21 +32,24 @@ public final class IncidentMemoryLoader {
     static final int ROOT_CAUSE_CHARS = 300;
 
     private final ClickHouse clickHouse;
+    private final SchemaMigrator schema;
     private final StateQueries queries;
     private final PageMemory memory;
     /** written_at (ClickHouse's seconds) of the newest row read: the next refresh reads from a little before it. */
     private long newestWrittenAt;
     private boolean failing;
 
-    public IncidentMemoryLoader(ClickHouse clickHouse, StateQueries queries, PageMemory memory) {
+    public IncidentMemoryLoader(ClickHouse clickHouse, SchemaMigrator schema, StateQueries queries, PageMemory memory) {
         this.clickHouse = clickHouse;
+        this.schema = schema;
         this.queries = queries;
         this.memory = memory;
     }
 
     /** One refresh; never throws (a timer route calls it), and does nothing when page memory is off. */
     public synchronized void refresh() {
-        if (!memory.enabled()) {
+        if (!memory.enabled() || !schema.isApplied()) {
+            // before the schema is applied there is nothing to read yet, and no outage to report
             return;
         }
         try {
