@@ -113,6 +113,18 @@ class OversizeAnomalyTest {
         assertThat(sandbox.events()).noneMatch(e -> e.dedupKey().equals("infrasage-" + id));
     }
 
+    @Test
+    void aBodyOverTheServersOneMibIsRefusedBeforeItIsReadAsTheReadmeSays() {
+        String id = "oversize-mib-" + System.nanoTime();
+        String body = "{\"anomaly_id\":\"" + id + "\",\"service\":\"payment-api\",\"score\":0.95,\"root_cause\":\""
+                + "r".repeat(1024 * 1024) + "\"}";
+
+        var answer = bundle.postJson("/api/v1/anomalies", body);
+
+        assertThat(answer.statusCode()).isEqualTo(413);
+        assertThat(sandbox.events()).noneMatch(e -> e.dedupKey().equals("infrasage-" + id));
+    }
+
     /** The one trigger the sandbox accepted for the anomaly (202, an incident created), once all have arrived. */
     private static ReceivedEvent pagedOnce(String anomalyId) {
         String dedupKey = "infrasage-" + anomalyId;
