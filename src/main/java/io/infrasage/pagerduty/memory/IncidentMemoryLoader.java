@@ -80,25 +80,30 @@ public final class IncidentMemoryLoader {
     /**
      * Resolutions written since a time (epoch seconds; 0 for all): the latest version of each, at most
      * {@link IncidentMemoryView#PER_SERVICE} per service and {@link IncidentMemoryView#MAX_ENTRIES} in all, newest
-     * first, each with the link to its incident from anomaly_state. Portable to ClickHouse 18.16.
+     * first, each with the link to its incident from anomaly_state, and the anomaly's service and root cause from there
+     * too (incident memory copies them when it is written, and has none when a resolve overtook the page's own state
+     * row on its way to ClickHouse). Portable to ClickHouse 18.16.
      */
     public static String refreshSql(String memoryTable, String stateTable, long sinceEpochSeconds) {
         String since = "written_at >= toDateTime(" + sinceEpochSeconds + ")";
         return "SELECT anomaly_id, incident_id, version, service, root_cause, notes, resolved_by,"
-                + " toString(resolved_at, 'UTC') AS resolved_at, toUnixTimestamp(written_at) AS written_at, incident_url FROM ("
+                + " toString(resolved_at, 'UTC') AS resolved_at, toUnixTimestamp(written_at) AS written_at, incident_url,"
+                + " state_service, state_root_cause FROM ("
                 + "SELECT * FROM (SELECT anomaly_id, incident_id, version, service, root_cause, notes, resolved_by, resolved_at,"
                 + " written_at FROM " + memoryTable + " WHERE " + since + " ORDER BY version DESC LIMIT 1 BY anomaly_id, incident_id)"
                 + " ORDER BY resolved_at DESC, version DESC LIMIT " + IncidentMemoryView.PER_SERVICE + " BY service LIMIT "
                 + IncidentMemoryView.MAX_ENTRIES + ") AS remembered"
-                + " ANY LEFT JOIN (SELECT anomaly_id, argMaxIf(incident_url, version, incident_url != '') AS incident_url FROM "
+                + " ANY LEFT JOIN (SELECT anomaly_id, argMaxIf(incident_url, version, incident_url != '') AS incident_url,"
+                + " argMaxIf(service, version, service != '') AS state_service,"
+                + " argMaxIf(root_cause, version, root_cause != '') AS state_root_cause FROM "
                 + stateTable + " WHERE anomaly_id IN (SELECT anomaly_id FROM " + memoryTable + " WHERE " + since + ")"
                 + " GROUP BY anomaly_id) AS links USING anomaly_id";
     }
 
     static PastResolution pastResolution(Map<String, Object> row) {
-        String rootCause = text(row, "root_cause");
+        String rootCause = orElse(text(row, "root_cause"), text(row, "state_root_cause"));
         String url = text(row, "incident_url");
-        return new PastResolution(text(row, "anomaly_id"), text(row, "incident_id"), text(row, "service"),
+        return new PastResolution(text(row, "anomaly_id"), text(row, "incident_id"), orElse(text(row, "service"), text(row, "state_service")),
                 rootCause.isEmpty() ? null : PagerDutyEvents.truncate(rootCause, ROOT_CAUSE_CHARS), PastResolution.rootCauseKey(rootCause),
                 PagerDutyEvents.truncate(text(row, "notes"), NOTE_CHARS), emptyToNull(text(row, "resolved_by")),
                 instant(text(row, "resolved_at")), url.isEmpty() ? null : url, ((Number) row.get("version")).longValue());
@@ -107,6 +112,10 @@ public final class IncidentMemoryLoader {
     private static String text(Map<String, Object> row, String column) {
         Object v = row.get(column);
         return v == null ? "" : v.toString();
+    }
+
+    private static String orElse(String value, String fallback) {
+        return value.isEmpty() ? fallback : value;
     }
 
     private static String emptyToNull(String s) {

@@ -186,6 +186,7 @@ class ModernClickHouseTest {
                 .containsEntry("notes", "Bob: First look: DB CPU at 100%\n---\nAnn O'Neil: " + AWKWARD)
                 .containsEntry("resolved_by", "Ann O'Neil").containsEntry("resolved_at", "2025-03-01 10:00:05")
                 .containsEntry("incident_url", "https://acme.pagerduty.com/incidents/" + INCIDENT)
+                .containsEntry("state_service", "payment-api").containsEntry("state_root_cause", "connection pool exhausted")
                 .containsEntry("version", chdb.query("SELECT max(version) FROM " + table(StateRows.MEMORY)).rows().get(0).get(0));
         assertThat(Long.parseLong(rows.get(0).get("written_at"))).isPositive();
         // a later refresh reads only what was written since
