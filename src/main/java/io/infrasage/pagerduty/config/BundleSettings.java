@@ -40,6 +40,9 @@ public final class BundleSettings {
     public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
     public static final Setting HTTP_MAX_IN_FLIGHT = Setting.of("infrasage.http-max-in-flight", "INFRASAGE_HTTP_MAX_IN_FLIGHT");
     public static final Setting DATA_DIR = Setting.of("infrasage.data-dir", "INFRASAGE_DATA_DIR");
+    public static final Setting PAGE_MEMORY = Setting.of("infrasage.page-memory", "INFRASAGE_PAGE_MEMORY");
+    public static final Setting PAGE_MEMORY_MAX = Setting.of("infrasage.page-memory-max", "INFRASAGE_PAGE_MEMORY_MAX");
+    public static final Setting PAGE_MEMORY_REFRESH = Setting.of("infrasage.page-memory-refresh", "INFRASAGE_PAGE_MEMORY_REFRESH");
     public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
     public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
     public static final Setting CLICKHOUSE_PASSWORD = Setting.of("clickhouse.password", "CLICKHOUSE_PASSWORD");
@@ -47,7 +50,7 @@ public final class BundleSettings {
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
-            HTTP_MAX_IN_FLIGHT, DATA_DIR,
+            HTTP_MAX_IN_FLIGHT, DATA_DIR, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -68,6 +71,9 @@ public final class BundleSettings {
     public final int httpMaxInFlight;
     public final Duration outboxMaxAge;
     public final Path dataDir;
+    public final boolean pageMemory;
+    public final int pageMemoryMax;
+    public final Duration pageMemoryRefresh;
     public final String clickHouseUrl;
     public final String clickHouseDatabase;
     public final String clickHouseUser;
@@ -114,6 +120,12 @@ public final class BundleSettings {
         httpMaxInFlight = r.positiveInt(HTTP_MAX_IN_FLIGHT, 256);
         outboxMaxAge = r.duration(OUTBOX_MAX_AGE, Duration.ofMinutes(15));
         dataDir = Path.of(r.optional(DATA_DIR).orElse("data"));
+        pageMemory = r.bool(PAGE_MEMORY, true);
+        pageMemoryMax = r.positiveInt(PAGE_MEMORY_MAX, 3);
+        pageMemoryRefresh = r.duration(PAGE_MEMORY_REFRESH, Duration.ofSeconds(2));
+        if (pageMemoryRefresh.toMillis() < 1) {
+            r.problem(PAGE_MEMORY_REFRESH, "must be at least 1ms");
+        }
         clickHouseUrl = r.optional(CLICKHOUSE_URL).orElse("jdbc:clickhouse://localhost:8123/infrasage");
         clickHouseDatabase = databaseOf(clickHouseUrl, r);
         clickHouseUser = r.optional(CLICKHOUSE_USER).orElse("default");
