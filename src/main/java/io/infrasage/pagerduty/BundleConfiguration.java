@@ -16,10 +16,10 @@ import io.infrasage.pagerduty.config.BundleSettings;
 import io.infrasage.pagerduty.http.BearerTokenCheck;
 import io.infrasage.pagerduty.http.ErrorResponses;
 import io.infrasage.pagerduty.http.JsonRequests;
-import io.infrasage.pagerduty.outbox.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.DeliveryPolicy;
-import io.infrasage.pagerduty.outbox.LocalStore;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.outbox.local.ClickHouseSpool;
+import io.infrasage.pagerduty.outbox.local.LocalStore;
 import io.infrasage.pagerduty.http.Admission;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -64,10 +64,10 @@ public class BundleConfiguration implements CamelConfiguration {
         SchemaMigrator schema = new SchemaMigrator(clickHouse);
         ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema);
         LocalStore store = new LocalStore(s.dataDir);
-        ClickHouseSpool spool = new ClickHouseSpool(store, writer);
-        PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(store,
+        ClickHouseSpool spool = new ClickHouseSpool(store.spool(), writer);
+        PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(store.outbox(),
                 new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
-                camel.createProducerTemplate(), metrics, spool::wake, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
+                camel.createProducerTemplate(), metrics, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
 
         var registry = camel.getRegistry();
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
@@ -82,7 +82,7 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("anomalyParser", new AnomalyParser(metrics));
         registry.bind("severityPolicy", s.severityPolicy);
         registry.bind("routingRules", s.routingRules);
-        registry.bind("anomalyService", new AnomalyService(store, dispatcher, spool, s.severityPolicy, metrics, s.deliveryWait));
+        registry.bind("anomalyService", new AnomalyService(store.records(), dispatcher, store.spool(), s.severityPolicy, metrics, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
         StateQueries queries = new StateQueries(clickHouse);
@@ -91,13 +91,13 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("pagerDutyApi", api);
         registry.bind("incidentListing", new IncidentListing(api, queries));
         registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
-        registry.bind("webhookHandler", new WebhookHandler(writer, queries, store, api, metrics));
+        registry.bind("webhookHandler", new WebhookHandler(writer, queries, store.records(), api, metrics));
         registry.bind("jsonRequests", new JsonRequests());
 
         HealthCheckRegistry health = HealthCheckRegistry.get(camel);
         if (health != null) {
             health.register(new ReadinessChecks.ClickHouseCheck(clickHouse, schema));
-            health.register(new ReadinessChecks.OutboxCheck(store, s.outboxMaxAge));
+            health.register(new ReadinessChecks.OutboxCheck(store.outbox(), s.outboxMaxAge));
         }
 
         Admission admission = new Admission(s.httpMaxInFlight, metrics);
@@ -113,10 +113,10 @@ public class BundleConfiguration implements CamelConfiguration {
             if (meters != null) {
                 metrics.bind(meters);
                 writer.bindMetrics(meters);
-                metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", store::depth);
+                metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", store.outbox()::depth);
                 metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",
-                        () -> store.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));
-                metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", store::spoolDepth);
+                        () -> store.outbox().oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));
+                metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", store.spool()::depth);
             }
             schema.start(2000);
             spool.start();
