@@ -62,20 +62,29 @@ final class AnomalyRecordView implements AutoCloseable {
     private void loop() {
         try {
             while (running) {
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    apply(r.key(), r.value());
-                }
-                for (TopicPartition tp : consumer.assignment()) {
-                    positions.put(tp, consumer.position(tp));
+                try {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        try {
+                            apply(r.key(), r.value());
+                        } catch (IllegalStateException unreadable) {
+                            LOG.error("{} at {}-{}@{}; skipped", unreadable.getMessage(), r.topic(), r.partition(), r.offset());
+                        }
+                    }
+                    for (TopicPartition tp : consumer.assignment()) {
+                        positions.put(tp, consumer.position(tp));
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    LOG.error("reading the anomalies topic failed, trying again in 1 s: {}", e.getMessage());
+                    Thread.sleep(1000);
                 }
                 synchronized (progress) {
                     progress.notifyAll();
                 }
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptedException e) {
             // closing
-        } catch (RuntimeException e) {
-            LOG.error("reading the anomalies topic stopped: {}", e.getMessage(), e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }

@@ -27,6 +27,8 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 final class KafkaAnomalyRecords implements AnomalyRecords {
 
     static final Duration KAFKA_WAIT = Duration.ofSeconds(15);
+    /** Requests for one anomaly at this instance take turns, so a second one reads the first one's fact. */
+    private final Object[] turns = new Object[64];
 
     private final KafkaTopics topics;
     private final Producer<String, String> producer;
@@ -38,6 +40,13 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
         this.producer = producer;
         this.view = view;
         this.spool = spool;
+        for (int i = 0; i < turns.length; i++) {
+            turns[i] = new Object();
+        }
+    }
+
+    private Object turnOf(String anomalyId) {
+        return turns[Math.floorMod(anomalyId.hashCode(), turns.length)];
     }
 
     @Override
@@ -49,26 +58,30 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
     @Override
     public Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
                                        String status, List<NewEvent> events, List<Row> rows) {
-        view.awaitCurrent(KAFKA_WAIT);
-        if (view.known(anomalyId)) {
-            return Optional.empty();
+        synchronized (turnOf(anomalyId)) {
+            view.awaitCurrent(KAFKA_WAIT);
+            if (view.known(anomalyId)) {
+                return Optional.empty();
+            }
+            List<Long> seqs = queue(anomalyId, dedupKey, events, rows);
+            await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.acceptedKey(anomalyId),
+                    AnomalyFacts.write(new AnomalyFacts.Accepted(dedupKey, targets, severity, System.currentTimeMillis())))));
+            return Optional.of(seqs);
         }
-        List<Long> seqs = queue(anomalyId, dedupKey, events, rows);
-        await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.acceptedKey(anomalyId),
-                AnomalyFacts.write(new AnomalyFacts.Accepted(dedupKey, targets, severity, System.currentTimeMillis())))));
-        return Optional.of(seqs);
     }
 
     @Override
     public Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows) {
-        Optional<AnomalyRecord> known = find(anomalyId);
-        if (known.isEmpty() || known.get().resolved()) {
-            return Optional.empty();
+        synchronized (turnOf(anomalyId)) {
+            Optional<AnomalyRecord> known = find(anomalyId);
+            if (known.isEmpty() || known.get().resolved()) {
+                return Optional.empty();
+            }
+            List<Long> seqs = queue(anomalyId, known.get().dedupKey(), events, rows);
+            await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.resolutionKey(anomalyId),
+                    AnomalyFacts.write(new AnomalyFacts.Resolution(resolvedBy, "runbook", System.currentTimeMillis())))));
+            return Optional.of(seqs);
         }
-        List<Long> seqs = queue(anomalyId, known.get().dedupKey(), events, rows);
-        await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.resolutionKey(anomalyId),
-                AnomalyFacts.write(new AnomalyFacts.Resolution(resolvedBy, "runbook", System.currentTimeMillis())))));
-        return Optional.of(seqs);
     }
 
     /** Queued triggers are dropped by the delivering instance when they come up (it reads this fact); none at once. */

@@ -33,9 +33,14 @@ public final class KafkaClients {
         KafkaConfiguration config = context.hasComponent("kafka") instanceof KafkaComponent k && k.getConfiguration() != null
                 ? k.getConfiguration().copy() : new KafkaConfiguration();
         Map<String, Object> options = new HashMap<>();
-        context.getPropertiesComponent().loadProperties(k -> k.startsWith(CAMEL_PREFIX)).forEach((k, v) -> options.put(
-                StringHelper.dashToCamelCase(k.toString().substring(CAMEL_PREFIX.length())),
-                context.resolvePropertyPlaceholders(v.toString())));
+        // by name: the Properties Camel returns keep their entries in a map of their own, which forEach does not see
+        Properties all = context.getPropertiesComponent().loadProperties();
+        for (String k : all.stringPropertyNames()) {
+            if (k.startsWith(CAMEL_PREFIX)) {
+                options.put(StringHelper.dashToCamelCase(k.substring(CAMEL_PREFIX.length())),
+                        context.resolvePropertyPlaceholders(all.getProperty(k)));
+            }
+        }
         // options of the component itself (not of its clients) are not the configuration's: they are left unbound
         PropertyBindingSupport.build().withIgnoreCase(true).withMandatory(false).bind(context, config, options);
         return new KafkaClients(config, bootstrapServers);

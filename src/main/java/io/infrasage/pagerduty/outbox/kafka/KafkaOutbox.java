@@ -126,39 +126,23 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
         long lastCommit = 0;
         try {
             while (running) {
-                boolean queued = false;
-                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
-                    PartitionState state = partitions.get(r.partition());
-                    if (state == null) {
-                        continue;
+                try {
+                    take(consumer.poll(Duration.ofMillis(200)));
+                    pauseWhenFull();
+                    if (System.currentTimeMillis() - lastCommit >= COMMIT_EVERY_MILLIS) {
+                        commit(partitions.keySet());
+                        lastCommit = System.currentTimeMillis();
                     }
-                    state.next = r.offset() + 1;
-                    OutboxEvent e;
-                    try {
-                        e = DeliveryRecord.read(r);
-                    } catch (IllegalStateException unreadable) {
-                        LOG.error("{}; skipped", unreadable.getMessage());
-                        continue;
-                    }
-                    state.undone.add(r.offset());
-                    byKey.computeIfAbsent(e.routingKey(), k -> new ConcurrentSkipListMap<>()).put(e.seq(), new Pending(e));
-                    pending.incrementAndGet();
-                    keys.activate(e.routingKey());
-                    queued = true;
-                }
-                if (queued) {
-                    onQueued.run();
-                }
-                pauseWhenFull();
-                if (System.currentTimeMillis() - lastCommit >= COMMIT_EVERY_MILLIS) {
-                    commit(partitions.keySet());
-                    lastCommit = System.currentTimeMillis();
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    // Kafka unreachable, a rebalance cut short: what is not committed is read again, by us or the next owner
+                    LOG.error("reading deliveries from Kafka failed, trying again in 1 s: {}", e.getMessage());
+                    Thread.sleep(1000);
                 }
             }
-        } catch (WakeupException e) {
+        } catch (WakeupException | InterruptedException e) {
             // closing
-        } catch (RuntimeException e) {
-            LOG.error("delivering from Kafka stopped: {}", e.getMessage(), e);
         } finally {
             try {
                 commit(partitions.keySet());
@@ -166,6 +150,33 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
                 LOG.warn("last commit failed: {}", e.getMessage());
             }
             consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Puts each record into its routing key's queue. */
+    private void take(Iterable<ConsumerRecord<String, String>> records) {
+        boolean queued = false;
+        for (ConsumerRecord<String, String> r : records) {
+            PartitionState state = partitions.get(r.partition());
+            if (state == null) {
+                continue;
+            }
+            state.next = r.offset() + 1;
+            OutboxEvent e;
+            try {
+                e = DeliveryRecord.read(r);
+            } catch (IllegalStateException unreadable) {
+                LOG.error("{}; skipped", unreadable.getMessage());
+                continue;
+            }
+            state.undone.add(r.offset());
+            byKey.computeIfAbsent(e.routingKey(), k -> new ConcurrentSkipListMap<>()).put(e.seq(), new Pending(e));
+            pending.incrementAndGet();
+            keys.activate(e.routingKey());
+            queued = true;
+        }
+        if (queued) {
+            onQueued.run();
         }
     }
 
@@ -251,7 +262,14 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
                 return;
             }
             // facts written by the previous owner (a resolve delivered) must be known before its events are sent again
-            view.awaitCurrent(Duration.ofSeconds(60));
+            while (running) {
+                try {
+                    view.awaitCurrent(Duration.ofSeconds(30));
+                    break;
+                } catch (KafkaUnavailableException e) {
+                    LOG.warn("waiting for the anomalies topic before delivering: {}", e.getMessage());
+                }
+            }
             for (TopicPartition tp : assigned) {
                 partitions.put(tp.partition(), new PartitionState(consumer.position(tp)));
             }

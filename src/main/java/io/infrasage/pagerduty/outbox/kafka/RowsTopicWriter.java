@@ -61,7 +61,16 @@ final class RowsTopicWriter implements AutoCloseable {
         long backoff = 500;
         try {
             while (running) {
-                ConsumerRecords<String, String> records = consumer.poll(Duration.ofMillis(500));
+                ConsumerRecords<String, String> records;
+                try {
+                    records = consumer.poll(Duration.ofMillis(500));
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    LOG.error("reading rows from Kafka failed, trying again in 1 s: {}", e.getMessage());
+                    Thread.sleep(1000);
+                    continue;
+                }
                 if (records.isEmpty()) {
                     lag = 0;
                     continue;
@@ -85,6 +94,7 @@ final class RowsTopicWriter implements AutoCloseable {
                 lag = records.count();
                 try {
                     writer.write(rows, Duration.ofSeconds(30));
+                    // a failed commit (a rebalance) only means the batch is written again, with the same row ids
                     consumer.commitSync(next);
                     backoff = 500;
                 } catch (RuntimeException e) {
@@ -96,8 +106,6 @@ final class RowsTopicWriter implements AutoCloseable {
             }
         } catch (WakeupException | InterruptedException e) {
             // closing
-        } catch (RuntimeException e) {
-            LOG.error("writing rows from Kafka to ClickHouse stopped: {}", e.getMessage(), e);
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
