@@ -49,13 +49,18 @@ public record KafkaTopics(String prefix, int partitions, short replicationFactor
     }
 
     void createMissing(Admin admin, Duration timeout) {
+        // with 3 replicas an accept (acks=all) needs 2 of them: a page survives the loss of a broker, and with only one
+        // replica left accepting stops (503) instead of trusting a single copy
+        String minInSync = Integer.toString(replicationFactor >= 3 ? 2 : 1);
         List<NewTopic> topics = new ArrayList<>();
-        topics.add(new NewTopic(deliveries(), partitions, replicationFactor));
+        topics.add(new NewTopic(deliveries(), partitions, replicationFactor)
+                .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync)));
         // facts are few per anomaly and only the latest of each key matters; never deleted by age, so a repeat of an
         // old anomaly is still recognised (the README gives its size per million anomalies)
-        topics.add(new NewTopic(anomalies(), partitions, replicationFactor)
-                .configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT)));
-        topics.add(new NewTopic(rows(), partitions, replicationFactor));
+        topics.add(new NewTopic(anomalies(), partitions, replicationFactor).configs(Map.of(
+                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync)));
+        topics.add(new NewTopic(rows(), partitions, replicationFactor)
+                .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync)));
         for (NewTopic topic : topics) {
             try {
                 admin.createTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
