@@ -71,7 +71,7 @@ start_bundle() {
 if $kafka; then
   echo "== starting Kafka (one local broker, scripts/kafka.sh)"
   scripts/kafka.sh start
-  export INFRASAGE_QUEUE=kafka KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:19092}
+  export INFRASAGE_QUEUE=kafka KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-19092}}
   export KAFKA_REPLICATION_FACTOR=${KAFKA_REPLICATION_FACTOR:-1}
   start_bundle "$port" "$mgmt" .local/bundle.log
   start_bundle $((port + 1)) $((mgmt + 1)) .local/bundle-2.log

@@ -14,7 +14,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -30,7 +30,7 @@ final class AnomalyRecordView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnomalyRecordView.class);
 
     private final String topic;
-    private final KafkaConsumer<String, String> consumer;
+    private final Consumer<String, String> consumer;
     private final Admin admin;
     private final Map<String, AnomalyFacts.Accepted> accepted = new ConcurrentHashMap<>();
     private final Map<String, AnomalyFacts.Resolution> resolutions = new ConcurrentHashMap<>();
@@ -42,10 +42,11 @@ final class AnomalyRecordView implements AutoCloseable {
     private volatile boolean running;
     private Thread thread;
 
-    AnomalyRecordView(KafkaClients clients, String topic, Admin admin) {
+    /** @param consumer a consumer outside any group: this copy reads every partition, from the beginning */
+    AnomalyRecordView(Consumer<String, String> consumer, String topic, Admin admin) {
         this.topic = topic;
         this.admin = admin;
-        this.consumer = new KafkaConsumer<>(clients.consumer(null));
+        this.consumer = consumer;
     }
 
     void start() {

@@ -8,6 +8,7 @@ import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Outbox;
 import io.infrasage.pagerduty.outbox.RowSpool;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.slf4j.Logger;
@@ -35,7 +36,7 @@ public final class KafkaQueue implements AutoCloseable {
         try {
             topics.createMissing(admin, Duration.ofSeconds(60));
             producer = new KafkaProducer<>(clients.producer());
-            view = new AnomalyRecordView(clients, topics.anomalies(), admin);
+            view = new AnomalyRecordView(new KafkaConsumer<>(clients.consumer(null)), topics.anomalies(), admin);
             view.start();
             view.awaitCurrent(Duration.ofSeconds(120));
         } catch (RuntimeException e) {
