@@ -4,10 +4,15 @@ import java.util.List;
 
 import io.infrasage.pagerduty.anomaly.AnomalyParser;
 import io.infrasage.pagerduty.anomaly.AnomalyService;
+import io.infrasage.pagerduty.anomaly.PageComposer;
 import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
 import io.infrasage.pagerduty.clickhouse.StateQueries;
+import io.infrasage.pagerduty.memory.IncidentMemoryLoader;
+import io.infrasage.pagerduty.memory.IncidentMemoryView;
+import io.infrasage.pagerduty.memory.PageMemory;
+import io.infrasage.pagerduty.memory.PageMemoryRows;
 import io.infrasage.pagerduty.rest.IncidentListing;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
 import io.infrasage.pagerduty.webhook.WebhookHandler;
@@ -111,14 +116,19 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("anomalyParser", new AnomalyParser(metrics));
         registry.bind("severityPolicy", s.severityPolicy);
         registry.bind("routingRules", s.routingRules);
-        registry.bind("anomalyService", new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, metrics, s.deliveryWait));
+        PageMemory pageMemory = new PageMemory(s.pageMemory, s.pageMemoryMax, s.pageMemoryRefresh, new IncidentMemoryView(), metrics);
+        registry.bind("anomalyService", new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
+                metrics, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
         StateQueries queries = new StateQueries(clickHouse);
+        // routes/incident-memory.camel.yaml refreshes the view on a timer: its period in milliseconds, as the timer reads it
+        properties.addOverrideProperty("infrasage.page-memory-refresh", Long.toString(s.pageMemoryRefresh.toMillis()));
+        registry.bind("incidentMemoryLoader", new IncidentMemoryLoader(clickHouse, schema, queries, pageMemory));
         PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken);
         registry.bind("stateQueries", queries);
         registry.bind("pagerDutyApi", api);
-        registry.bind("incidentListing", new IncidentListing(api, queries));
+        registry.bind("incidentListing", new IncidentListing(api, queries, clickHouse.table(PageMemoryRows.TABLE)));
         registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
         registry.bind("webhookHandler", new WebhookHandler(writer, queries, records, api, metrics));
         registry.bind("jsonRequests", new JsonRequests());
@@ -146,6 +156,9 @@ public class BundleConfiguration implements CamelConfiguration {
                 metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",
                         () -> outbox.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));
                 metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", rowSpool::depth);
+                metrics.gauge("infrasage_page_memory_age_seconds", "Seconds since the incident memory view was last refreshed "
+                        + "from ClickHouse (-1: not yet)", pageMemory::ageSeconds);
+                metrics.gauge("infrasage_page_memory_entries", "Past resolutions held in the incident memory view", pageMemory::entries);
             }
             schema.start(2000);
             startQueue.accept(dispatcher);

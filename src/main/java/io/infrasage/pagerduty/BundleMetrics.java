@@ -18,6 +18,9 @@ public final class BundleMetrics {
     /** What POST /api/v1/anomalies answered; rejected = refused as invalid (400). */
     public static final List<String> ANOMALY_OUTCOMES = List.of("sent", "queued", "failed", "suppressed", "duplicate", "already_resolved", "rejected");
 
+    /** What a page found in incident memory: attached, none for its service, unavailable (view stale: ClickHouse down). */
+    public static final List<String> PAGE_MEMORY_OUTCOMES = List.of("attached", "none", "unavailable");
+
     private volatile MeterRegistry registry;
 
     /**
@@ -33,6 +36,7 @@ public final class BundleMetrics {
         }
         webhooks(registry, "unparseable", "invalid");
         shedCounter(registry);
+        PAGE_MEMORY_OUTCOMES.forEach(outcome -> pageMemoryLookups(registry, outcome));
     }
 
     /** Anomalies by outcome, one of {@link #ANOMALY_OUTCOMES}. */
@@ -92,6 +96,19 @@ public final class BundleMetrics {
 
     private static Counter shedCounter(MeterRegistry r) {
         return Counter.builder("infrasage_http_shed").description("Requests answered 503 at once: too many in progress").register(r);
+    }
+
+    /** A page looked its service up in incident memory, with this outcome (one of {@link #PAGE_MEMORY_OUTCOMES}). */
+    public void pageMemoryLookup(String outcome) {
+        MeterRegistry r = registry;
+        if (r != null) {
+            pageMemoryLookups(r, outcome).increment();
+        }
+    }
+
+    private static Counter pageMemoryLookups(MeterRegistry r, String outcome) {
+        return Counter.builder("infrasage_page_memory_lookups").description("Pages that looked up incident memory, by outcome")
+                .tag("outcome", outcome).register(r);
     }
 
     public void gauge(String name, String description, Supplier<Number> value) {

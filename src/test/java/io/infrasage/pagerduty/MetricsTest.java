@@ -141,6 +141,18 @@ class MetricsTest {
     }
 
     @Test
+    void incidentMemorySeriesAreExportedFromTheStart() {
+        for (String outcome : List.of("attached", "none", "unavailable")) {
+            assertThat(scrape.value("infrasage_page_memory_lookups_total", Map.of("outcome", outcome))).as(outcome).isNotNegative();
+        }
+        // each of the four pages (warm-up, sent, its duplicate, queued) looked its service up; the duplicate too, before
+        // the outbox recognised it
+        assertThat(scrape.value("infrasage_page_memory_lookups_total", Map.of())).isEqualTo(4.0);
+        assertThat(scrape.value("infrasage_page_memory_age_seconds", Map.of())).isBetween(0.0, 10.0);
+        assertThat(scrape.value("infrasage_page_memory_entries", Map.of())).isZero();
+    }
+
+    @Test
     void theGrafanaDashboardIsValidJsonAndOnlyQueriesSeriesTheBundleExports() throws IOException {
         String text = Files.readString(LocalClickHouse.projectRoot().resolve("dashboards/infrasage-pagerduty.json"));
         JsonNode dashboard = JSON.readTree(text);

@@ -25,7 +25,7 @@ import io.infrasage.pagerduty.http.InvalidRequestException;
 
 /**
  * Turns a posted body (JSON text or bytes, or a Map/JsonNode from a host route) into an Anomaly, or refuses it with
- * 400 naming every problem the schema finds.
+ * 400 naming every problem the schema finds. Fields that are only too long are cut, never refused (AnomalyFieldLimits).
  */
 public final class AnomalyParser {
 
@@ -72,7 +72,7 @@ public final class AnomalyParser {
         if (!problems.isEmpty()) {
             throw InvalidRequestException.badRequest("invalid anomaly", problems);
         }
-        return new Anomaly(
+        return AnomalyFieldLimits.cut(new Anomaly(
                 node.get("anomaly_id").asText(),
                 node.get("service").asText(),
                 text(node, "metric"),
@@ -86,7 +86,7 @@ public final class AnomalyParser {
                 text(node, "environment"),
                 node.hasNonNull("detected_at") ? instant(node.get("detected_at").asText()) : null,
                 text(node, "infrasage_url"),
-                text(node, "summary"));
+                text(node, "summary")));
     }
 
     private static JsonNode toJson(Object body) {

@@ -36,15 +36,17 @@ public final class AnomalyService {
     private final PagerDutyDispatcher dispatcher;
     private final RowSpool spool;
     private final SeverityPolicy severityPolicy;
+    private final PageComposer composer;
     private final BundleMetrics metrics;
     private final Duration deliveryWait;
 
     public AnomalyService(AnomalyRecords store, PagerDutyDispatcher dispatcher, RowSpool spool, SeverityPolicy severityPolicy,
-                          BundleMetrics metrics, Duration deliveryWait) {
+                          PageComposer composer, BundleMetrics metrics, Duration deliveryWait) {
         this.store = store;
         this.dispatcher = dispatcher;
         this.spool = spool;
         this.severityPolicy = severityPolicy;
+        this.composer = composer;
         this.metrics = metrics;
         this.deliveryWait = deliveryWait;
     }
@@ -64,17 +66,22 @@ public final class AnomalyService {
         return answer;
     }
 
-    /** Queues one trigger per team, atomically with the anomaly's record, unless the anomaly is already known. */
+    /**
+     * Queues one trigger per team, atomically with the anomaly's record, unless the anomaly is already known. The
+     * triggers are finished here (PageComposer: limits and incident memory), so the outbox holds what will be sent.
+     */
     public Map<String, Object> page(Anomaly a, String severity, List<RoutingTarget> targets, Exchange exchange) {
         Instant now = Instant.now();
-        List<NewEvent> events = targets.stream()
-                .map(t -> new NewEvent(t.routingKey(), t.team(), "trigger",
-                        PagerDutyEvents.trigger(a, severity, t.routingKey()).toString()))
-                .toList();
-        List<Row> rows = List.of(
+        PageComposer.Page page = composer.compose(a, severity, targets);
+        List<NewEvent> events = new ArrayList<>();
+        for (int i = 0; i < targets.size(); i++) {
+            events.add(new NewEvent(targets.get(i).routingKey(), targets.get(i).team(), "trigger", page.events().get(i)));
+        }
+        List<Row> rows = new ArrayList<>(List.of(
                 details(StateRows.state(a.anomalyId(), "queued", StateRows.nextVersion(), now, "queued"), a, severity, targets).build(),
                 StateRows.audit(now, "accepted-" + a.anomalyId(), a.anomalyId(), "page_queued", "infrasage", "InfraSage", "bundle")
-                        .set("detail", "severity " + severity + ", teams " + teams(targets)).build());
+                        .set("detail", "severity " + severity + ", teams " + teams(targets)).build()));
+        rows.addAll(page.rows());
         Optional<List<Long>> queued = store.accept(a.anomalyId(), a.dedupKey(), targets, severity, "queued", events, rows);
         if (queued.isEmpty()) {
             return alreadyKnown(a.anomalyId(), exchange);
@@ -83,7 +90,9 @@ public final class AnomalyService {
         String status = awaitDelivery(queued.get());
         metrics.anomaly(status);
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        return answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
+        Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
+        page.describeIn(answer);
+        return answer;
     }
 
     /** A runbook resolved the anomaly: resolve goes to every routing key the trigger went to, never to another. */

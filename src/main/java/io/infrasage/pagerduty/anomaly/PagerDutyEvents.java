@@ -2,11 +2,14 @@ package io.infrasage.pagerduty.anomaly;
 
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.infrasage.pagerduty.memory.PastResolution;
 
 /**
  * Builds Events API v2 events in the seed's shape and inside PagerDuty's limits. A page must never be lost to a limit:
@@ -22,6 +25,10 @@ public final class PagerDutyEvents {
     static final int SHRUNK_TEXT_CHARS = 1024;
     static final int SHRUNK_LIST_ITEMS = 50;
     static final String SOURCE = "infrasage";
+    /** custom_details field listing what was cut from the anomaly or the event. */
+    static final String CUT = "cut";
+    /** custom_details field carrying what resolved this service before (incident memory). */
+    public static final String PAST_RESOLUTIONS = "past_resolutions";
     static final String CLIENT = "InfraSage";
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -30,6 +37,18 @@ public final class PagerDutyEvents {
     }
 
     public static ObjectNode trigger(Anomaly a, String severity, String routingKey) {
+        return trigger(a, severity, routingKey, List.of()).event();
+    }
+
+    /**
+     * A trigger event within PagerDuty's limits, what had to be cut for it (the anomaly's own cuts first), and how many
+     * past resolutions it carries.
+     */
+    public record Trigger(ObjectNode event, List<String> cuts, int pastResolutions) {
+    }
+
+    /** The trigger for one routing key, carrying the past resolutions given (most relevant first) as far as they fit. */
+    public static Trigger trigger(Anomaly a, String severity, String routingKey, List<PastResolution> memory) {
         ObjectNode event = JSON.createObjectNode();
         event.put("routing_key", routingKey);
         event.put("event_action", "trigger");
@@ -58,13 +77,32 @@ public final class PagerDutyEvents {
             details.put("rca_confidence", a.rcaConfidence());
         }
         putIfPresent(details, "infrasage_url", a.infrasageUrl());
+        if (!memory.isEmpty()) {
+            ArrayNode past = details.putArray(PAST_RESOLUTIONS);
+            memory.forEach(m -> past.add(pastResolution(m)));
+        }
         event.put("client", CLIENT);
         if (a.infrasageUrl() != null) {
             // client_url and links sit at the top level of the event, not inside payload
             event.put("client_url", a.infrasageUrl());
             event.putArray("links").addObject().put("href", a.infrasageUrl()).put("text", "InfraSage anomaly " + a.anomalyId());
         }
-        return fitWithinLimit(event);
+        List<String> cuts = new ArrayList<>(a.cuts());
+        fitWithinLimit(event, cuts);
+        JsonNode carried = details.get(PAST_RESOLUTIONS);
+        return new Trigger(event, List.copyOf(cuts), carried == null ? 0 : carried.size());
+    }
+
+    /** One entry of custom_details.past_resolutions: what fixed this service before, and where to read more. */
+    static ObjectNode pastResolution(PastResolution m) {
+        ObjectNode entry = JSON.createObjectNode();
+        entry.put("anomaly_id", m.anomalyId());
+        entry.put("resolved_at", m.resolvedAt() == null ? null : m.resolvedAt().toString());
+        entry.put("resolved_by", m.resolvedBy());
+        entry.put("root_cause", m.rootCause());
+        entry.put("note", m.note());
+        entry.put("incident_url", m.incidentUrl());
+        return entry;
     }
 
     public static ObjectNode resolve(String dedupKey, String routingKey) {
@@ -93,11 +131,39 @@ public final class PagerDutyEvents {
     }
 
     static ObjectNode fitWithinLimit(ObjectNode event) {
+        return fitWithinLimit(event, new ArrayList<>());
+    }
+
+    /**
+     * Brings the event under PagerDuty's 512 KB, never dropping the page. What goes first is what the responder needs
+     * least: past resolutions (least relevant first), then long texts and lists of the anomaly, then all but its id and
+     * link. Every step is named in cuts, which custom_details.cut carries (it is measured with the event).
+     */
+    static ObjectNode fitWithinLimit(ObjectNode event, List<String> cuts) {
+        ObjectNode details = (ObjectNode) event.path("payload").path("custom_details");
+        writeCuts(details, cuts);
         if (size(event) <= MAX_EVENT_BYTES) {
             return event;
         }
-        ObjectNode details = (ObjectNode) event.path("payload").path("custom_details");
+        JsonNode past = details.get(PAST_RESOLUTIONS);
+        if (past instanceof ArrayNode entries) {
+            int carried = entries.size();
+            while (!entries.isEmpty() && size(event) > MAX_EVENT_BYTES) {
+                entries.remove(entries.size() - 1);
+            }
+            if (entries.isEmpty()) {
+                details.remove(PAST_RESOLUTIONS);
+            }
+            cuts.add(PAST_RESOLUTIONS + ": " + (carried - entries.size()) + " of " + carried + " left out to fit PagerDuty's 512 KB");
+            writeCuts(details, cuts);
+            if (size(event) <= MAX_EVENT_BYTES) {
+                return event;
+            }
+        }
         details.properties().forEach(e -> {
+            if (e.getKey().equals(CUT)) {
+                return;
+            }
             if (e.getValue().isTextual()) {
                 e.setValue(details.textNode(truncate(e.getValue().asText(), SHRUNK_TEXT_CHARS)));
             } else if (e.getValue().isArray()) {
@@ -113,11 +179,25 @@ public final class PagerDutyEvents {
             }
         });
         details.put("truncated", "custom_details were shrunk to fit PagerDuty's 512 KB event limit; see InfraSage for the full RCA");
+        cuts.add("custom_details: texts cut to " + SHRUNK_TEXT_CHARS + " characters and lists to " + SHRUNK_LIST_ITEMS
+                + " items to fit PagerDuty's 512 KB");
+        writeCuts(details, cuts);
         if (size(event) <= MAX_EVENT_BYTES) {
             return event;
         }
-        details.retain("anomaly_id", "infrasage_url", "truncated");
+        details.retain("anomaly_id", "infrasage_url", "truncated", CUT);
+        cuts.add("custom_details: only anomaly_id and infrasage_url kept to fit PagerDuty's 512 KB");
+        writeCuts(details, cuts);
         return event;
+    }
+
+    /** custom_details.cut: what was cut, for the responder reading the page (absent when nothing was). */
+    private static void writeCuts(ObjectNode details, List<String> cuts) {
+        if (cuts.isEmpty()) {
+            details.remove(CUT);
+        } else {
+            strings(details.putArray(CUT), cuts);
+        }
     }
 
     static int size(ObjectNode event) {
@@ -125,7 +205,7 @@ public final class PagerDutyEvents {
     }
 
     /** Cuts to at most max characters without splitting a surrogate pair, marking the cut with an ellipsis. */
-    static String truncate(String s, int max) {
+    public static String truncate(String s, int max) {
         if (s.length() <= max) {
             return s;
         }

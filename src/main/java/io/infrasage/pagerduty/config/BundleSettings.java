@@ -45,6 +45,9 @@ public final class BundleSettings {
     public static final Setting KAFKA_TOPIC_PREFIX = Setting.of("kafka.topic-prefix", "KAFKA_TOPIC_PREFIX");
     public static final Setting KAFKA_PARTITIONS = Setting.of("kafka.partitions", "KAFKA_PARTITIONS");
     public static final Setting KAFKA_REPLICATION = Setting.of("kafka.replication-factor", "KAFKA_REPLICATION_FACTOR");
+    public static final Setting PAGE_MEMORY = Setting.of("infrasage.page-memory", "INFRASAGE_PAGE_MEMORY");
+    public static final Setting PAGE_MEMORY_MAX = Setting.of("infrasage.page-memory-max", "INFRASAGE_PAGE_MEMORY_MAX");
+    public static final Setting PAGE_MEMORY_REFRESH = Setting.of("infrasage.page-memory-refresh", "INFRASAGE_PAGE_MEMORY_REFRESH");
     public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
     public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
     public static final Setting CLICKHOUSE_PASSWORD = Setting.of("clickhouse.password", "CLICKHOUSE_PASSWORD");
@@ -53,6 +56,7 @@ public final class BundleSettings {
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
             HTTP_MAX_IN_FLIGHT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION,
+            PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -79,6 +83,9 @@ public final class BundleSettings {
     public final String kafkaTopicPrefix;
     public final int kafkaPartitions;
     public final int kafkaReplicationFactor;
+    public final boolean pageMemory;
+    public final int pageMemoryMax;
+    public final Duration pageMemoryRefresh;
     public final String clickHouseUrl;
     public final String clickHouseDatabase;
     public final String clickHouseUser;
@@ -136,6 +143,12 @@ public final class BundleSettings {
         kafkaTopicPrefix = r.optional(KAFKA_TOPIC_PREFIX).orElse("infrasage-pagerduty.");
         kafkaPartitions = r.positiveInt(KAFKA_PARTITIONS, 12);
         kafkaReplicationFactor = r.positiveInt(KAFKA_REPLICATION, 3);
+        pageMemory = r.bool(PAGE_MEMORY, true);
+        pageMemoryMax = r.positiveInt(PAGE_MEMORY_MAX, 3);
+        pageMemoryRefresh = r.duration(PAGE_MEMORY_REFRESH, Duration.ofSeconds(2));
+        if (pageMemoryRefresh.toMillis() < 1) {
+            r.problem(PAGE_MEMORY_REFRESH, "must be at least 1ms");
+        }
         clickHouseUrl = r.optional(CLICKHOUSE_URL).orElse("jdbc:clickhouse://localhost:8123/infrasage");
         clickHouseDatabase = databaseOf(clickHouseUrl, r);
         clickHouseUser = r.optional(CLICKHOUSE_USER).orElse("default");

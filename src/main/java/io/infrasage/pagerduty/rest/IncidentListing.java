@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.infrasage.pagerduty.clickhouse.PersistenceUnavailableException;
 import io.infrasage.pagerduty.clickhouse.StateQueries;
 import io.infrasage.pagerduty.http.InvalidRequestException;
+import io.infrasage.pagerduty.memory.PageMemoryRows;
 
 /**
  * The seed's "Verification", made convenient: the incidents the bundle created (incident_key infrasage-...), read
@@ -25,10 +26,13 @@ public final class IncidentListing {
 
     private final PagerDutyApi api;
     private final StateQueries queries;
+    private final String pageMemoryTable;
 
-    public IncidentListing(PagerDutyApi api, StateQueries queries) {
+    /** @param pageMemoryTable the database-qualified page_memory table */
+    public IncidentListing(PagerDutyApi api, StateQueries queries, String pageMemoryTable) {
         this.api = api;
         this.queries = queries;
+        this.pageMemoryTable = pageMemoryTable;
     }
 
     public Map<String, Object> list(String status) {
@@ -61,12 +65,15 @@ public final class IncidentListing {
             }
         }
         Map<String, Map<String, Object>> state = new LinkedHashMap<>();
+        Map<String, Integer> pastResolutions = new LinkedHashMap<>();
         String stateError = null;
         List<String> ids = incidents.stream().map(i -> i.path("incident_key").asText().substring(PREFIX.length())).distinct().toList();
         if (!ids.isEmpty()) {
             try {
                 String in = String.join(", ", ids.stream().map(x -> "?").toList());
                 queries.anomalies("anomaly_id IN (" + in + ")", ids).forEach(row -> state.put((String) row.get("anomaly_id"), row));
+                queries.query(PageMemoryRows.carriedSql(pageMemoryTable, ids.size()), ids).forEach(row -> pastResolutions.put(
+                        (String) row.get("anomaly_id"), ((Number) row.get("past_resolutions")).intValue()));
             } catch (PersistenceUnavailableException e) {
                 stateError = "ClickHouse unavailable: anomaly details omitted";
             }
@@ -88,6 +95,8 @@ public final class IncidentListing {
             row.put("acknowledged_by", acknowledger(i, s));
             row.put("pagerduty_service", i.path("service").path("summary").asText(null));
             row.put("assignees", names(i.path("assignees")));
+            // how many past resolutions of its service the page carried (incident memory); unknown without ClickHouse
+            row.put("past_resolutions", stateError == null ? pastResolutions.getOrDefault(anomalyId, 0) : null);
             out.add(row);
         }
         Map<String, Object> answer = new LinkedHashMap<>();

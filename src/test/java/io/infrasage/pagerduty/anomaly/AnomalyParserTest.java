@@ -152,6 +152,32 @@ class AnomalyParserTest {
     }
 
     @Test
+    void aMetricOf2000CharactersIsCutNotRefused() {
+        Anomaly a = parser.parse(seedWith("metric", "\"" + "m".repeat(2000) + "\""));
+
+        assertThat(a.metric()).hasSize(200).endsWith("…");
+        assertThat(a.cuts()).containsExactly("metric: 2,000 characters cut to 200");
+    }
+
+    @Test
+    void aBlastRadiusOf6000ServicesIsCutNotRefused() {
+        String services = java.util.stream.IntStream.range(0, 6000).mapToObj(i -> "\"svc-" + i + "\"")
+                .collect(java.util.stream.Collectors.joining(",", "[", "]"));
+
+        Anomaly a = parser.parse(seedWith("blast_radius", services));
+
+        assertThat(a.blastRadius()).hasSize(1001).endsWith("… and 5,000 more");
+        assertThat(a.cuts()).containsExactly("blast_radius: 6,000 items, the first 1,000 kept");
+    }
+
+    @Test
+    void aServiceOf201CharactersIsStillRefusedItIsTheAnomalysIdentity() {
+        InvalidRequestException e = refusal(seedWith("service", "\"" + "s".repeat(201) + "\""));
+
+        assertThat(e.problems()).singleElement().asString().contains("service").contains("200");
+    }
+
+    @Test
     void blastRadiusThatIsNotAnArrayIsRefused() {
         InvalidRequestException e = refusal(seedWith("blast_radius", "\"user-service\""));
 

@@ -10,6 +10,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.infrasage.pagerduty.memory.PastResolution;
 import org.junit.jupiter.api.Test;
 
 class PagerDutyEventsTest {
@@ -190,8 +191,62 @@ class PagerDutyEventsTest {
 
         assertThat(utf8Size(event)).isLessThanOrEqualTo(LIMIT);
         assertThat(event.path("payload").path("custom_details").properties()).extracting(e -> e.getKey())
-                .containsExactlyInAnyOrder("anomaly_id", "infrasage_url", "truncated");
+                .containsExactlyInAnyOrder("anomaly_id", "infrasage_url", "truncated", "cut");
+        assertThat(event.path("payload").path("custom_details").path("cut")).extracting(JsonNode::asText).containsExactly(
+                "custom_details: texts cut to 1024 characters and lists to 50 items to fit PagerDuty's 512 KB",
+                "custom_details: only anomaly_id and infrasage_url kept to fit PagerDuty's 512 KB");
         assertThat(event.path("event_action").asText()).isEqualTo("trigger");
+    }
+
+    private static PastResolution past(String anomalyId, String note) {
+        return new PastResolution(anomalyId, "Q" + anomalyId, "payment-api", "DB pool exhausted", "db pool exhausted", note,
+                "Alice Example", Instant.parse("2026-11-26T03:12:09Z"), "https://acme.pagerduty.com/incidents/Q" + anomalyId, 1);
+    }
+
+    @Test
+    void pastResolutionsAreCarriedInCustomDetailsWithIdWhenWhoRootCauseNoteAndLink() throws Exception {
+        PagerDutyEvents.Trigger t = PagerDutyEvents.trigger(seed(), "critical", KEY,
+                List.of(past("anom-1", "Alice Example: raised the DB pool to 50")));
+
+        assertThat(t.pastResolutions()).isEqualTo(1);
+        assertThat(t.cuts()).isEmpty();
+        assertThat(t.event().at("/payload/custom_details/past_resolutions")).isEqualTo(JSON.readTree("""
+                [{"anomaly_id": "anom-1", "resolved_at": "2026-11-26T03:12:09Z", "resolved_by": "Alice Example",
+                  "root_cause": "DB pool exhausted", "note": "Alice Example: raised the DB pool to 50",
+                  "incident_url": "https://acme.pagerduty.com/incidents/Qanom-1"}]"""));
+        assertThat(t.event().at("/payload/custom_details").has("cut")).isFalse();
+    }
+
+    @Test
+    void whenTheEventMustBeCutPastResolutionsGoBeforeTheAnomalysOwnFields() {
+        // the anomaly's own fields take 500 KB: room for one past resolution of 6 KB, not for three
+        Anomaly big = anomaly("r".repeat(500 * 1024), List.of("user-service"), List.of("Restart pods"), null);
+        List<PastResolution> memory = List.of(past("anom-1", "1".repeat(6000)), past("anom-2", "2".repeat(6000)),
+                past("anom-3", "3".repeat(6000)));
+
+        PagerDutyEvents.Trigger t = PagerDutyEvents.trigger(big, "critical", KEY, memory);
+
+        assertThat(utf8Size(t.event())).isLessThanOrEqualTo(LIMIT);
+        JsonNode details = t.event().at("/payload/custom_details");
+        assertThat(details.path("root_cause").asText()).hasSize(500 * 1024);
+        assertThat(details.path("past_resolutions")).extracting(n -> n.path("anomaly_id").asText()).containsExactly("anom-1");
+        assertThat(t.pastResolutions()).isEqualTo(1);
+        assertThat(t.cuts()).containsExactly("past_resolutions: 2 of 3 left out to fit PagerDuty's 512 KB");
+        assertThat(details.path("cut")).extracting(JsonNode::asText).containsExactlyElementsOf(t.cuts());
+        assertThat(details.has("truncated")).isFalse();
+    }
+
+    @Test
+    void theAnomalysOwnCutsComeFirstInCustomDetails() {
+        Anomaly cut = AnomalyFieldLimits.cut(new Anomaly("a-1", "payment-api", "m".repeat(2000), null, null, 0.9, null, List.of(),
+                List.of(), null, null, null, null, null));
+
+        PagerDutyEvents.Trigger t = PagerDutyEvents.trigger(cut, "critical", KEY, List.of());
+
+        assertThat(t.cuts()).containsExactly("metric: 2,000 characters cut to 200");
+        assertThat(t.event().at("/payload/custom_details/cut")).extracting(JsonNode::asText)
+                .containsExactly("metric: 2,000 characters cut to 200");
+        assertThat(t.event().at("/payload/summary").asText()).hasSizeLessThanOrEqualTo(1024).contains("…");
     }
 
     @Test

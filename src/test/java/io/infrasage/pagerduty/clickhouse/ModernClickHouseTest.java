@@ -16,6 +16,9 @@ import java.util.StringJoiner;
 import java.util.stream.Stream;
 
 import io.infrasage.pagerduty.anomaly.Anomaly;
+import io.infrasage.pagerduty.memory.IncidentMemoryLoader;
+import io.infrasage.pagerduty.memory.PageMemoryRows;
+import io.infrasage.pagerduty.memory.PastResolution;
 import io.infrasage.pagerduty.testing.ChDb;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import org.junit.jupiter.api.AfterAll;
@@ -73,9 +76,10 @@ class ModernClickHouseTest {
 
         assertThat(engines).containsExactly(entry("anomaly_state", "ReplacingMergeTree"), entry("audit_log", "ReplacingMergeTree"),
                 entry("incident_memory", "ReplacingMergeTree"), entry("incident_notes", "ReplacingMergeTree"),
-                entry("schema_migrations", "ReplacingMergeTree"), entry("webhook_deliveries", "ReplacingMergeTree"));
-        assertThat(chdb.query("SELECT version, name FROM " + table("schema_migrations")).rows())
-                .containsExactly(List.of("1", "V001__create_tables.sql"));
+                entry("page_memory", "ReplacingMergeTree"), entry("schema_migrations", "ReplacingMergeTree"),
+                entry("webhook_deliveries", "ReplacingMergeTree"));
+        assertThat(chdb.query("SELECT version, name FROM " + table("schema_migrations") + " ORDER BY version").rows())
+                .containsExactly(List.of("1", "V001__create_tables.sql"), List.of("2", "V002__page_memory.sql"));
     }
 
     @Test
@@ -86,7 +90,9 @@ class ModernClickHouseTest {
                 .containsEntry("score", "Float64").containsEntry("incident_number", "UInt64").containsEntry("status", "String");
         assertThat(columnTypes(StateRows.NOTES)).containsEntry("trimmed", "UInt8");
         assertThat(columnTypes(StateRows.MEMORY)).containsEntry("note_count", "UInt32");
-        for (String t : List.of(StateRows.STATE, StateRows.AUDIT, StateRows.NOTES, StateRows.MEMORY, StateRows.DELIVERIES)) {
+        assertThat(columnTypes(PageMemoryRows.TABLE)).containsEntry("past_resolutions", "UInt32");
+        for (String t : List.of(StateRows.STATE, StateRows.AUDIT, StateRows.NOTES, StateRows.MEMORY, StateRows.DELIVERIES,
+                PageMemoryRows.TABLE)) {
             columnTypes(t).values().forEach(type -> assertThat(ClickHouseWriter.castFor(type)).contains("?"));
         }
     }
@@ -94,7 +100,7 @@ class ModernClickHouseTest {
     @Test
     void everyTableHoldsEveryRowWritten() {
         assertThat(rowsWritten.keySet()).containsExactlyInAnyOrder(StateRows.STATE, StateRows.AUDIT, StateRows.NOTES,
-                StateRows.MEMORY, StateRows.DELIVERIES);
+                StateRows.MEMORY, StateRows.DELIVERIES, PageMemoryRows.TABLE);
         rowsWritten.forEach((t, n) -> assertThat(chdb.query("SELECT count() FROM " + table(t)).rows())
                 .as(t).containsExactly(List.of(Integer.toString(n))));
         assertThat(chdb.query("SELECT action, actor_name, detail FROM " + table(StateRows.AUDIT)
@@ -167,6 +173,33 @@ class ModernClickHouseTest {
         assertThat(chdb.query("SELECT note_count, resolved_by, toString(resolved_at), notes FROM " + table(StateRows.MEMORY)
                 + " FINAL WHERE anomaly_id = 'a-1'").rows())
                 .containsExactly(List.of("2", "Ann O'Neil", "2025-03-01 10:00:05", "Bob: First look: DB CPU at 100%\n---\nAnn O'Neil: " + AWKWARD));
+    }
+
+    @Test
+    void incidentMemoryRefreshReadsTheLatestVersionOfEachResolutionWithTheLinkToItsIncident() {
+        List<Map<String, String>> rows = chdb.query(IncidentMemoryLoader.refreshSql(table(StateRows.MEMORY), table(StateRows.STATE), 0))
+                .maps();
+
+        assertThat(rows).hasSize(1);
+        assertThat(rows.get(0)).containsEntry("anomaly_id", "a-1").containsEntry("incident_id", INCIDENT)
+                .containsEntry("service", "payment-api").containsEntry("root_cause", "connection pool exhausted")
+                .containsEntry("notes", "Bob: First look: DB CPU at 100%\n---\nAnn O'Neil: " + AWKWARD)
+                .containsEntry("resolved_by", "Ann O'Neil").containsEntry("resolved_at", "2025-03-01 10:00:05")
+                .containsEntry("incident_url", "https://acme.pagerduty.com/incidents/" + INCIDENT)
+                .containsEntry("state_service", "payment-api").containsEntry("state_root_cause", "connection pool exhausted")
+                .containsEntry("version", chdb.query("SELECT max(version) FROM " + table(StateRows.MEMORY)).rows().get(0).get(0));
+        assertThat(Long.parseLong(rows.get(0).get("written_at"))).isPositive();
+        // a later refresh reads only what was written since
+        long future = Instant.now().plusSeconds(3600).getEpochSecond();
+        assertThat(chdb.query(IncidentMemoryLoader.refreshSql(table(StateRows.MEMORY), table(StateRows.STATE), future)).rows())
+                .isEmpty();
+    }
+
+    @Test
+    void theListingReadsHowManyPastResolutionsEachPageCarried() {
+        String sql = ChDb.bind(PageMemoryRows.carriedSql(table(PageMemoryRows.TABLE), 2), List.of("a-3", "a-404"));
+
+        assertThat(chdb.query(sql).rows()).containsExactly(List.of("a-3", "1"));
     }
 
     @Test
@@ -246,6 +279,9 @@ class ModernClickHouseTest {
                 .set("score", 0.7).set("dedup_key", Anomaly.dedupKeyOf("a-2")).build()));
         write(List.of(outbound("a-3", "queued", 0, "queued").set("service", "search").set("severity", "info").set("score", 0.5)
                 .build(), outbound("a-3", "trigger-sent-2", 1, "sent").build()));
+        // a page that carried a past resolution records it with its state rows
+        write(PageMemoryRows.carried("a-3", "search", 1, List.of(new PastResolution("a-0", "P0", "search", null, "", "note",
+                "Ann O'Neil", T0, null, 1)), T0));
 
         // PagerDuty grouped a-1 and a-2 into one incident
         webhook("evt-trigger", "incident.triggered", 2, List.of(

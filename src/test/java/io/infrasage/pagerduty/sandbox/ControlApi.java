@@ -72,7 +72,15 @@ final class ControlApi {
     private void incidents(RoutingContext ctx) {
         ObjectNode body = Json.object();
         ArrayNode list = body.putArray("incidents");
-        store.incidents().forEach(i -> list.add(i.toJson()));
+        store.incidents().forEach(i -> {
+            ObjectNode item = i.toJson();
+            // not in PagerDuty's incident JSON: what its UI shows as the alert's details, so a person trying the local
+            // loop sees what the page carried (past resolutions, what was cut) without reading /sandbox/events
+            if (!i.alerts().isEmpty()) {
+                item.set("custom_details", i.alerts().get(0).event().path("payload").path("custom_details").deepCopy());
+            }
+            list.add(item);
+        });
         Replies.json(ctx, 200, body);
     }
 
