@@ -2,8 +2,13 @@
 # Runs the bundle locally, end to end, with nothing to configure: a loopback ClickHouse (installed when missing),
 # the PagerDuty sandbox (unless real PagerDuty settings are in the environment) and the bundle on port 9093.
 # Ctrl-C stops the bundle and the sandbox; ClickHouse keeps running (scripts/clickhouse.sh stop).
+#   scripts/run-local.sh --kafka   Kafka mode: a local one-node broker (scripts/kafka.sh, 127.0.0.1:19092) and two
+#                                  instances, on 9093 and 9094 (management 9876 and 9877); scripts/kafka.sh stop stops it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+kafka=false
+if [ "${1:-}" = "--kafka" ]; then kafka=true; fi
 
 export CLICKHOUSE_HTTP_PORT=${CLICKHOUSE_HTTP_PORT:-18123}
 sandbox_port=${SANDBOX_PORT:-18080}
@@ -48,17 +53,32 @@ if $use_sandbox; then
   pids+=($!)
 fi
 
-echo "== starting the bundle on :$port (management :$mgmt); log in .local/bundle.log"
 mkdir -p .local
-java -jar target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar > .local/bundle.log 2>&1 &
-pids+=($!)
-start=$(date +%s%N)
-for _ in $(seq 1 300); do
-  if curl -fsS "http://127.0.0.1:$mgmt/observe/health" >/dev/null 2>&1; then break; fi
-  if ! kill -0 "${pids[-1]}" 2>/dev/null; then echo "the bundle stopped; last lines of .local/bundle.log:" >&2; tail -n 30 .local/bundle.log >&2; exit 1; fi
-  sleep 0.1
-done
-echo "== ready after $(( ($(date +%s%N) - start) / 1000000 )) ms: $(curl -s "http://127.0.0.1:$mgmt/observe/health" | head -c 60)..."
+# starts one instance: $1 API port, $2 management port, $3 log file
+start_bundle() {
+  echo "== starting the bundle on :$1 (management :$2); log in $3"
+  CAMEL_SERVER_PORT=$1 CAMEL_MANAGEMENT_PORT=$2 java -jar target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar > "$3" 2>&1 &
+  pids+=($!)
+  local start
+  start=$(date +%s%N)
+  for _ in $(seq 1 600); do
+    if curl -fsS "http://127.0.0.1:$2/observe/health" >/dev/null 2>&1; then break; fi
+    if ! kill -0 "${pids[-1]}" 2>/dev/null; then echo "the bundle stopped; last lines of $3:" >&2; tail -n 30 "$3" >&2; exit 1; fi
+    sleep 0.1
+  done
+  echo "== ready after $(( ($(date +%s%N) - start) / 1000000 )) ms: $(curl -s "http://127.0.0.1:$2/observe/health" | head -c 60)..."
+}
+if $kafka; then
+  echo "== starting Kafka (one local broker, scripts/kafka.sh)"
+  scripts/kafka.sh start
+  export INFRASAGE_QUEUE=kafka KAFKA_BOOTSTRAP_SERVERS=${KAFKA_BOOTSTRAP_SERVERS:-127.0.0.1:${KAFKA_PORT:-19092}}
+  export KAFKA_REPLICATION_FACTOR=${KAFKA_REPLICATION_FACTOR:-1}
+  start_bundle "$port" "$mgmt" .local/bundle.log
+  start_bundle $((port + 1)) $((mgmt + 1)) .local/bundle-2.log
+  echo "== two instances share Kafka: post to either (:$port or :$((port + 1))); kill one and the other delivers its pages"
+else
+  start_bundle "$port" "$mgmt" .local/bundle.log
+fi
 
 cat <<MSG
 

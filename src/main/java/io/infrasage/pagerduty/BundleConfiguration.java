@@ -21,10 +21,16 @@ import io.infrasage.pagerduty.config.BundleSettings;
 import io.infrasage.pagerduty.http.BearerTokenCheck;
 import io.infrasage.pagerduty.http.ErrorResponses;
 import io.infrasage.pagerduty.http.JsonRequests;
-import io.infrasage.pagerduty.outbox.ClickHouseSpool;
+import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.DeliveryPolicy;
-import io.infrasage.pagerduty.outbox.LocalStore;
+import io.infrasage.pagerduty.outbox.Outbox;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.outbox.RowSpool;
+import io.infrasage.pagerduty.outbox.kafka.KafkaClients;
+import io.infrasage.pagerduty.outbox.kafka.KafkaQueue;
+import io.infrasage.pagerduty.outbox.kafka.KafkaTopics;
+import io.infrasage.pagerduty.outbox.local.ClickHouseSpool;
+import io.infrasage.pagerduty.outbox.local.LocalStore;
 import io.infrasage.pagerduty.http.Admission;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -68,11 +74,35 @@ public class BundleConfiguration implements CamelConfiguration {
         ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase);
         SchemaMigrator schema = new SchemaMigrator(clickHouse);
         ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema);
-        LocalStore store = new LocalStore(s.dataDir);
-        ClickHouseSpool spool = new ClickHouseSpool(store, writer);
-        PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(store,
+        // the queue: the embedded file (one instance) or Kafka (any number); everything else is the same in both modes
+        AnomalyRecords records;
+        Outbox outbox;
+        RowSpool rowSpool;
+        AutoCloseable queue;
+        java.util.function.Consumer<PagerDutyDispatcher> startQueue;
+        if (s.queue.equals("kafka")) {
+            KafkaQueue kafka = new KafkaQueue(KafkaClients.fromCamel(camel, s.kafkaBootstrapServers),
+                    new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor), writer);
+            records = kafka.records();
+            outbox = kafka.outbox();
+            rowSpool = kafka.spool();
+            queue = kafka;
+            startQueue = d -> kafka.start(d::wake);
+        } else {
+            LocalStore store = new LocalStore(s.dataDir);
+            ClickHouseSpool spool = new ClickHouseSpool(store.spool(), writer);
+            records = store.records();
+            outbox = store.outbox();
+            rowSpool = store.spool();
+            queue = () -> {
+                spool.close();
+                store.close();
+            };
+            startQueue = d -> spool.start();
+        }
+        PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
                 new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
-                camel.createProducerTemplate(), metrics, spool::wake, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
+                camel.createProducerTemplate(), metrics, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
 
         var registry = camel.getRegistry();
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
@@ -83,12 +113,11 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("bundleMetrics", metrics);
         registry.bind("clickHouse", clickHouse);
         registry.bind("clickHouseWriter", writer);
-        registry.bind("localStore", store);
         registry.bind("anomalyParser", new AnomalyParser(metrics));
         registry.bind("severityPolicy", s.severityPolicy);
         registry.bind("routingRules", s.routingRules);
         PageMemory pageMemory = new PageMemory(s.pageMemory, s.pageMemoryMax, s.pageMemoryRefresh, new IncidentMemoryView(), metrics);
-        registry.bind("anomalyService", new AnomalyService(store, dispatcher, spool, s.severityPolicy, new PageComposer(pageMemory),
+        registry.bind("anomalyService", new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
                 metrics, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
@@ -101,13 +130,13 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("pagerDutyApi", api);
         registry.bind("incidentListing", new IncidentListing(api, queries, clickHouse.table(PageMemoryRows.TABLE)));
         registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
-        registry.bind("webhookHandler", new WebhookHandler(writer, queries, store, api, metrics));
+        registry.bind("webhookHandler", new WebhookHandler(writer, queries, records, api, metrics));
         registry.bind("jsonRequests", new JsonRequests());
 
         HealthCheckRegistry health = HealthCheckRegistry.get(camel);
         if (health != null) {
             health.register(new ReadinessChecks.ClickHouseCheck(clickHouse, schema));
-            health.register(new ReadinessChecks.OutboxCheck(store, s.outboxMaxAge));
+            health.register(new ReadinessChecks.OutboxCheck(outbox, s.outboxMaxAge));
         }
 
         Admission admission = new Admission(s.httpMaxInFlight, metrics);
@@ -123,25 +152,26 @@ public class BundleConfiguration implements CamelConfiguration {
             if (meters != null) {
                 metrics.bind(meters);
                 writer.bindMetrics(meters);
-                metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", store::depth);
+                metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", outbox::depth);
                 metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",
-                        () -> store.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));
-                metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", store::spoolDepth);
+                        () -> outbox.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));
+                metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", rowSpool::depth);
                 metrics.gauge("infrasage_page_memory_age_seconds", "Seconds since the incident memory view was last refreshed "
                         + "from ClickHouse (-1: not yet)", pageMemory::ageSeconds);
                 metrics.gauge("infrasage_page_memory_entries", "Past resolutions held in the incident memory view", pageMemory::entries);
             }
             schema.start(2000);
-            spool.start();
+            startQueue.accept(dispatcher);
             dispatcher.start();
-            LOG.info("InfraSage PagerDuty bundle ready: {} routing rule(s), events to {}, ClickHouse database {}, outbox in {}",
-                    s.routingRules.size(), s.eventsUrl, s.clickHouseDatabase, s.dataDir.toAbsolutePath());
+            LOG.info("InfraSage PagerDuty bundle ready: {} routing rule(s), events to {}, ClickHouse database {}, outbox {}",
+                    s.routingRules.size(), s.eventsUrl, s.clickHouseDatabase,
+                    s.queue.equals("kafka") ? "on Kafka " + s.kafkaBootstrapServers : "in " + s.dataDir.toAbsolutePath());
         });
-        // stopped in reverse order of need: no new deliveries, then spool, writer and the local file
+        // stopped in reverse order of need: no new deliveries, then the queue (spool, local file or Kafka clients), writer
         camel.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
-                for (AutoCloseable c : List.<AutoCloseable>of(dispatcher, spool, schema::stop, writer, store)) {
+                for (AutoCloseable c : List.<AutoCloseable>of(dispatcher, queue, schema::stop, writer)) {
                     try {
                         c.close();
                     } catch (Exception e) {

@@ -5,7 +5,7 @@ import java.util.Map;
 
 import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
-import io.infrasage.pagerduty.outbox.LocalStore;
+import io.infrasage.pagerduty.outbox.Outbox;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
@@ -51,10 +51,10 @@ public final class ReadinessChecks {
     }
 
     public static final class OutboxCheck extends ReadinessCheck {
-        private final LocalStore store;
+        private final Outbox store;
         private final Duration maxAge;
 
-        public OutboxCheck(LocalStore store, Duration maxAge) {
+        public OutboxCheck(Outbox store, Duration maxAge) {
             super("pagerduty-outbox");
             this.store = store;
             this.maxAge = maxAge;

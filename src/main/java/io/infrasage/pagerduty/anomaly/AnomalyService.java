@@ -17,28 +17,30 @@ import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.http.InvalidRequestException;
-import io.infrasage.pagerduty.outbox.ClickHouseSpool;
-import io.infrasage.pagerduty.outbox.LocalStore;
+import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import io.infrasage.pagerduty.outbox.AnomalyRecords;
+import io.infrasage.pagerduty.outbox.NewEvent;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.outbox.RowSpool;
 import org.apache.camel.Exchange;
 
 /**
  * The seed's lifecycle steps 1 and 3: page for an anomaly, and send the resolve when a runbook fixed it. Accepting
- * means durably queued (local outbox); the answer says what happened: sent, queued, suppressed or duplicate.
+ * means durably queued (the local outbox, or Kafka); the answer says what happened: sent, queued, suppressed or duplicate.
  */
 public final class AnomalyService {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final LocalStore store;
+    private final AnomalyRecords store;
     private final PagerDutyDispatcher dispatcher;
-    private final ClickHouseSpool spool;
+    private final RowSpool spool;
     private final SeverityPolicy severityPolicy;
     private final PageComposer composer;
     private final BundleMetrics metrics;
     private final Duration deliveryWait;
 
-    public AnomalyService(LocalStore store, PagerDutyDispatcher dispatcher, ClickHouseSpool spool, SeverityPolicy severityPolicy,
+    public AnomalyService(AnomalyRecords store, PagerDutyDispatcher dispatcher, RowSpool spool, SeverityPolicy severityPolicy,
                           PageComposer composer, BundleMetrics metrics, Duration deliveryWait) {
         this.store = store;
         this.dispatcher = dispatcher;
@@ -53,11 +55,10 @@ public final class AnomalyService {
     public Map<String, Object> suppress(Anomaly a, Exchange exchange) {
         Instant now = Instant.now();
         String reason = severityPolicy.suppressionReason(a.score());
-        store.spoolRows(List.of(details(StateRows.state(a.anomalyId(), "suppressed-" + now.toEpochMilli(), StateRows.nextVersion(), now,
+        spool.spool(List.of(details(StateRows.state(a.anomalyId(), "suppressed-" + now.toEpochMilli(), StateRows.nextVersion(), now,
                                 "suppressed"), a, null, List.of()).set("detail", reason).build(),
                         StateRows.audit(now, "suppressed-" + a.anomalyId() + "-" + now.toEpochMilli(), a.anomalyId(), "suppressed",
                                 "infrasage", "InfraSage", "bundle").set("detail", reason).build()));
-        spool.wake();
         metrics.anomaly("suppressed");
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), null, List.of(), "suppressed");
@@ -72,9 +73,9 @@ public final class AnomalyService {
     public Map<String, Object> page(Anomaly a, String severity, List<RoutingTarget> targets, Exchange exchange) {
         Instant now = Instant.now();
         PageComposer.Page page = composer.compose(a, severity, targets);
-        List<LocalStore.NewEvent> events = new ArrayList<>();
+        List<NewEvent> events = new ArrayList<>();
         for (int i = 0; i < targets.size(); i++) {
-            events.add(new LocalStore.NewEvent(targets.get(i).routingKey(), targets.get(i).team(), "trigger", page.events().get(i)));
+            events.add(new NewEvent(targets.get(i).routingKey(), targets.get(i).team(), "trigger", page.events().get(i)));
         }
         List<Row> rows = new ArrayList<>(List.of(
                 details(StateRows.state(a.anomalyId(), "queued", StateRows.nextVersion(), now, "queued"), a, severity, targets).build(),
@@ -86,7 +87,6 @@ public final class AnomalyService {
             return alreadyKnown(a.anomalyId(), exchange);
         }
         dispatcher.wake();
-        spool.wake();
         String status = awaitDelivery(queued.get());
         metrics.anomaly(status);
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
@@ -98,7 +98,7 @@ public final class AnomalyService {
     /** A runbook resolved the anomaly: resolve goes to every routing key the trigger went to, never to another. */
     public Map<String, Object> resolve(String anomalyId, Object body, Exchange exchange) {
         ResolveRequest request = ResolveRequest.parse(body);
-        LocalStore.AnomalyRecord known = store.find(anomalyId).orElseThrow(() -> new InvalidRequestException(404,
+        AnomalyRecord known = store.find(anomalyId).orElseThrow(() -> new InvalidRequestException(404,
                 "unknown anomaly", List.of("no page was sent for anomaly '" + anomalyId + "' (never posted, or suppressed)")));
         if (known.resolved()) {
             exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
@@ -107,8 +107,8 @@ public final class AnomalyService {
             return answer;
         }
         Instant now = Instant.now();
-        List<LocalStore.NewEvent> events = known.targets().stream()
-                .map(t -> new LocalStore.NewEvent(t.routingKey(), t.team(), "resolve",
+        List<NewEvent> events = known.targets().stream()
+                .map(t -> new NewEvent(t.routingKey(), t.team(), "resolve",
                         PagerDutyEvents.resolve(known.dedupKey(), t.routingKey()).toString()))
                 .toList();
         List<Row> rows = List.of(
@@ -122,13 +122,12 @@ public final class AnomalyService {
             return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), "already_resolved");
         }
         dispatcher.wake();
-        spool.wake();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), awaitDelivery(queued.get()));
     }
 
     private Map<String, Object> alreadyKnown(String anomalyId, Exchange exchange) {
-        LocalStore.AnomalyRecord known = store.find(anomalyId).orElseThrow();
+        AnomalyRecord known = store.find(anomalyId).orElseThrow();
         if (known.resolved()) {
             metrics.anomaly("already_resolved");
             exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 409);

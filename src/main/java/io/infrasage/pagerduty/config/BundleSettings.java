@@ -40,6 +40,11 @@ public final class BundleSettings {
     public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
     public static final Setting HTTP_MAX_IN_FLIGHT = Setting.of("infrasage.http-max-in-flight", "INFRASAGE_HTTP_MAX_IN_FLIGHT");
     public static final Setting DATA_DIR = Setting.of("infrasage.data-dir", "INFRASAGE_DATA_DIR");
+    public static final Setting QUEUE = Setting.of("infrasage.queue", "INFRASAGE_QUEUE");
+    public static final Setting KAFKA_BOOTSTRAP = Setting.of("kafka.bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS");
+    public static final Setting KAFKA_TOPIC_PREFIX = Setting.of("kafka.topic-prefix", "KAFKA_TOPIC_PREFIX");
+    public static final Setting KAFKA_PARTITIONS = Setting.of("kafka.partitions", "KAFKA_PARTITIONS");
+    public static final Setting KAFKA_REPLICATION = Setting.of("kafka.replication-factor", "KAFKA_REPLICATION_FACTOR");
     public static final Setting PAGE_MEMORY = Setting.of("infrasage.page-memory", "INFRASAGE_PAGE_MEMORY");
     public static final Setting PAGE_MEMORY_MAX = Setting.of("infrasage.page-memory-max", "INFRASAGE_PAGE_MEMORY_MAX");
     public static final Setting PAGE_MEMORY_REFRESH = Setting.of("infrasage.page-memory-refresh", "INFRASAGE_PAGE_MEMORY_REFRESH");
@@ -50,7 +55,8 @@ public final class BundleSettings {
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
-            HTTP_MAX_IN_FLIGHT, DATA_DIR, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
+            HTTP_MAX_IN_FLIGHT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION,
+            PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -71,6 +77,12 @@ public final class BundleSettings {
     public final int httpMaxInFlight;
     public final Duration outboxMaxAge;
     public final Path dataDir;
+    /** Where accepted events wait: "local" (the SQLite file in dataDir) or "kafka" (shared by every instance). */
+    public final String queue;
+    public final String kafkaBootstrapServers;
+    public final String kafkaTopicPrefix;
+    public final int kafkaPartitions;
+    public final int kafkaReplicationFactor;
     public final boolean pageMemory;
     public final int pageMemoryMax;
     public final Duration pageMemoryRefresh;
@@ -120,6 +132,17 @@ public final class BundleSettings {
         httpMaxInFlight = r.positiveInt(HTTP_MAX_IN_FLIGHT, 256);
         outboxMaxAge = r.duration(OUTBOX_MAX_AGE, Duration.ofMinutes(15));
         dataDir = Path.of(r.optional(DATA_DIR).orElse("data"));
+        queue = r.optional(QUEUE).orElse("local").toLowerCase();
+        if (!queue.equals("local") && !queue.equals("kafka")) {
+            r.problem(QUEUE, "must be local or kafka, got '" + queue + "'");
+        }
+        kafkaBootstrapServers = r.optional(KAFKA_BOOTSTRAP).orElse("");
+        if (queue.equals("kafka") && kafkaBootstrapServers.isEmpty()) {
+            r.problem(KAFKA_BOOTSTRAP, "is empty: Kafka mode needs the brokers, e.g. kafka-1:9092,kafka-2:9092");
+        }
+        kafkaTopicPrefix = r.optional(KAFKA_TOPIC_PREFIX).orElse("infrasage-pagerduty.");
+        kafkaPartitions = r.positiveInt(KAFKA_PARTITIONS, 12);
+        kafkaReplicationFactor = r.positiveInt(KAFKA_REPLICATION, 3);
         pageMemory = r.bool(PAGE_MEMORY, true);
         pageMemoryMax = r.positiveInt(PAGE_MEMORY_MAX, 3);
         pageMemoryRefresh = r.duration(PAGE_MEMORY_REFRESH, Duration.ofSeconds(2));

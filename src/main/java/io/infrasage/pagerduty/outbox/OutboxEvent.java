@@ -4,7 +4,7 @@ package io.infrasage.pagerduty.outbox;
 public record OutboxEvent(long seq, String anomalyId, String dedupKey, String routingKey, String team, String action,
                           String body, int attempts, long createdAtMillis) {
 
-    String orderKey() {
+    public String orderKey() {
         return dedupKey + "\n" + routingKey;
     }
 }

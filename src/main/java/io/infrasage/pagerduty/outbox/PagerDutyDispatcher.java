@@ -27,7 +27,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers the outbox to PagerDuty through the pagerduty-events route (direct:pagerduty-send). Per (dedup key, routing
+ * Delivers the outbox (either adapter of the {@link Outbox} port) to PagerDuty through the pagerduty-events route (direct:pagerduty-send). Per (dedup key, routing
  * key) only the oldest event is ever in flight, so a resolve never overtakes its trigger. Each routing key has a token
  * bucket sized so no 60 s window carries more than PagerDuty's per-key limit: a storm queues instead of being refused.
  */
@@ -40,11 +40,10 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     static final Duration ARRIVAL_JITTER = Duration.ofSeconds(2);
     private static final long PRUNE_EVERY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
-    private final LocalStore store;
+    private final Outbox store;
     private final DeliveryPolicy policy;
     private final ProducerTemplate producer;
     private final BundleMetrics metrics;
-    private final Runnable onSpooled;
     private final int ratePerMinute;
     private final int burst;
     private final ExecutorService workers;
@@ -71,13 +70,12 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private long lastPrune;
     private long rounds;
 
-    public PagerDutyDispatcher(LocalStore store, DeliveryPolicy policy, ProducerTemplate producer, BundleMetrics metrics,
-                               Runnable onSpooled, int ratePerMinute, int burst, int workers) {
+    public PagerDutyDispatcher(Outbox store, DeliveryPolicy policy, ProducerTemplate producer, BundleMetrics metrics,
+                               int ratePerMinute, int burst, int workers) {
         this.store = store;
         this.policy = policy;
         this.producer = producer;
         this.metrics = metrics;
-        this.onSpooled = onSpooled;
         this.ratePerMinute = ratePerMinute;
         this.burst = burst;
         this.backlog = 2 * workers;
@@ -205,6 +203,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                 return now + TimeUnit.NANOSECONDS.toMillis(probe.getNanosToWaitForRefill()) + 1;
             }
             inFlight.add(e.orderKey());
+            store.sending(e);
             workers.execute(() -> deliver(e));
         }
         if (!more) {
@@ -275,7 +274,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             }
             rows.add(StateRows.audit(now, "outbox-" + e.seq() + "-delivered", e.anomalyId(), e.action() + "_delivered",
                     "infrasage", "InfraSage", "bundle").set("detail", "team " + e.team() + " (" + key + ")").build());
-            store.complete(e, trigger ? "sent" : null, rows);
+            store.complete(e, rows);
             LOG.info("{} for {} delivered to PagerDuty (team {}, key {}, attempt {})", e.action(), e.dedupKey(), e.team(), key,
                     e.attempts() + 1);
             finish(e.seq(), true);
@@ -288,7 +287,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             }
             rows.add(StateRows.audit(now, "outbox-" + e.seq() + "-rejected", e.anomalyId(), e.action() + "_rejected",
                     "pagerduty", "PagerDuty", "bundle").set("detail", r.reason()).build());
-            store.complete(e, trigger ? "failed" : null, rows);
+            store.complete(e, rows);
             metrics.pagerDutyRejected();
             LOG.error("PAGE NOT DELIVERED: PagerDuty refused the {} for {} (team {}, key {}): {}", e.action(), e.dedupKey(),
                     e.team(), key, r.reason());
@@ -300,7 +299,6 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             LOG.warn("{} for {} (key {}) not delivered yet: {}; retry {} in {} ms", e.action(), e.dedupKey(), key, r.reason(),
                     e.attempts() + 1, r.delay().toMillis());
         }
-        onSpooled.run();
     }
 
     /**

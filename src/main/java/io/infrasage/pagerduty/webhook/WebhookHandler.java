@@ -20,7 +20,8 @@ import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateQueries;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.http.JsonRequests;
-import io.infrasage.pagerduty.outbox.LocalStore;
+import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
@@ -42,7 +43,7 @@ public final class WebhookHandler {
 
     private final ClickHouseWriter writer;
     private final StateQueries queries;
-    private final LocalStore store;
+    private final AnomalyRecords store;
     private final PagerDutyApi api;
     private final BundleMetrics metrics;
     private final Map<String, List<String>> anomaliesByIncident = Collections.synchronizedMap(
@@ -53,7 +54,7 @@ public final class WebhookHandler {
                 }
             });
 
-    public WebhookHandler(ClickHouseWriter writer, StateQueries queries, LocalStore store, PagerDutyApi api, BundleMetrics metrics) {
+    public WebhookHandler(ClickHouseWriter writer, StateQueries queries, AnomalyRecords store, PagerDutyApi api, BundleMetrics metrics) {
         this.writer = writer;
         this.queries = queries;
         this.store = store;
@@ -264,7 +265,7 @@ public final class WebhookHandler {
             return new Resolver("engineer", e.agentName());
         }
         // not a person: our own resolve coming back, if we sent one for this anomaly
-        Optional<String> runbook = store.find(anomalyId).flatMap(LocalStore.AnomalyRecord::runbook).filter(r -> !r.isBlank());
+        Optional<String> runbook = store.find(anomalyId).flatMap(AnomalyRecord::runbook).filter(r -> !r.isBlank());
         if (runbook.isEmpty()) {
             runbook = queries.anomaly(anomalyId).filter(s -> "runbook".equals(s.get("resolved_by_kind")))
                     .map(s -> (String) s.get("resolved_by"));

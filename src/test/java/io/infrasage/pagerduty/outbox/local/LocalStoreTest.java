@@ -1,4 +1,4 @@
-package io.infrasage.pagerduty.outbox;
+package io.infrasage.pagerduty.outbox.local;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -10,10 +10,12 @@ import java.sql.Statement;
 import java.util.List;
 
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import io.infrasage.pagerduty.outbox.NewEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The local outbox on a real SQLite file: who resolved an anomaly, and what an unknown anomaly leaves behind. */
+/** The embedded adapter on a real SQLite file: who resolved an anomaly, and what an unknown anomaly leaves behind. */
 class LocalStoreTest {
 
     static final RoutingTarget TEAM = new RoutingTarget("payments", "R".repeat(32));
@@ -21,24 +23,24 @@ class LocalStoreTest {
     @TempDir
     Path dir;
 
-    static List<LocalStore.NewEvent> trigger() {
-        return List.of(new LocalStore.NewEvent(TEAM.routingKey(), TEAM.team(), "trigger", "{}"));
+    static List<NewEvent> trigger() {
+        return List.of(new NewEvent(TEAM.routingKey(), TEAM.team(), "trigger", "{}"));
     }
 
     @Test
     void onlyTheBundlesOwnResolveIsCreditedToARunbook() {
         try (LocalStore store = new LocalStore(dir)) {
-            store.accept("a-runbook", "infrasage-a-runbook", List.of(TEAM), "critical", "queued", trigger(), List.of());
-            store.accept("a-merged", "infrasage-a-merged", List.of(TEAM), "critical", "queued", trigger(), List.of());
-            store.resolve("a-runbook", "restart-pods", List.of(), List.of());
-            store.resolvedInPagerDuty("a-merged", "Alice Example", "merged");
+            store.records().accept("a-runbook", "infrasage-a-runbook", List.of(TEAM), "critical", "queued", trigger(), List.of());
+            store.records().accept("a-merged", "infrasage-a-merged", List.of(TEAM), "critical", "queued", trigger(), List.of());
+            store.records().resolve("a-runbook", "restart-pods", List.of(), List.of());
+            store.records().resolvedInPagerDuty("a-merged", "Alice Example", "merged");
             // a later resolve of the incident the merged anomaly went into keeps the first resolution
-            store.resolvedInPagerDuty("a-merged", "PagerDuty", "pagerduty");
+            store.records().resolvedInPagerDuty("a-merged", "PagerDuty", "pagerduty");
             // PagerDuty's echo of our own resolve does not rename it
-            store.resolvedInPagerDuty("a-runbook", "PagerDuty", "pagerduty");
+            store.records().resolvedInPagerDuty("a-runbook", "PagerDuty", "pagerduty");
 
-            assertThat(store.find("a-runbook").orElseThrow().runbook()).contains("restart-pods");
-            LocalStore.AnomalyRecord merged = store.find("a-merged").orElseThrow();
+            assertThat(store.records().find("a-runbook").orElseThrow().runbook()).contains("restart-pods");
+            AnomalyRecord merged = store.records().find("a-merged").orElseThrow();
             assertThat(merged.runbook()).isEmpty();
             assertThat(merged.resolvedBy()).isEqualTo("Alice Example");
             assertThat(merged.resolvedByKind()).isEqualTo("merged");
@@ -48,11 +50,11 @@ class LocalStoreTest {
     @Test
     void resolvingAnAnomalyThatWasNeverAcceptedWritesNothing() {
         try (LocalStore store = new LocalStore(dir)) {
-            var events = List.of(new LocalStore.NewEvent(TEAM.routingKey(), TEAM.team(), "resolve", "{}"));
-            assertThat(store.resolve("never-seen", "restart-pods", events, List.of())).isEmpty();
-            assertThat(store.resolvedInPagerDuty("never-seen", "Alice Example", "engineer")).isZero();
-            assertThat(store.depth()).isZero();
-            assertThat(store.find("never-seen")).isEmpty();
+            var events = List.of(new NewEvent(TEAM.routingKey(), TEAM.team(), "resolve", "{}"));
+            assertThat(store.records().resolve("never-seen", "restart-pods", events, List.of())).isEmpty();
+            assertThat(store.records().resolvedInPagerDuty("never-seen", "Alice Example", "engineer")).isZero();
+            assertThat(store.outbox().depth()).isZero();
+            assertThat(store.records().find("never-seen")).isEmpty();
         }
     }
 
@@ -66,7 +68,7 @@ class LocalStoreTest {
                     + " 'critical', 'resolved', 1, 2, 'restart-pods')");
         }
         try (LocalStore store = new LocalStore(dir)) {
-            LocalStore.AnomalyRecord old = store.find("old").orElseThrow();
+            AnomalyRecord old = store.records().find("old").orElseThrow();
             assertThat(old.resolved()).isTrue();
             assertThat(old.resolvedBy()).isEqualTo("restart-pods");
             assertThat(old.resolvedByKind()).isNull();

@@ -1,4 +1,4 @@
-package io.infrasage.pagerduty.outbox;
+package io.infrasage.pagerduty.outbox.local;
 
 import java.time.Duration;
 import java.util.List;
@@ -8,7 +8,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Moves the state and audit rows of the outbound flow from the local spool to ClickHouse. Paging never waits for
+ * Moves the state and audit rows of the outbound flow from the local file's spool to ClickHouse. Paging never waits for
  * this: while ClickHouse is down the rows wait on disk, and they appear once it is back.
  */
 public final class ClickHouseSpool implements AutoCloseable {
@@ -17,16 +17,17 @@ public final class ClickHouseSpool implements AutoCloseable {
     private static final int BATCH = 2_000;
     private static final long MAX_BACKOFF_MILLIS = 30_000;
 
-    private final LocalStore store;
+    private final SqliteRowSpool store;
     private final ClickHouseWriter writer;
     private final Object signal = new Object();
     private volatile boolean running;
     private boolean woken;
     private Thread thread;
 
-    public ClickHouseSpool(LocalStore store, ClickHouseWriter writer) {
+    public ClickHouseSpool(SqliteRowSpool store, ClickHouseWriter writer) {
         this.store = store;
         this.writer = writer;
+        store.onAdded(this::wake);
     }
 
     public void start() {
@@ -48,9 +49,9 @@ public final class ClickHouseSpool implements AutoCloseable {
         while (running) {
             long sleep = 1000;
             try {
-                List<LocalStore.SpooledRow> rows = store.spooled(BATCH);
+                List<SqliteRowSpool.SpooledRow> rows = store.spooled(BATCH);
                 if (!rows.isEmpty()) {
-                    writer.write(rows.stream().map(LocalStore.SpooledRow::row).toList(), Duration.ofSeconds(30));
+                    writer.write(rows.stream().map(SqliteRowSpool.SpooledRow::row).toList(), Duration.ofSeconds(30));
                     store.unspool(rows.get(rows.size() - 1).seq());
                     backoff = 500;
                     sleep = rows.size() == BATCH ? 0 : 50;
@@ -75,7 +76,7 @@ public final class ClickHouseSpool implements AutoCloseable {
 
     private long safeDepth() {
         try {
-            return store.spoolDepth();
+            return store.depth();
         } catch (RuntimeException e) {
             return -1;
         }

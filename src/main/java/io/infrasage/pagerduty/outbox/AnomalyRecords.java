@@ -1,0 +1,41 @@
+package io.infrasage.pagerduty.outbox;
+
+import java.util.List;
+import java.util.Optional;
+
+import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.clickhouse.Row;
+
+/**
+ * The port through which the anomaly flow records what it paged and queues the events: which routing keys an anomaly's
+ * trigger reached, whether and by whom it was resolved. Each write returns only once it is durable (the local SQLite
+ * file, or Kafka with acks=all), so the caller's 202 means nothing accepted can be lost.
+ */
+public interface AnomalyRecords {
+
+    Optional<AnomalyRecord> find(String anomalyId);
+
+    /**
+     * Records a new anomaly with its events and ClickHouse rows.
+     *
+     * @return the sequence numbers of the queued events, or empty when the anomaly was already known (nothing written)
+     */
+    Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity, String status,
+                                List<NewEvent> events, List<Row> rows);
+
+    /**
+     * Marks an anomaly resolved by a runbook and queues its resolve events, once.
+     *
+     * @return the queued sequence numbers, or empty when it was already resolved (or never accepted)
+     */
+    Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows);
+
+    /**
+     * PagerDuty says the incident is resolved (an engineer, or our own resolve coming back): remember it, the first
+     * resolution winning, and make sure no trigger still queued for it goes out, since a trigger sent after a resolve
+     * would open a new incident and page again.
+     *
+     * @return how many queued triggers were dropped at once (an adapter may drop them later, when they come up)
+     */
+    int resolvedInPagerDuty(String anomalyId, String resolvedBy, String resolvedByKind);
+}

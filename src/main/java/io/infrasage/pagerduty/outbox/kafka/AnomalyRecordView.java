@@ -1,0 +1,176 @@
+package io.infrasage.pagerduty.outbox.kafka;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every instance's copy of the anomalies topic, read from its beginning into memory. {@link #awaitCurrent} makes a read
+ * see every fact written before it began (it waits until this copy has reached the topic's end offsets of that
+ * moment), so a resolve sent to one instance right after the trigger's 202 from another finds the trigger's record.
+ */
+final class AnomalyRecordView implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AnomalyRecordView.class);
+
+    private final String topic;
+    private final Consumer<String, String> consumer;
+    private final Admin admin;
+    private final Map<String, AnomalyFacts.Accepted> accepted = new ConcurrentHashMap<>();
+    private final Map<String, AnomalyFacts.Resolution> resolutions = new ConcurrentHashMap<>();
+    private final Set<String> resolvesDelivered = ConcurrentHashMap.newKeySet();
+    /** How far this copy has read each partition (the next offset to read). */
+    private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
+    private final Object progress = new Object();
+    private volatile List<TopicPartition> partitions = List.of();
+    private volatile boolean running;
+    private Thread thread;
+
+    /** @param consumer a consumer outside any group: this copy reads every partition, from the beginning */
+    AnomalyRecordView(Consumer<String, String> consumer, String topic, Admin admin) {
+        this.topic = topic;
+        this.admin = admin;
+        this.consumer = consumer;
+    }
+
+    void start() {
+        partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+        running = true;
+        thread = new Thread(this::loop, "kafka-anomaly-records");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    private void loop() {
+        try {
+            while (running) {
+                try {
+                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(200))) {
+                        try {
+                            apply(r.key(), r.value());
+                        } catch (IllegalStateException unreadable) {
+                            LOG.error("{} at {}-{}@{}; skipped", unreadable.getMessage(), r.topic(), r.partition(), r.offset());
+                        }
+                    }
+                    for (TopicPartition tp : consumer.assignment()) {
+                        positions.put(tp, consumer.position(tp));
+                    }
+                } catch (WakeupException e) {
+                    throw e;
+                } catch (RuntimeException e) {
+                    LOG.error("reading the anomalies topic failed, trying again in 1 s: {}", e.getMessage());
+                    Thread.sleep(1000);
+                }
+                synchronized (progress) {
+                    progress.notifyAll();
+                }
+            }
+        } catch (WakeupException | InterruptedException e) {
+            // closing
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Facts are only added; of two written at once for one key, the first read wins (all copies read the same order). */
+    void apply(String key, String value) {
+        if (key == null || value == null) {
+            return;
+        }
+        String id = key.substring(2);
+        switch (key.charAt(0)) {
+            case 'a' -> accepted.putIfAbsent(id, AnomalyFacts.readAccepted(value));
+            case 'r' -> resolutions.putIfAbsent(id, AnomalyFacts.readResolution(value));
+            case 'd' -> resolvesDelivered.add(key);
+            default -> LOG.warn("unknown fact in the anomalies topic, ignored: {}", key.charAt(0));
+        }
+    }
+
+    /** Waits until this copy holds every fact written before the call; fails when Kafka does not answer in time. */
+    void awaitCurrent(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Map<TopicPartition, Long> ends;
+        try {
+            Map<TopicPartition, OffsetSpec> request = partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answer = admin.listOffsets(request).all()
+                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ends = answer.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        } catch (Exception e) {
+            throw new KafkaUnavailableException("Kafka did not answer with the anomalies topic's end: " + e.getMessage(), e);
+        }
+        synchronized (progress) {
+            while (!reached(ends)) {
+                long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (wait <= 0 || !running) {
+                    throw new KafkaUnavailableException("the anomalies topic could not be read up to its end in "
+                            + timeout.toSeconds() + " s", null);
+                }
+                try {
+                    progress.wait(Math.min(wait, 100));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new KafkaUnavailableException("interrupted", e);
+                }
+            }
+        }
+    }
+
+    private boolean reached(Map<TopicPartition, Long> ends) {
+        return ends.entrySet().stream().allMatch(e -> positions.getOrDefault(e.getKey(), 0L) >= e.getValue());
+    }
+
+    boolean known(String anomalyId) {
+        return accepted.containsKey(anomalyId);
+    }
+
+    Optional<AnomalyFacts.Resolution> resolution(String anomalyId) {
+        return Optional.ofNullable(resolutions.get(anomalyId));
+    }
+
+    Optional<AnomalyRecord> find(String anomalyId) {
+        AnomalyFacts.Accepted a = accepted.get(anomalyId);
+        if (a == null) {
+            return Optional.empty();
+        }
+        AnomalyFacts.Resolution r = resolutions.get(anomalyId);
+        return Optional.of(new AnomalyRecord(anomalyId, a.dedupKey(), a.targets(), a.severity(), r == null ? "queued" : "resolved",
+                r == null ? null : r.at(), r == null ? null : r.by(), r == null ? null : r.kind()));
+    }
+
+    /**
+     * Whether a trigger for this anomaly and routing key must not go out: its resolve was delivered there (a trigger
+     * after it would open a new incident), or PagerDuty itself resolved the incident (an engineer, a merge).
+     */
+    boolean triggerObsolete(String anomalyId, String routingKey) {
+        if (resolvesDelivered.contains(AnomalyFacts.resolveDeliveredKey(anomalyId, routingKey))) {
+            return true;
+        }
+        AnomalyFacts.Resolution r = resolutions.get(anomalyId);
+        return r != null && !"runbook".equals(r.kind());
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+    }
+}

@@ -1,0 +1,56 @@
+package io.infrasage.pagerduty.outbox.kafka;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Future;
+import java.util.function.LongSupplier;
+
+import io.infrasage.pagerduty.clickhouse.Row;
+import io.infrasage.pagerduty.outbox.RowSpool;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+
+/** Rows on their way to ClickHouse, in the clickhouse-rows topic; {@link RowsTopicWriter} writes them. */
+final class KafkaRowSpool implements RowSpool {
+
+    private final KafkaTopics topics;
+    private final Producer<String, String> producer;
+    private volatile LongSupplier depth = () -> 0;
+
+    KafkaRowSpool(KafkaTopics topics, Producer<String, String> producer) {
+        this.topics = topics;
+        this.producer = producer;
+    }
+
+    void depthFrom(LongSupplier lag) {
+        this.depth = lag;
+    }
+
+    /** Sends the rows (key = anomaly id, so one anomaly's rows stay in order); the caller waits for the futures. */
+    List<Future<RecordMetadata>> send(List<Row> rows) {
+        List<Future<RecordMetadata>> sent = new ArrayList<>();
+        for (Row r : rows) {
+            Object anomalyId = r.values().get("anomaly_id");
+            sent.add(producer.send(new ProducerRecord<>(topics.rows(), anomalyId == null ? null : anomalyId.toString(),
+                    AnomalyFacts.json(Map.of("table", r.table(), "values", r.values())))));
+        }
+        return sent;
+    }
+
+    @Override
+    public void spool(List<Row> rows) {
+        send(rows).forEach(KafkaAnomalyRecords::await);
+    }
+
+    @Override
+    public void rowsAdded() {
+        // the writer's consumer sees them as soon as Kafka has them
+    }
+
+    @Override
+    public long depth() {
+        return depth.getAsLong();
+    }
+}

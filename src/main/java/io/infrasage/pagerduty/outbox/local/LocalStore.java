@@ -1,0 +1,39 @@
+package io.infrasage.pagerduty.outbox.local;
+
+import java.nio.file.Path;
+
+/**
+ * The embedded adapter (INFRASAGE_QUEUE=local, the default): one SQLite file per instance holding the anomaly records,
+ * the outbox and the ClickHouse spool, so each accept, delivery or resolve is one atomic write across the three.
+ */
+public final class LocalStore implements AutoCloseable {
+
+    private final SqliteFile file;
+    private final SqliteRowSpool spool;
+    private final SqliteOutbox outbox;
+    private final SqliteAnomalyRecords records;
+
+    public LocalStore(Path dataDir) {
+        file = new SqliteFile(dataDir);
+        spool = new SqliteRowSpool(file);
+        outbox = new SqliteOutbox(file, spool);
+        records = new SqliteAnomalyRecords(file, outbox, spool);
+    }
+
+    public SqliteAnomalyRecords records() {
+        return records;
+    }
+
+    public SqliteOutbox outbox() {
+        return outbox;
+    }
+
+    public SqliteRowSpool spool() {
+        return spool;
+    }
+
+    @Override
+    public void close() {
+        file.close();
+    }
+}

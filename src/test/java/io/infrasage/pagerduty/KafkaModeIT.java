@@ -1,0 +1,257 @@
+package io.infrasage.pagerduty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.infrasage.pagerduty.bench.BundleJar;
+import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+import io.infrasage.pagerduty.sandbox.ReceivedEvent;
+import io.infrasage.pagerduty.testing.LocalClickHouse;
+import io.infrasage.pagerduty.testing.LocalKafka;
+import io.infrasage.pagerduty.testing.RunningBundle;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * Kafka mode as operators run it: two instances of the runnable jar (own JVMs, configured by environment) behind no
+ * sticky routing, one real Kafka broker (scripts/kafka.sh), the shared ClickHouse and the PagerDuty sandbox, which
+ * allows 60 events per minute per routing key. The last test kills one instance.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class KafkaModeIT {
+
+    /** One routing key per test, so each test has the key's rate budget to itself. */
+    static final String RESOLVE_KEY = "R".repeat(28) + "rslv";
+    static final String OTHER_KEY = "O".repeat(28) + "othr";
+    static final String STORM_KEY = "S".repeat(28) + "strm";
+    static final String CRASH_KEY = "C".repeat(28) + "crsh";
+    static final int RATE_PER_MINUTE = 60;
+
+    static LocalKafka kafka;
+    static PagerDutySandbox sandbox;
+    static String database;
+    static BundleJar a;
+    static BundleJar b;
+    static Path logs;
+
+    @BeforeAll
+    static void twoInstancesOnOneBroker() throws Exception {
+        kafka = LocalKafka.start();
+        sandbox = PagerDutySandbox.builder().port(0).rateLimitPerMinute(RATE_PER_MINUTE).start();
+        database = LocalClickHouse.uniqueDatabase("it_kafka");
+        logs = Files.createDirectories(LocalClickHouse.projectRoot().resolve("target/kafka-mode"));
+        Map<String, String> env = env();
+        a = start(env, "a");
+        b = start(env, "b");
+    }
+
+    static Map<String, String> env() {
+        Map<String, String> env = new HashMap<>();
+        env.put("INFRASAGE_QUEUE", "kafka");
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafka.bootstrapServers());
+        env.put("KAFKA_TOPIC_PREFIX", "it-" + UUID.randomUUID().toString().substring(0, 8) + ".");
+        env.put("KAFKA_PARTITIONS", "2");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
+        env.put("CLICKHOUSE_URL", LocalClickHouse.shared().jdbcUrl(database));
+        env.put("PAGERDUTY_EVENTS_URL", sandbox.eventsUrl());
+        env.put("PAGERDUTY_ROUTING_RULES", "["
+                + "{\"service_pattern\":\"pay-*\",\"service_key\":\"" + RESOLVE_KEY + "\",\"team\":\"payments\"},"
+                + "{\"service_pattern\":\"storm-*\",\"service_key\":\"" + STORM_KEY + "\",\"team\":\"storm\"},"
+                + "{\"service_pattern\":\"crash-*\",\"service_key\":\"" + CRASH_KEY + "\",\"team\":\"crash\"},"
+                + "{\"service_pattern\":\"*\",\"service_key\":\"" + OTHER_KEY + "\",\"team\":\"default\"}]");
+        env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
+        env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(RATE_PER_MINUTE));
+        env.put("PAGERDUTY_RATE_LIMIT_BURST", "10");
+        env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "200ms");
+        env.put("PAGERDUTY_RETRY_MAX_DELAY", "1s");
+        env.put("MALLOC_ARENA_MAX", "2");
+        return env;
+    }
+
+    static BundleJar start(Map<String, String> env, String name) throws Exception {
+        Map<String, String> own = new HashMap<>(env);
+        own.put("INFRASAGE_DATA_DIR", Files.createTempDirectory("kafka-mode-" + name).toString());
+        Path jar = LocalClickHouse.projectRoot().resolve("target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar");
+        return BundleJar.start(LocalClickHouse.projectRoot(), jar, List.of("-Xmx192m", "-XX:+UseSerialGC", "-Xss512k"), own,
+                BundleJar.Ports.free(), logs.resolve("instance-" + name + ".log"), Duration.ofSeconds(120));
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable c : new AutoCloseable[] {a, b, sandbox, kafka}) {
+            try {
+                if (c != null) {
+                    c.close();
+                }
+            } catch (Exception e) {
+                // the next one still stops
+            }
+        }
+    }
+
+    static HttpResponse<String> post(BundleJar instance, String path, String json) {
+        return RunningBundle.send(HttpRequest.newBuilder(instance.url(path)).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(json)).build());
+    }
+
+    static String anomaly(String id, String service) {
+        return "{\"anomaly_id\":\"" + id + "\",\"service\":\"" + service + "\",\"score\":0.9}";
+    }
+
+    static List<ReceivedEvent> ingested(String dedupKey) {
+        return sandbox.events().stream().filter(e -> dedupKey.equals(e.dedupKey()) && e.status() == 202).toList();
+    }
+
+    @Test
+    @Order(1)
+    void aResolveSentToTheOtherInstanceResolvesUnderTheTriggersKeyAndRepeatsPageNobody() {
+        String id = "kafka-resolve-" + System.nanoTime();
+        String key = "infrasage-" + id;
+        assertThat(post(a, "/api/v1/anomalies", anomaly(id, "pay-api")).statusCode()).isEqualTo(202);
+        // a repeat at the other instance: it reads the shared record
+        HttpResponse<String> repeat = post(b, "/api/v1/anomalies", anomaly(id, "pay-api"));
+        assertThat(repeat.statusCode()).isEqualTo(202);
+        assertThat(repeat.body()).contains("\"status\":\"duplicate\"");
+        await().atMost(Duration.ofSeconds(20)).until(() -> sandbox.incidentByKey(key).isPresent());
+
+        HttpResponse<String> resolve = post(b, "/api/v1/anomalies/" + id + "/resolve", "{\"runbook\":\"restart-pods\"}");
+        assertThat(resolve.statusCode()).as(resolve.body()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> "resolved".equals(sandbox.incidentByKey(key).orElseThrow().status()));
+
+        // re-posts after the resolve, at either instance, page nobody
+        HttpResponse<String> again = post(a, "/api/v1/anomalies", anomaly(id, "pay-api"));
+        assertThat(again.statusCode()).isEqualTo(409);
+        assertThat(again.body()).contains("already_resolved");
+        assertThat(post(b, "/api/v1/anomalies", anomaly(id, "pay-api")).statusCode()).isEqualTo(409);
+        assertThat(post(a, "/api/v1/anomalies/" + id + "/resolve", "{}").body()).contains("already_resolved");
+
+        List<ReceivedEvent> events = ingested(key);
+        assertThat(events).extracting(ReceivedEvent::eventAction).containsExactly("trigger", "resolve");
+        assertThat(events).extracting(ReceivedEvent::routingKey).containsOnly(RESOLVE_KEY);
+        assertThat(sandbox.incidentsByKey(key)).hasSize(1);
+        // the ClickHouse rows: written once per event, whichever instance delivered it
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(LocalClickHouse.shared().query(
+                "SELECT status, count() FROM " + database + ".anomaly_state WHERE anomaly_id = '" + id
+                        + "' GROUP BY status ORDER BY status FORMAT TSV")).isEqualTo("queued\t1\nresolved\t1\nsent\t1"));
+        await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(LocalClickHouse.shared().query(
+                "SELECT action, count() FROM " + database + ".audit_log WHERE anomaly_id = '" + id
+                        + "' GROUP BY action ORDER BY action FORMAT TSV"))
+                .isEqualTo("page_queued\t1\nresolve_delivered\t1\nresolve_requested\t1\ntrigger_delivered\t1"));
+    }
+
+    @Test
+    @Order(2)
+    void eightyPagesForOneKeyPostedAcrossBothInstancesKeepOnePace() throws Exception {
+        int pages = 80;
+        String prefix = "kafka-storm-" + System.nanoTime() + "-";
+        ExecutorService posters = Executors.newFixedThreadPool(8);
+        AtomicInteger accepted = new AtomicInteger();
+        for (int i = 0; i < pages; i++) {
+            BundleJar instance = i % 2 == 0 ? a : b;
+            String id = prefix + i;
+            posters.execute(() -> {
+                if (post(instance, "/api/v1/anomalies", anomaly(id, "storm-api")).statusCode() == 202) {
+                    accepted.incrementAndGet();
+                }
+            });
+        }
+        posters.shutdown();
+        assertThat(posters.awaitTermination(1, TimeUnit.MINUTES)).isTrue();
+        assertThat(accepted.get()).isEqualTo(pages);
+        // 60 per minute with a burst of 10: the last of 80 goes out after about 87 s
+        await().atMost(Duration.ofSeconds(150)).pollInterval(Duration.ofSeconds(1)).until(() -> sandbox.events().stream()
+                .filter(e -> STORM_KEY.equals(e.routingKey()) && e.status() == 202).count() >= pages);
+
+        List<ReceivedEvent> storm = sandbox.events().stream().filter(e -> STORM_KEY.equals(e.routingKey())).toList();
+        long throttled = storm.stream().filter(e -> e.status() == 429).count();
+        System.out.printf("80 pages across both instances: %d answers 429, last delivered %d s after the first%n", throttled,
+                Duration.between(storm.get(0).at(), storm.get(storm.size() - 1).at()).toSeconds());
+        assertThat(throttled).as("429s from PagerDuty's 60/min limit").isLessThanOrEqualTo(2);
+        // no 60 s window of arrivals holds more than the limit
+        List<Instant> arrivals = storm.stream().map(ReceivedEvent::at).sorted().toList();
+        for (int i = 0; i + RATE_PER_MINUTE < arrivals.size(); i++) {
+            assertThat(Duration.between(arrivals.get(i), arrivals.get(i + RATE_PER_MINUTE))).isGreaterThanOrEqualTo(Duration.ofSeconds(60));
+        }
+        for (int i = 0; i < pages; i++) {
+            assertThat(sandbox.incidentsByKey("infrasage-" + prefix + i)).hasSize(1);
+        }
+    }
+
+    @Test
+    @Order(3)
+    void withPagerDutyDownTheSurvivorOfAKillDeliversEveryAcceptedPageOnceAndInOrder() throws Exception {
+        sandbox.faults().down();
+        String prefix = "kafka-crash-" + System.nanoTime() + "-";
+        List<String> ids = new ArrayList<>();
+        int events = 0;
+        for (int i = 0; i < 16; i++) {
+            String id = prefix + i;
+            BundleJar to = i % 2 == 0 ? a : b;
+            assertThat(post(to, "/api/v1/anomalies", anomaly(id, "crash-api")).statusCode()).isEqualTo(202);
+            ids.add(id);
+            events++;
+            if (i % 4 == 0) {
+                // resolved through the other instance before PagerDuty ever saw the trigger
+                BundleJar other = to == a ? b : a;
+                assertThat(post(other, "/api/v1/anomalies/" + id + "/resolve", "{\"runbook\":\"fix\"}").statusCode()).isEqualTo(202);
+                events++;
+            }
+        }
+        // every event is queued at the instance that owns the key's partition: that is the one to kill
+        int total = events;
+        await().atMost(Duration.ofSeconds(20)).until(() -> depth(a) + depth(b) == total);
+        BundleJar owner = depth(a) > 0 ? a : b;
+        BundleJar survivor = owner == a ? b : a;
+        owner.kill();
+        sandbox.faults().up();
+        long back = System.nanoTime();
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> ids.stream().allMatch(id ->
+                ingested("infrasage-" + id).stream().filter(e -> e.eventAction().equals(i(id) % 4 == 0 ? "resolve" : "trigger")).count() > 0));
+        System.out.printf("every accepted page delivered by the survivor %d ms after PagerDuty came back%n",
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - back));
+        assertThat(survivor.alive()).isTrue();
+        for (String id : ids) {
+            String key = "infrasage-" + id;
+            assertThat(sandbox.incidentsByKey(key)).as(key).hasSize(1);
+            List<String> actions = ingested(key).stream().map(ReceivedEvent::eventAction).toList();
+            if (i(id) % 4 == 0) {
+                assertThat(actions.stream().distinct().toList()).as("order for %s", key).containsExactly("trigger", "resolve");
+                assertThat(actions.lastIndexOf("trigger")).as("no trigger after the resolve of %s", key).isLessThan(actions.indexOf("resolve"));
+                assertThat(sandbox.incidentsByKey(key).get(0).status()).isEqualTo("resolved");
+            } else {
+                assertThat(actions.stream().distinct().toList()).containsExactly("trigger");
+            }
+        }
+    }
+
+    private static int i(String id) {
+        return Integer.parseInt(id.substring(id.lastIndexOf('-') + 1));
+    }
+
+    private static long depth(BundleJar instance) {
+        HttpResponse<String> metrics = RunningBundle.send(HttpRequest.newBuilder(instance.managementUrl("/observe/metrics"))
+                .timeout(Duration.ofSeconds(5)).GET().build());
+        return metrics.body().lines().filter(l -> l.startsWith("infrasage_outbox_depth ")).findFirst()
+                .map(l -> (long) Double.parseDouble(l.substring(l.indexOf(' ') + 1).trim())).orElse(-1L);
+    }
+}

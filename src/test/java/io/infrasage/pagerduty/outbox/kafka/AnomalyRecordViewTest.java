@@ -1,0 +1,73 @@
+package io.infrasage.pagerduty.outbox.kafka;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+
+import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * How an instance's copy of the anomalies topic answers, fed the facts in topic order (no broker needed for the rules;
+ * KafkaModeIT runs them against one).
+ */
+class AnomalyRecordViewTest {
+
+    static final String KEY = "P".repeat(32);
+    static final String OTHER_KEY = "Q".repeat(32);
+
+    static AnomalyRecordView view() {
+        return new AnomalyRecordView(null, "t", null);
+    }
+
+    static String accepted(String... keys) {
+        return AnomalyFacts.write(new AnomalyFacts.Accepted("infrasage-a1",
+                java.util.Arrays.stream(keys).map(k -> new RoutingTarget("team", k)).toList(), "critical", 1));
+    }
+
+    @Test
+    void theFirstResolutionWinsSoPagerDutysEchoOfOurResolveDoesNotRenameIt() {
+        AnomalyRecordView view = view();
+        view.apply("a/a1", accepted(KEY));
+        view.apply("r/a1", AnomalyFacts.write(new AnomalyFacts.Resolution("restart-pods", "runbook", 2)));
+        view.apply("r/a1", AnomalyFacts.write(new AnomalyFacts.Resolution("PagerDuty", "pagerduty", 3)));
+
+        AnomalyRecord record = view.find("a1").orElseThrow();
+        assertThat(record.resolved()).isTrue();
+        assertThat(record.runbook()).contains("restart-pods");
+        assertThat(record.targets()).containsExactly(new RoutingTarget("team", KEY));
+    }
+
+    @Test
+    void aTriggerIsObsoleteOnceItsResolveReachedThatKeyButNotForAnotherKey() {
+        AnomalyRecordView view = view();
+        view.apply("a/a1", accepted(KEY, OTHER_KEY));
+        view.apply("r/a1", AnomalyFacts.write(new AnomalyFacts.Resolution("restart-pods", "runbook", 2)));
+        // resolved by our runbook, resolve not delivered yet: the trigger still goes first, then its resolve
+        assertThat(view.triggerObsolete("a1", KEY)).isFalse();
+
+        view.apply(AnomalyFacts.resolveDeliveredKey("a1", KEY), "{}");
+
+        assertThat(view.triggerObsolete("a1", KEY)).isTrue();
+        assertThat(view.triggerObsolete("a1", OTHER_KEY)).isFalse();
+    }
+
+    @Test
+    void aTriggerIsObsoleteForEveryKeyOnceAnEngineerResolvedTheIncidentInPagerDuty() {
+        AnomalyRecordView view = view();
+        view.apply("a/a1", accepted(KEY, OTHER_KEY));
+        view.apply("r/a1", AnomalyFacts.write(new AnomalyFacts.Resolution("Alice Example", "engineer", 2)));
+
+        assertThat(List.of(view.triggerObsolete("a1", KEY), view.triggerObsolete("a1", OTHER_KEY))).containsOnly(true);
+    }
+
+    @Test
+    void anAnomalyNeverAcceptedIsUnknownEvenWithAResolutionFact() {
+        AnomalyRecordView view = view();
+        view.apply("r/a2", AnomalyFacts.write(new AnomalyFacts.Resolution("Alice Example", "engineer", 2)));
+
+        assertThat(view.known("a2")).isFalse();
+        assertThat(view.find("a2")).isEmpty();
+    }
+}

@@ -1,0 +1,73 @@
+package io.infrasage.pagerduty.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real one-node Kafka broker (KRaft) for tests, started by the project's own scripts/kafka.sh from Maven Central's
+ * jars, in a JVM of its own, on a free port with its data in a temporary folder.
+ */
+public final class LocalKafka implements AutoCloseable {
+
+    private final int port;
+    private final Path dir;
+
+    private LocalKafka(int port, Path dir) {
+        this.port = port;
+        this.dir = dir;
+    }
+
+    public static LocalKafka start() {
+        try {
+            LocalKafka kafka = new LocalKafka(freePortPair(), Files.createTempDirectory("kafka-broker"));
+            kafka.script("start");
+            return kafka;
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    private void script(String command) {
+        try {
+            ProcessBuilder pb = new ProcessBuilder(List.of(LocalClickHouse.projectRoot().resolve("scripts/kafka.sh").toString(), command))
+                    .directory(LocalClickHouse.projectRoot().toFile()).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("script.log").toFile()));
+            pb.environment().put("KAFKA_PORT", Integer.toString(port));
+            pb.environment().put("KAFKA_DIR", dir.toString());
+            Process p = pb.start();
+            if (!p.waitFor(5, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException("scripts/kafka.sh " + command + " failed: " + Files.readString(dir.resolve("script.log")));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** A free port whose successor (the controller's) is free too. */
+    private static int freePortPair() {
+        for (int i = 0; i < 50; i++) {
+            int port = RunningBundle.freePort();
+            try (var next = new java.net.ServerSocket(port + 1)) {
+                return port;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IllegalStateException("no two free consecutive ports");
+    }
+
+    @Override
+    public void close() {
+        script("stop");
+    }
+}
