@@ -14,7 +14,7 @@ dir=$(cd "$dir" && pwd)
 cp_file=.local/kafka-broker.classpath
 
 classpath() {
-  if [ ! -s "$cp_file" ]; then
+  if [ ! -s "$cp_file" ] || [ scripts/kafka-broker/pom.xml -nt "$cp_file" ]; then
     mvn -B -ntp -q -f scripts/kafka-broker/pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/$cp_file" >&2
   fi
   cat "$cp_file"

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -25,6 +26,11 @@ import io.infrasage.pagerduty.sandbox.ReceivedEvent;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.LocalKafka;
 import io.infrasage.pagerduty.testing.RunningBundle;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -45,6 +51,7 @@ class KafkaModeIT {
     static final String OTHER_KEY = "O".repeat(28) + "othr";
     static final String STORM_KEY = "S".repeat(28) + "strm";
     static final String CRASH_KEY = "C".repeat(28) + "crsh";
+    static final String REDELIVER_KEY = "D".repeat(28) + "dlvr";
     static final int RATE_PER_MINUTE = 60;
 
     static LocalKafka kafka;
@@ -60,10 +67,12 @@ class KafkaModeIT {
         sandbox = PagerDutySandbox.builder().port(0).rateLimitPerMinute(RATE_PER_MINUTE).start();
         database = LocalClickHouse.uniqueDatabase("it_kafka");
         logs = Files.createDirectories(LocalClickHouse.projectRoot().resolve("target/kafka-mode"));
-        Map<String, String> env = env();
+        env = env();
         a = start(env, "a");
         b = start(env, "b");
     }
+
+    static Map<String, String> env;
 
     static Map<String, String> env() {
         Map<String, String> env = new HashMap<>();
@@ -78,6 +87,7 @@ class KafkaModeIT {
                 + "{\"service_pattern\":\"pay-*\",\"service_key\":\"" + RESOLVE_KEY + "\",\"team\":\"payments\"},"
                 + "{\"service_pattern\":\"storm-*\",\"service_key\":\"" + STORM_KEY + "\",\"team\":\"storm\"},"
                 + "{\"service_pattern\":\"crash-*\",\"service_key\":\"" + CRASH_KEY + "\",\"team\":\"crash\"},"
+                + "{\"service_pattern\":\"redeliver-*\",\"service_key\":\"" + REDELIVER_KEY + "\",\"team\":\"redeliver\"},"
                 + "{\"service_pattern\":\"*\",\"service_key\":\"" + OTHER_KEY + "\",\"team\":\"default\"}]");
         env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
         env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(RATE_PER_MINUTE));
@@ -92,8 +102,11 @@ class KafkaModeIT {
         Map<String, String> own = new HashMap<>(env);
         own.put("INFRASAGE_DATA_DIR", Files.createTempDirectory("kafka-mode-" + name).toString());
         Path jar = LocalClickHouse.projectRoot().resolve("target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar");
-        return BundleJar.start(LocalClickHouse.projectRoot(), jar, List.of("-Xmx192m", "-XX:+UseSerialGC", "-Xss512k"), own,
-                BundleJar.Ports.free(), logs.resolve("instance-" + name + ".log"), Duration.ofSeconds(120));
+        Path log = logs.resolve("instance-" + name + ".log");
+        BundleJar instance = BundleJar.start(LocalClickHouse.projectRoot(), jar, List.of("-Xmx192m", "-XX:+UseSerialGC", "-Xss512k"),
+                own, BundleJar.Ports.free(), log, Duration.ofSeconds(120));
+        LOGS.put(instance, log);
+        return instance;
     }
 
     @AfterAll
@@ -199,6 +212,88 @@ class KafkaModeIT {
 
     @Test
     @Order(3)
+    void anInstanceKilledRightAfterDeliveringLeavesNoTriggerToBeSentAgainAfterItsResolve() throws Exception {
+        String prefix = "kafka-redeliver-" + System.nanoTime() + "-";
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String id = prefix + i;
+            // the trigger at one instance, its resolve at once at the other: both delivered within moments
+            assertThat(post(i % 2 == 0 ? a : b, "/api/v1/anomalies", anomaly(id, "redeliver-api")).statusCode()).isEqualTo(202);
+            assertThat(post(i % 2 == 0 ? b : a, "/api/v1/anomalies/" + id + "/resolve", "{\"runbook\":\"fix\"}").statusCode())
+                    .isEqualTo(202);
+            ids.add(id);
+        }
+        // kill the key's owner the moment PagerDuty has the last resolve: offsets are committed every 500 ms, so the
+        // survivor often reads delivered triggers and resolves again
+        BundleJar owner = ownerOf(REDELIVER_KEY);
+        await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(10)).until(() -> ids.stream()
+                .allMatch(id -> "resolved".equals(sandbox.incidentByKey("infrasage-" + id).orElseThrow().status())));
+        BundleJar survivor = owner == a ? b : a;
+        owner.kill();
+        // the survivor takes the partition over (session timeout 10 s), works through what was not committed, and
+        // commits past it: then everything it read again is delivered or dropped
+        awaitEverythingCommitted(REDELIVER_KEY);
+        for (String id : ids) {
+            String key = "infrasage-" + id;
+            assertThat(sandbox.incidentsByKey(key)).as("incidents of %s", key).hasSize(1);
+            List<String> actions = ingested(key).stream().map(ReceivedEvent::eventAction).toList();
+            assertThat(actions.lastIndexOf("trigger")).as("no trigger after the resolve of %s: %s", key, actions)
+                    .isLessThan(actions.indexOf("resolve"));
+        }
+        System.out.printf("after the kill the survivor dropped %d delivered trigger(s) it read again%n",
+                Files.readString(log(survivor)).lines().filter(l -> l.contains(prefix) && l.contains("dropped")).count());
+        // back to two instances for the next test
+        if (owner == a) {
+            a = start(env, "a2");
+        } else {
+            b = start(env, "b2");
+        }
+    }
+
+    private static final Map<BundleJar, Path> LOGS = new HashMap<>();
+
+    /** Waits until the delivery group's committed offset of the key's partition is the partition's end. */
+    private static void awaitEverythingCommitted(String routingKey) {
+        TopicPartition tp = new TopicPartition(env.get("KAFKA_TOPIC_PREFIX") + "deliveries", partitionOf(routingKey));
+        try (Admin admin = Admin.create(Map.of("bootstrap.servers", kafka.bootstrapServers()))) {
+            await().atMost(Duration.ofSeconds(40)).pollInterval(Duration.ofMillis(200)).until(() -> {
+                OffsetAndMetadata committed = admin.listConsumerGroupOffsets(env.get("KAFKA_TOPIC_PREFIX") + "dispatchers")
+                        .partitionsToOffsetAndMetadata().get().get(tp);
+                long end = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).all().get().get(tp).offset();
+                return committed != null && committed.offset() == end;
+            });
+        }
+    }
+
+    /** The deliveries partition of a routing key, as Kafka's producer picks it (2 partitions). */
+    private static int partitionOf(String routingKey) {
+        return Utils.toPositive(Utils.murmur2(routingKey.getBytes(StandardCharsets.UTF_8))) % 2;
+    }
+
+    private static Path log(BundleJar instance) {
+        return LOGS.get(instance);
+    }
+
+    /** The instance whose deliveries consumer owns the key's partition: its outbox depth counts the key's events. */
+    private static BundleJar ownerOf(String routingKey) {
+        int partition = partitionOf(routingKey);
+        String line = "delivering partitions";
+        for (BundleJar instance : List.of(a, b)) {
+            try {
+                List<String> assigned = Files.readString(log(instance)).lines().filter(l -> l.contains(line)).toList();
+                String last = assigned.isEmpty() ? "[]" : assigned.get(assigned.size() - 1);
+                if (List.of(last.substring(last.lastIndexOf('[') + 1, last.lastIndexOf(']')).split(", ")).contains(Integer.toString(partition))) {
+                    return instance;
+                }
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        throw new IllegalStateException("no instance owns partition " + partition);
+    }
+
+    @Test
+    @Order(4)
     void withPagerDutyDownTheSurvivorOfAKillDeliversEveryAcceptedPageOnceAndInOrder() throws Exception {
         sandbox.faults().down();
         String prefix = "kafka-crash-" + System.nanoTime() + "-";
