@@ -4,6 +4,7 @@ import java.util.List;
 
 import io.infrasage.pagerduty.anomaly.AnomalyParser;
 import io.infrasage.pagerduty.anomaly.AnomalyService;
+import io.infrasage.pagerduty.anomaly.PageNotRouted;
 import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
@@ -55,6 +56,10 @@ public class BundleConfiguration implements CamelConfiguration {
             LOG.warn("PAGERDUTY_WEBHOOK_INSECURE=true: webhooks are accepted WITHOUT signature verification. "
                     + "Anyone who can reach port 9093 can forge incident updates. Never run production like this.");
         }
+        if (s.ingestInsecure && s.ingestToken.isEmpty()) {
+            LOG.warn("INFRASAGE_API_INSECURE=true: the anomaly, resolve and verification endpoints need no token. "
+                    + "Anyone who can reach port 9093 can page on-call, resolve incidents and list them. Never run production like this.");
+        }
         // the route files read these placeholders: pin them to the validated values, also in a host without our properties
         var properties = camel.getPropertiesComponent();
         properties.addOverrideProperty("pagerduty.events-url", s.eventsUrl.toString());
@@ -82,6 +87,7 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("anomalyParser", new AnomalyParser(metrics));
         registry.bind("severityPolicy", s.severityPolicy);
         registry.bind("routingRules", s.routingRules);
+        registry.bind("pageNotRouted", new PageNotRouted(metrics));
         registry.bind("anomalyService", new AnomalyService(store, dispatcher, spool, s.severityPolicy, metrics, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());

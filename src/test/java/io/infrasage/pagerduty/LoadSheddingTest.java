@@ -33,6 +33,7 @@ class LoadSheddingTest {
             try (Socket slow = new Socket(bundle.url("/").getHost(), bundle.url("/").getPort())) {
                 OutputStream out = slow.getOutputStream();
                 out.write(("POST /api/v1/anomalies HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+                        + "Authorization: Bearer " + RunningBundle.API_TOKEN + "\r\n"
                         + "Connection: close\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 out.write(body, 0, 10);
                 out.flush();

@@ -35,6 +35,7 @@ public final class BundleSettings {
     public static final Setting CRITICAL_FROM = Setting.of("anomaly.severity.critical-from", "INFRASAGE_SEVERITY_CRITICAL_FROM");
     public static final Setting MIN_SEVERITY = Setting.of("anomaly.minimum-severity", "INFRASAGE_MIN_SEVERITY");
     public static final Setting INGEST_TOKEN = Setting.of("anomaly.api-token", "INFRASAGE_API_TOKEN");
+    public static final Setting INGEST_INSECURE = Setting.of("anomaly.api-insecure", "INFRASAGE_API_INSECURE");
     public static final Setting DELIVERY_WAIT = Setting.of("anomaly.delivery-wait", "INFRASAGE_DELIVERY_WAIT");
     public static final Setting CONCURRENCY = Setting.of("pagerduty.concurrency", "PAGERDUTY_CONCURRENCY");
     public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
@@ -46,7 +47,7 @@ public final class BundleSettings {
 
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
-            WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
+            WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
             HTTP_MAX_IN_FLIGHT, DATA_DIR,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
@@ -63,6 +64,7 @@ public final class BundleSettings {
     public final Duration retryThrottledDelay;
     public final SeverityPolicy severityPolicy;
     public final Optional<String> ingestToken;
+    public final boolean ingestInsecure;
     public final Duration deliveryWait;
     public final int concurrency;
     public final int httpMaxInFlight;
@@ -109,6 +111,13 @@ public final class BundleSettings {
         severityPolicy = r.parse(MIN_SEVERITY, min -> SeverityPolicy.of(w, e, c, min), SeverityPolicy.of(0.4, 0.6, 0.8, "warning"),
                 "warning");
         ingestToken = r.optional(INGEST_TOKEN);
+        ingestInsecure = r.bool(INGEST_INSECURE, false);
+        if (ingestToken.isEmpty() && !ingestInsecure) {
+            // anyone who reaches the port could otherwise page on-call, resolve incidents and list them all
+            r.problem(INGEST_TOKEN, "is empty: set the token InfraSage and runbooks send as 'Authorization: Bearer <token>' "
+                    + "(or " + INGEST_INSECURE.env() + "=true to leave the anomaly, resolve and verification endpoints open, "
+                    + "never in production)");
+        }
         deliveryWait = r.duration(DELIVERY_WAIT, Duration.ofMillis(0));
         concurrency = r.positiveInt(CONCURRENCY, 16);
         httpMaxInFlight = r.positiveInt(HTTP_MAX_IN_FLIGHT, 256);

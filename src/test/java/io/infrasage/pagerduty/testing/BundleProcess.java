@@ -14,11 +14,13 @@ public final class BundleProcess implements AutoCloseable {
     private final Process process;
     private final int port;
     private final int managementPort;
+    private final String apiToken;
 
-    private BundleProcess(Process process, int port, int managementPort) {
+    private BundleProcess(Process process, int port, int managementPort, String apiToken) {
         this.process = process;
         this.port = port;
         this.managementPort = managementPort;
+        this.apiToken = apiToken;
     }
 
     public static BundleProcess start(Map<String, String> env, Path log) {
@@ -27,6 +29,16 @@ public final class BundleProcess implements AutoCloseable {
 
     /** @param properties settings given as literal properties (-Dname=value), as an operator may also do */
     public static BundleProcess start(Map<String, String> env, Map<String, String> properties, Path log) {
+        return start(env, properties, java.util.Set.of(), log);
+    }
+
+    /**
+     * @param unset environment variables of this JVM the bundle's JVM must not inherit (LANG, LC_ALL...)
+     * When env sets neither INFRASAGE_API_TOKEN nor INFRASAGE_API_INSECURE, the bundle gets RunningBundle.API_TOKEN and
+     * postJson sends it; a test that sets its own token sends it itself (send).
+     */
+    public static BundleProcess start(Map<String, String> env, Map<String, String> properties, java.util.Set<String> unset,
+                                      Path log) {
         int port = RunningBundle.freePort();
         int managementPort = RunningBundle.freePort();
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
@@ -36,13 +48,18 @@ public final class BundleProcess implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(LocalClickHouse.projectRoot().toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().keySet().removeAll(unset);
         pb.environment().putAll(env);
-        pb.environment().put("CAMEL_SERVER_PORT", Integer.toString(port));
+        String harnessToken = null;
+        if (!env.containsKey("INFRASAGE_API_TOKEN") && !env.containsKey("INFRASAGE_API_INSECURE")) {
+            harnessToken = RunningBundle.API_TOKEN;
+            pb.environment().put("INFRASAGE_API_TOKEN", harnessToken);
+        }        pb.environment().put("CAMEL_SERVER_PORT", Integer.toString(port));
         pb.environment().put("CAMEL_SERVER_HOST", "127.0.0.1");
         pb.environment().put("CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort));
         pb.environment().put("CAMEL_MANAGEMENT_HOST", "127.0.0.1");
         try {
-            BundleProcess bundle = new BundleProcess(pb.start(), port, managementPort);
+            BundleProcess bundle = new BundleProcess(pb.start(), port, managementPort, harnessToken);
             long deadline = System.currentTimeMillis() + 60_000;
             while (!bundle.answers()) {
                 if (!bundle.process.isAlive() || System.currentTimeMillis() > deadline) {
@@ -64,8 +81,9 @@ public final class BundleProcess implements AutoCloseable {
         return RunningBundle.healthy(managementPort); // UP: routes started (the management port answers earlier)
     }
 
+    /** POSTs JSON with the harness's API token, when the harness chose the token (see start). */
     public HttpResponse<String> postJson(String path, String json) {
-        return send(path, json, null);
+        return send(path, json, apiToken == null ? null : "Bearer " + apiToken);
     }
 
     /** POSTs JSON, with an Authorization header when one is given. */

@@ -1,0 +1,104 @@
+package io.infrasage.pagerduty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+import io.infrasage.pagerduty.sandbox.ReceivedEvent;
+import io.infrasage.pagerduty.testing.BundleProcess;
+import io.infrasage.pagerduty.testing.LocalClickHouse;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The bundle's JVM as a minimal container runs it: no LANG, no LC_ALL (so the platform's file-name encoding is ASCII),
+ * the seed's rules ending in a catch-all and no PAGERDUTY_SERVICE_KEY. What an attacker with ordinary skills tries.
+ */
+class HardenedBundleTest {
+
+    static final String PAYMENTS = "P".repeat(28) + "pay9";
+    static final String DEFAULT = "D".repeat(28) + "def9";
+    static final String RULES = "[{\"service_pattern\":\"payment-*\",\"service_key\":\"" + PAYMENTS + "\",\"team\":\"payments\"},"
+            + "{\"service_pattern\":\"*\",\"service_key\":\"" + DEFAULT + "\",\"team\":\"default\"}]";
+    static final Set<String> LOCALE = Set.of("LANG", "LC_ALL", "LC_CTYPE", "LANGUAGE", "PAGERDUTY_SERVICE_KEY");
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    static PagerDutySandbox sandbox;
+    static BundleProcess bundle;
+    static Path log;
+    static Path data;
+
+    @BeforeAll
+    static void start() throws Exception {
+        sandbox = PagerDutySandbox.builder().port(0).start();
+        log = Files.createDirectories(LocalClickHouse.projectRoot().resolve("target")).resolve("hardened-bundle.log");
+        Files.deleteIfExists(log);
+        data = Files.createTempDirectory("hardened").resolve("data");
+        Map<String, String> env = new HashMap<>();
+        env.put("CLICKHOUSE_URL", LocalClickHouse.shared().jdbcUrl(LocalClickHouse.uniqueDatabase("it_hard")));
+        env.put("PAGERDUTY_EVENTS_URL", sandbox.eventsUrl());
+        env.put("PAGERDUTY_ROUTING_RULES", RULES);
+        env.put("PAGERDUTY_WEBHOOK_SECRETS", "hardened-secret");
+        env.put("INFRASAGE_DATA_DIR", data.toString());
+        // the launcher prints the JVM's properties into the log: the test can show it ran with an ASCII file-name encoding
+        env.put("JDK_JAVA_OPTIONS", "-XshowSettings:properties");
+        bundle = BundleProcess.start(env, Map.of(), LOCALE, log);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (bundle != null) {
+            bundle.close();
+        }
+        sandbox.close();
+    }
+
+    private static String anomaly(String id, String service) throws Exception {
+        return "{\"anomaly_id\":\"" + id + "\",\"service\":" + JSON.writeValueAsString(service) + ",\"score\":0.9}";
+    }
+
+    @Test
+    void withoutALocaleServicesNamedInAnyScriptPageTheCatchAllTeam() throws Exception {
+        assertThat(Files.readString(log)).contains("sun.jnu.encoding = ANSI_X3.4-1968");
+        for (String service : new String[] {"café-api", "決済-api"}) {
+            String id = "unicode-" + System.nanoTime();
+
+            HttpResponse<String> answer = bundle.postJson("/api/v1/anomalies", anomaly(id, service));
+
+            assertThat(answer.statusCode()).as(service + ": " + answer.body()).isEqualTo(202);
+            JsonNode body = JSON.readTree(answer.body());
+            assertThat(body.get("teams")).as(service).hasSize(1);
+            assertThat(body.get("teams").get(0).get("team").asText()).isEqualTo("default");
+            await().atMost(Duration.ofSeconds(15)).until(() -> sandbox.events().stream()
+                    .anyMatch(e -> ("infrasage-" + id).equals(e.dedupKey()) && e.status() == 202));
+            ReceivedEvent page = sandbox.events().stream().filter(e -> ("infrasage-" + id).equals(e.dedupKey())).findFirst().orElseThrow();
+            assertThat(page.routingKey()).isEqualTo(DEFAULT);
+            assertThat(page.body().path("payload").path("component").asText()).isEqualTo(service);
+        }
+    }
+
+    @Test
+    void aServiceNameWithAControlCharacterIsRefusedWith400AndPagesNobody() throws Exception {
+        for (String service : new String[] {"api\u0000", "pay\u0007ment-api", "api\u007f"}) {
+            String id = "control-" + System.nanoTime();
+
+            HttpResponse<String> answer = bundle.postJson("/api/v1/anomalies", anomaly(id, service));
+
+            assertThat(answer.statusCode()).isEqualTo(400);
+            assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
+            assertThat(answer.body()).contains("/service");
+            assertThat(sandbox.events()).noneMatch(e -> ("infrasage-" + id).equals(e.dedupKey()));
+        }
+    }
+}
