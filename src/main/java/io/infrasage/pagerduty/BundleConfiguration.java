@@ -22,6 +22,8 @@ import io.infrasage.pagerduty.outbox.DeliveryPolicy;
 import io.infrasage.pagerduty.outbox.LocalStore;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.http.Admission;
+import io.infrasage.pagerduty.http.BodyIntake;
+import io.infrasage.pagerduty.http.IdleConnectionTimeout;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -77,7 +79,8 @@ public class BundleConfiguration implements CamelConfiguration {
         var registry = camel.getRegistry();
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
             // only when the host application has not configured Vert.x itself
-            registry.bind("infrasageVertxOptions", new VertxOptions().setWorkerPoolSize(HTTP_WORKERS));
+            registry.bind("infrasageVertxOptions",
+                    new IdleConnectionTimeout(s.httpIdleTimeout).applyTo(new VertxOptions().setWorkerPoolSize(HTTP_WORKERS)));
         }
         registry.bind("bundleSettings", s);
         registry.bind("bundleMetrics", metrics);
@@ -107,10 +110,13 @@ public class BundleConfiguration implements CamelConfiguration {
         }
 
         Admission admission = new Admission(s.httpMaxInFlight, metrics);
+        BodyIntake intake = new BodyIntake(s.httpBodyTimeout,
+                camel.getPropertiesComponent().resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L));
         camel.addStartupListener((context, alreadyStarted) -> {
             // the HTTP server's router, bound under a name with its port; the management server's is left alone
             var routers = context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
                     .filter(VertxPlatformHttpRouter::isMainServer).toList();
+            routers.forEach(intake::installOn);
             routers.forEach(admission::installOn);
             if (routers.isEmpty()) {
                 LOG.warn("no platform-http router found: requests to {} are not load-shed", Admission.PATHS);

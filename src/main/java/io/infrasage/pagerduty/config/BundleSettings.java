@@ -40,6 +40,8 @@ public final class BundleSettings {
     public static final Setting CONCURRENCY = Setting.of("pagerduty.concurrency", "PAGERDUTY_CONCURRENCY");
     public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
     public static final Setting HTTP_MAX_IN_FLIGHT = Setting.of("infrasage.http-max-in-flight", "INFRASAGE_HTTP_MAX_IN_FLIGHT");
+    public static final Setting HTTP_BODY_TIMEOUT = Setting.of("infrasage.http-body-timeout", "INFRASAGE_HTTP_BODY_TIMEOUT");
+    public static final Setting HTTP_IDLE_TIMEOUT = Setting.of("infrasage.http-idle-timeout", "INFRASAGE_HTTP_IDLE_TIMEOUT");
     public static final Setting DATA_DIR = Setting.of("infrasage.data-dir", "INFRASAGE_DATA_DIR");
     public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
     public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
@@ -48,7 +50,7 @@ public final class BundleSettings {
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
-            HTTP_MAX_IN_FLIGHT, DATA_DIR,
+            HTTP_MAX_IN_FLIGHT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -68,6 +70,8 @@ public final class BundleSettings {
     public final Duration deliveryWait;
     public final int concurrency;
     public final int httpMaxInFlight;
+    public final Duration httpBodyTimeout;
+    public final Duration httpIdleTimeout;
     public final Duration outboxMaxAge;
     public final Path dataDir;
     public final String clickHouseUrl;
@@ -121,6 +125,8 @@ public final class BundleSettings {
         deliveryWait = r.duration(DELIVERY_WAIT, Duration.ofMillis(0));
         concurrency = r.positiveInt(CONCURRENCY, 16);
         httpMaxInFlight = r.positiveInt(HTTP_MAX_IN_FLIGHT, 256);
+        httpBodyTimeout = r.positiveDuration(HTTP_BODY_TIMEOUT, Duration.ofSeconds(10));
+        httpIdleTimeout = r.positiveDuration(HTTP_IDLE_TIMEOUT, Duration.ofSeconds(75));
         outboxMaxAge = r.duration(OUTBOX_MAX_AGE, Duration.ofMinutes(15));
         dataDir = Path.of(r.optional(DATA_DIR).orElse("data"));
         clickHouseUrl = r.optional(CLICKHOUSE_URL).orElse("jdbc:clickhouse://localhost:8123/infrasage");
@@ -240,6 +246,15 @@ public final class BundleSettings {
             Duration d = parseDuration(s, def);
             if (d.isNegative()) {
                 problem(s, "must not be negative, got '" + optional(s).orElse("") + "'");
+                return def;
+            }
+            return d;
+        }
+
+        Duration positiveDuration(Setting s, Duration def) {
+            Duration d = duration(s, def);
+            if (d.isZero()) {
+                problem(s, "must be longer than zero, got '" + optional(s).orElse("") + "'");
                 return def;
             }
             return d;
