@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -99,6 +100,17 @@ class HardenedBundleTest {
             assertThat(answer.headers().firstValue("Content-Type")).hasValueSatisfying(t -> assertThat(t).startsWith("application/json"));
             assertThat(answer.body()).contains("/service");
             assertThat(sandbox.events()).noneMatch(e -> ("infrasage-" + id).equals(e.dedupKey()));
+        }
+    }
+
+    @Test
+    void theOutboxFolderAndItsFilesAreReadableOnlyByTheBundlesUser() throws Exception {
+        assertThat(bundle.postJson("/api/v1/anomalies", anomaly("modes-" + System.nanoTime(), "payment-api")).statusCode()).isEqualTo(202);
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data))).isEqualTo("rwx------");
+        for (String file : new String[] {"bundle.db", "bundle.db-wal", "bundle.db-shm"}) {
+            assertThat(data.resolve(file)).exists();
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(file)))).as(file).isEqualTo("rw-------");
         }
     }
 }
