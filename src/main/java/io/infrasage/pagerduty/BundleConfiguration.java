@@ -24,6 +24,8 @@ import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.http.Admission;
 import io.infrasage.pagerduty.http.BodyIntake;
 import io.infrasage.pagerduty.http.IdleConnectionTimeout;
+import io.infrasage.pagerduty.http.JsonErrorPages;
+import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -72,9 +74,11 @@ public class BundleConfiguration implements CamelConfiguration {
         ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema);
         LocalStore store = new LocalStore(s.dataDir);
         ClickHouseSpool spool = new ClickHouseSpool(store, writer);
+        DependencyState pagerDuty = new DependencyState("PagerDuty", "pages wait in the outbox and are retried");
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(store,
                 new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
-                camel.createProducerTemplate(), metrics, spool::wake, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
+                camel.createProducerTemplate(), metrics, spool::wake, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency,
+                pagerDuty);
 
         var registry = camel.getRegistry();
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
@@ -110,12 +114,17 @@ public class BundleConfiguration implements CamelConfiguration {
         }
 
         Admission admission = new Admission(s.httpMaxInFlight, metrics);
-        BodyIntake intake = new BodyIntake(s.httpBodyTimeout,
-                camel.getPropertiesComponent().resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L));
+        long maxBodySize = camel.getPropertiesComponent().resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L);
+        BodyIntake intake = new BodyIntake(s.httpBodyTimeout, maxBodySize);
+        JsonErrorPages errorPages = new JsonErrorPages(() -> {
+            PlatformHttpComponent http = camel.getComponent("platform-http", PlatformHttpComponent.class);
+            return http == null ? List.of() : http.getHttpEndpoints();
+        }, maxBodySize);
         camel.addStartupListener((context, alreadyStarted) -> {
             // the HTTP server's router, bound under a name with its port; the management server's is left alone
             var routers = context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
                     .filter(VertxPlatformHttpRouter::isMainServer).toList();
+            routers.forEach(errorPages::installOn);
             routers.forEach(intake::installOn);
             routers.forEach(admission::installOn);
             if (routers.isEmpty()) {
@@ -125,6 +134,8 @@ public class BundleConfiguration implements CamelConfiguration {
             if (meters != null) {
                 metrics.bind(meters);
                 writer.bindMetrics(meters);
+                writer.state().bind(meters);
+                pagerDuty.bind(meters);
                 metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", store::depth);
                 metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",
                         () -> store.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));

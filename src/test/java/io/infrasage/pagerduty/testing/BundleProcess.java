@@ -27,6 +27,11 @@ public final class BundleProcess implements AutoCloseable {
         return start(env, Map.of(), log);
     }
 
+    /** Returns once the routes answer, even while readiness is DOWN (e.g. ClickHouse unreachable on purpose). */
+    public static BundleProcess startUnready(Map<String, String> env, Path log) {
+        return start(env, Map.of(), java.util.Set.of(), log, false);
+    }
+
     /** @param properties settings given as literal properties (-Dname=value), as an operator may also do */
     public static BundleProcess start(Map<String, String> env, Map<String, String> properties, Path log) {
         return start(env, properties, java.util.Set.of(), log);
@@ -39,6 +44,11 @@ public final class BundleProcess implements AutoCloseable {
      */
     public static BundleProcess start(Map<String, String> env, Map<String, String> properties, java.util.Set<String> unset,
                                       Path log) {
+        return start(env, properties, unset, log, true);
+    }
+
+    private static BundleProcess start(Map<String, String> env, Map<String, String> properties, java.util.Set<String> unset,
+                                       Path log, boolean ready) {
         int port = RunningBundle.freePort();
         int managementPort = RunningBundle.freePort();
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
@@ -61,7 +71,7 @@ public final class BundleProcess implements AutoCloseable {
         try {
             BundleProcess bundle = new BundleProcess(pb.start(), port, managementPort, harnessToken);
             long deadline = System.currentTimeMillis() + 60_000;
-            while (!bundle.answers()) {
+            while (ready ? !bundle.answers() : !bundle.routesAnswer()) {
                 if (!bundle.process.isAlive() || System.currentTimeMillis() > deadline) {
                     bundle.kill();
                     throw new IllegalStateException("bundle process did not start; see " + log);
@@ -75,6 +85,20 @@ public final class BundleProcess implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
+    }
+
+    /** The API port answers (any status): the routes have started. */
+    private boolean routesAnswer() {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            return RunningBundle.send(HttpRequest.newBuilder(URI.create(url("/api/v1/pagerduty/webhook")))
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")).build()).statusCode() != 404;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    public String managementUrl(String path) {
+        return "http://127.0.0.1:" + managementPort + path;
     }
 
     private boolean answers() {
