@@ -113,4 +113,29 @@ class HardenedBundleTest {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(data.resolve(file)))).as(file).isEqualTo("rw-------");
         }
     }
+
+    @Test
+    void ambiguousJsonIsRefusedWith400InTheBundlesOwnWordsAndPagesNobody() throws Exception {
+        String id = "ambiguous-" + System.nanoTime();
+        String[] bodies = {
+                "{\"anomaly_id\":\"" + id + "\",\"service\":\"api\",\"score\":0.1,\"score\":0.9}",
+                "{\"anomaly_id\":\"" + id + "\",\"service\":\"api\",\"score\":0.9}{\"anomaly_id\":\"x\"}",
+                "{\"anomaly_id\":\"" + id + "\",\"service\":\"api\",\"score\":0.9} trailing"};
+        for (String body : bodies) {
+            HttpResponse<String> answer = bundle.postJson("/api/v1/anomalies", body);
+
+            assertThat(answer.statusCode()).as(body).isEqualTo(400);
+            JsonNode json = JSON.readTree(answer.body());
+            assertThat(json.get("error").asText()).isEqualTo("invalid anomaly");
+            assertThat(answer.body()).doesNotContainIgnoringCase("jackson").doesNotContain("com.fasterxml");
+        }
+        assertThat(bundle.postJson("/api/v1/anomalies/" + id + "/resolve", "{\"runbook\":\"a\",\"runbook\":\"b\"}").statusCode())
+                .isEqualTo(400);
+        assertThat(JSON.readTree(bundle.postJson("/api/v1/anomalies", bodies[0]).body()).get("problems").get(0).asText())
+                .startsWith("body has the key 'score' twice");
+        // the same id, sent once and unambiguously, is a new page: nothing was remembered from the refused ones
+        HttpResponse<String> clean = bundle.postJson("/api/v1/anomalies", anomaly(id, "api"));
+        assertThat(clean.statusCode()).isEqualTo(202);
+        assertThat(JSON.readTree(clean.body()).get("status").asText()).isEqualTo("queued");
+    }
 }

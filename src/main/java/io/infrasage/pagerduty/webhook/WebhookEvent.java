@@ -1,6 +1,5 @@
 package io.infrasage.pagerduty.webhook;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -10,6 +9,7 @@ import java.util.List;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.http.InvalidRequestException;
+import io.infrasage.pagerduty.http.StrictJson;
 
 /**
  * One Webhooks v3 envelope: {"event": {"id", "event_type", "resource_type", "occurred_at", "agent", "client", "data"}}.
@@ -28,12 +28,7 @@ public record WebhookEvent(String id, String type, String resourceType, Instant 
     }
 
     public static WebhookEvent parse(byte[] body, String deliveryId) {
-        JsonNode root;
-        try {
-            root = JSON.readTree(body);
-        } catch (IOException e) {
-            throw InvalidRequestException.badRequest("invalid webhook", List.of("body is not valid JSON"));
-        }
+        JsonNode root = StrictJson.read(body, "invalid webhook");
         JsonNode event = root == null ? null : root.get("event");
         if (event == null || !event.isObject()) {
             throw InvalidRequestException.badRequest("invalid webhook", List.of("missing the 'event' envelope object"));
