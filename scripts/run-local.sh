@@ -64,6 +64,9 @@ echo "== ready after $(( ($(date +%s%N) - start) / 1000000 )) ms: $(curl -s "htt
 
 cat <<MSG
 
+The API needs this run's bearer token (the commands below send it; export it to use the README's commands):
+  export INFRASAGE_API_TOKEN=$INFRASAGE_API_TOKEN
+
 Post a sample anomaly (the seed's example):
   curl -s -X POST http://127.0.0.1:$port/api/v1/anomalies -H "Authorization: Bearer $INFRASAGE_API_TOKEN" -H 'Content-Type: application/json' -d '{"anomaly_id":"anom-7f3d","service":"payment-api","metric":"CPU","value":87,"unit":"%","score":0.93,"root_cause":"CPU saturation from DB connection pool exhaustion","blast_radius":["user-service","checkout-service"],"suggested_actions":["Scale to 5 pods","Restart pods"],"rca_confidence":0.92,"environment":"production","infrasage_url":"https://infrasage.mycompany.com/incidents/anom-7f3d"}'
 MSG
