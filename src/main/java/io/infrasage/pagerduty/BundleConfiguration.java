@@ -25,6 +25,8 @@ import io.infrasage.pagerduty.http.Admission;
 import io.infrasage.pagerduty.http.BodyIntake;
 import io.infrasage.pagerduty.http.IdleConnectionTimeout;
 import io.infrasage.pagerduty.http.JsonErrorPages;
+import io.infrasage.pagerduty.http.MalformedRequestAnswers;
+import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
 import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
@@ -125,6 +127,9 @@ public class BundleConfiguration implements CamelConfiguration {
             var routers = context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
                     .filter(VertxPlatformHttpRouter::isMainServer).toList();
             routers.forEach(errorPages::installOn);
+            // the server of the API port (a host's too): malformed requests answered in JSON
+            context.hasServices(VertxPlatformHttpServer.class).stream().map(VertxPlatformHttpServer::getServer)
+                    .filter(java.util.Objects::nonNull).forEach(new MalformedRequestAnswers()::installOn);
             routers.forEach(intake::installOn);
             routers.forEach(admission::installOn);
             if (routers.isEmpty()) {

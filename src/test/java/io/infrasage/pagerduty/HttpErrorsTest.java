@@ -156,4 +156,18 @@ class HttpErrorsTest {
 
         assertJsonError(a, 413);
     }
+
+    @Test
+    void aRequestLineOver4KibibytesIs414InJson() throws Exception {
+        Answer a = raw("GET /api/v1/pagerduty/incidents?status=" + "a".repeat(5_000) + " HTTP/1.1\r\nHost: x\r\n\r\n", null);
+
+        assertJsonError(a, 414);
+    }
+
+    @Test
+    void headersOver8KibibytesAre431InJson() throws Exception {
+        Answer a = raw("GET /api/v1/pagerduty/incidents HTTP/1.1\r\nHost: x\r\nX-Padding: " + "p".repeat(9_000) + "\r\n\r\n", null);
+
+        assertJsonError(a, 431);
+    }
 }
