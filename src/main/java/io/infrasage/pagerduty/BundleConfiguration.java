@@ -23,6 +23,7 @@ import io.infrasage.pagerduty.outbox.LocalStore;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.http.Admission;
 import io.infrasage.pagerduty.http.BodyIntake;
+import io.infrasage.pagerduty.http.HeaderDeadline;
 import io.infrasage.pagerduty.http.IdleConnectionTimeout;
 import io.infrasage.pagerduty.http.JsonErrorPages;
 import io.infrasage.pagerduty.http.MalformedRequestAnswers;
@@ -118,6 +119,7 @@ public class BundleConfiguration implements CamelConfiguration {
         Admission admission = new Admission(s.httpMaxInFlight, metrics);
         long maxBodySize = camel.getPropertiesComponent().resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L);
         BodyIntake intake = new BodyIntake(s.httpBodyTimeout, maxBodySize);
+        HeaderDeadline headerDeadline = new HeaderDeadline(s.httpHeaderTimeout);
         JsonErrorPages errorPages = new JsonErrorPages(() -> {
             PlatformHttpComponent http = camel.getComponent("platform-http", PlatformHttpComponent.class);
             return http == null ? List.of() : http.getHttpEndpoints();
@@ -127,9 +129,16 @@ public class BundleConfiguration implements CamelConfiguration {
             var routers = context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
                     .filter(VertxPlatformHttpRouter::isMainServer).toList();
             routers.forEach(errorPages::installOn);
-            // the server of the API port (a host's too): malformed requests answered in JSON
-            context.hasServices(VertxPlatformHttpServer.class).stream().map(VertxPlatformHttpServer::getServer)
-                    .filter(java.util.Objects::nonNull).forEach(new MalformedRequestAnswers()::installOn);
+            // the server of the API port (a host's too): malformed requests answered in JSON, a deadline for headers
+            routers.forEach(headerDeadline::installOn);
+            int apiPort = context.getPropertiesComponent().resolveProperty("camel.server.port").map(Integer::parseInt).orElse(-1);
+            context.hasServices(VertxPlatformHttpServer.class).stream()
+                    .filter(server -> server.getServer() != null && server.getServer().actualPort() == apiPort)
+                    .forEach(server -> {
+                        new MalformedRequestAnswers().installOn(server.getServer());
+                        // only where the router above stops each request's clock (not the management port)
+                        headerDeadline.installOn(server.getServer());
+                    });
             routers.forEach(intake::installOn);
             routers.forEach(admission::installOn);
             if (routers.isEmpty()) {

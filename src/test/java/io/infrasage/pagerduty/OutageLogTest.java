@@ -87,7 +87,8 @@ class OutageLogTest {
                         && metric(bundle, "infrasage_dependency_up", "dependency=\"pagerduty\"") == 1.0);
             }
             String text = Files.readString(log);
-            assertThat(text).doesNotContain("\tat ").doesNotContain("Unhandled exception").doesNotContain(" ERROR ");
+            assertThat(text).doesNotContain("\tat ").doesNotContain("Unhandled exception").doesNotContain(" ERROR ")
+                    .doesNotContain("Connection was closed").doesNotContain("/api/v1/anomalies");
             assertThat(count(text, "PagerDuty is unreachable")).as(text).isEqualTo(1);
             assertThat(count(text, "PagerDuty is reachable again")).as(text).isEqualTo(1);
             assertThat(count(text, "ClickHouse is unreachable")).as(text).isEqualTo(1);

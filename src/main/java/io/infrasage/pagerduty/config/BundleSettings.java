@@ -40,6 +40,7 @@ public final class BundleSettings {
     public static final Setting CONCURRENCY = Setting.of("pagerduty.concurrency", "PAGERDUTY_CONCURRENCY");
     public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
     public static final Setting HTTP_MAX_IN_FLIGHT = Setting.of("infrasage.http-max-in-flight", "INFRASAGE_HTTP_MAX_IN_FLIGHT");
+    public static final Setting HTTP_HEADER_TIMEOUT = Setting.of("infrasage.http-header-timeout", "INFRASAGE_HTTP_HEADER_TIMEOUT");
     public static final Setting HTTP_BODY_TIMEOUT = Setting.of("infrasage.http-body-timeout", "INFRASAGE_HTTP_BODY_TIMEOUT");
     public static final Setting HTTP_IDLE_TIMEOUT = Setting.of("infrasage.http-idle-timeout", "INFRASAGE_HTTP_IDLE_TIMEOUT");
     public static final Setting DATA_DIR = Setting.of("infrasage.data-dir", "INFRASAGE_DATA_DIR");
@@ -50,7 +51,7 @@ public final class BundleSettings {
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
-            HTTP_MAX_IN_FLIGHT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR,
+            HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -70,6 +71,7 @@ public final class BundleSettings {
     public final Duration deliveryWait;
     public final int concurrency;
     public final int httpMaxInFlight;
+    public final Duration httpHeaderTimeout;
     public final Duration httpBodyTimeout;
     public final Duration httpIdleTimeout;
     public final Duration outboxMaxAge;
@@ -125,6 +127,7 @@ public final class BundleSettings {
         deliveryWait = r.duration(DELIVERY_WAIT, Duration.ofMillis(0));
         concurrency = r.positiveInt(CONCURRENCY, 16);
         httpMaxInFlight = r.positiveInt(HTTP_MAX_IN_FLIGHT, 256);
+        httpHeaderTimeout = r.positiveDuration(HTTP_HEADER_TIMEOUT, Duration.ofSeconds(10));
         httpBodyTimeout = r.positiveDuration(HTTP_BODY_TIMEOUT, Duration.ofSeconds(10));
         httpIdleTimeout = r.positiveDuration(HTTP_IDLE_TIMEOUT, Duration.ofSeconds(75));
         outboxMaxAge = r.duration(OUTBOX_MAX_AGE, Duration.ofMinutes(15));

@@ -7,6 +7,7 @@ import java.util.TreeSet;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
+import io.vertx.core.http.HttpClosedException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -54,8 +55,9 @@ public final class JsonErrorPages {
     }
 
     private void failed(RoutingContext ctx) {
-        if (ctx.response().closed()) {
-            // the client went away mid-request (often mid-upload): nothing to answer, and not the bundle's error. At most a
+        if (ctx.response().closed() || ctx.response().ended() || ctx.failure() instanceof HttpClosedException) {
+            // the client went away mid-request (often mid-upload), or the request was answered already (a 408 at the body
+            // deadline closes the connection under it): nothing to answer, and not the bundle's error. At most a
             // debug line, so that nobody can fill the log by aborting requests (Vert.x logged an ERROR with a stack trace)
             LOG.debug("request to {} ended by the client before its answer: {}", ctx.request().path(), reason(ctx));
             return;
