@@ -88,7 +88,7 @@ class OutageLogTest {
             }
             String text = Files.readString(log);
             assertThat(text).doesNotContain("\tat ").doesNotContain("Unhandled exception").doesNotContain(" ERROR ")
-                    .doesNotContain("Connection was closed").doesNotContain("/api/v1/anomalies");
+                    .doesNotContain("Connection was closed").doesNotContain("request to /api/v1/anomalies");
             assertThat(count(text, "PagerDuty is unreachable")).as(text).isEqualTo(1);
             assertThat(count(text, "PagerDuty is reachable again")).as(text).isEqualTo(1);
             assertThat(count(text, "ClickHouse is unreachable")).as(text).isEqualTo(1);
