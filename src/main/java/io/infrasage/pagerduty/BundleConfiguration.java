@@ -21,19 +21,12 @@ import io.infrasage.pagerduty.outbox.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.DeliveryPolicy;
 import io.infrasage.pagerduty.outbox.LocalStore;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
-import io.infrasage.pagerduty.http.Admission;
-import io.infrasage.pagerduty.http.BodyIntake;
-import io.infrasage.pagerduty.http.HeaderDeadline;
+import io.infrasage.pagerduty.http.ApiServerGuards;
 import io.infrasage.pagerduty.http.IdleConnectionTimeout;
-import io.infrasage.pagerduty.http.JsonErrorPages;
-import io.infrasage.pagerduty.http.MalformedRequestAnswers;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpServer;
-import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -116,34 +109,10 @@ public class BundleConfiguration implements CamelConfiguration {
             health.register(new ReadinessChecks.OutboxCheck(store, s.outboxMaxAge));
         }
 
-        Admission admission = new Admission(s.httpMaxInFlight, metrics);
-        long maxBodySize = camel.getPropertiesComponent().resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L);
-        BodyIntake intake = new BodyIntake(s.httpBodyTimeout, maxBodySize);
-        HeaderDeadline headerDeadline = new HeaderDeadline(s.httpHeaderTimeout);
-        JsonErrorPages errorPages = new JsonErrorPages(() -> {
-            PlatformHttpComponent http = camel.getComponent("platform-http", PlatformHttpComponent.class);
-            return http == null ? List.of() : http.getHttpEndpoints();
-        }, maxBodySize);
+        ApiServerGuards guards = new ApiServerGuards(s.httpMaxInFlight, s.httpHeaderTimeout, s.httpBodyTimeout,
+                properties.resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L), metrics);
         camel.addStartupListener((context, alreadyStarted) -> {
-            // the HTTP server's router, bound under a name with its port; the management server's is left alone
-            var routers = context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
-                    .filter(VertxPlatformHttpRouter::isMainServer).toList();
-            routers.forEach(errorPages::installOn);
-            // the server of the API port (a host's too): malformed requests answered in JSON, a deadline for headers
-            routers.forEach(headerDeadline::installOn);
-            int apiPort = context.getPropertiesComponent().resolveProperty("camel.server.port").map(Integer::parseInt).orElse(-1);
-            context.hasServices(VertxPlatformHttpServer.class).stream()
-                    .filter(server -> server.getServer() != null && server.getServer().actualPort() == apiPort)
-                    .forEach(server -> {
-                        new MalformedRequestAnswers().installOn(server.getServer());
-                        // only where the router above stops each request's clock (not the management port)
-                        headerDeadline.installOn(server.getServer());
-                    });
-            routers.forEach(intake::installOn);
-            routers.forEach(admission::installOn);
-            if (routers.isEmpty()) {
-                LOG.warn("no platform-http router found: requests to {} are not load-shed", Admission.PATHS);
-            }
+            guards.installOn(context);
             MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters != null) {
                 metrics.bind(meters);
