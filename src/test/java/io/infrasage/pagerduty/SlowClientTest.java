@@ -212,4 +212,22 @@ class SlowClientTest {
             assertThat(Duration.ofNanos(System.nanoTime() - start)).isLessThan(IDLE_TIMEOUT.multipliedBy(4));
         }
     }
+
+    @Test
+    void theApiPortSpeaksHttp1OnlySoNoUploadCanSkipTheBodyDeadlineBeforeTakingAPlace() throws Exception {
+        try (Socket upgrade = connect()) {
+            upgrade.getOutputStream().write(("GET /api/v1/pagerduty/incidents HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer "
+                    + RunningBundle.API_TOKEN + "\r\nConnection: Upgrade, HTTP2-Settings\r\nUpgrade: h2c\r\n"
+                    + "HTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+
+            assertThat(readResponse(upgrade.getInputStream())).startsWith("HTTP/1.1 ").doesNotStartWith("HTTP/1.1 101");
+        }
+        try (Socket priorKnowledge = connect()) {
+            priorKnowledge.getOutputStream().write("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+
+            // an HTTP/2 server answers with a SETTINGS frame (binary); this one reads it as text and refuses it, or closes
+            String answer = readResponse(priorKnowledge.getInputStream());
+            assertThat(answer.isEmpty() || answer.matches("(?s)HTTP/[0-9.]+ [45]\\d\\d .*")).as(answer).isTrue();
+        }
+    }
 }

@@ -14,8 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What stands between a client and the bundle's routes on the API port, installed once Camel's HTTP server listens, in
- * the order a request meets it: JSON answers for requests Vert.x cannot parse (414, 431) and a deadline for headers,
- * on the server; then on its router the end of that deadline, JSON error pages (404, 405, 413), the body read within
+ * the order a request meets it: on the server, HTTP/1.1 only (so every body is read before a place is taken), JSON
+ * answers for requests Vert.x cannot parse (414, 431) and a deadline for headers; then on its router the end of that deadline, JSON error pages (404, 405, 413), the body read within
  * its deadline, and the in-flight limit. The management port gets none of these (its idle timeout comes with Vert.x's
  * options, IdleConnectionTimeout).
  */
@@ -48,6 +48,7 @@ public final class ApiServerGuards {
         context.hasServices(VertxPlatformHttpServer.class).stream().map(VertxPlatformHttpServer::getServer)
                 .filter(Objects::nonNull).filter(server -> server.actualPort() == apiPort).forEach(server -> {
                     new MalformedRequestAnswers().installOn(server);
+                    new Http1Only().installOn(server);
                     headerDeadline.installOn(server);
                 });
         JsonErrorPages errorPages = new JsonErrorPages(() -> {
