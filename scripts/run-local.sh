@@ -24,6 +24,8 @@ echo "== starting ClickHouse"
 scripts/clickhouse.sh start
 export CLICKHOUSE_URL=${CLICKHOUSE_URL:-$(scripts/clickhouse.sh url)}
 export INFRASAGE_DATA_DIR=${INFRASAGE_DATA_DIR:-.local/data}
+# the API needs a token (secure by default): a random one per run unless given; the commands below send it
+export INFRASAGE_API_TOKEN=${INFRASAGE_API_TOKEN:-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -82,8 +84,11 @@ fi
 
 cat <<MSG
 
+The API needs this run's bearer token (the commands below send it; export it to use the README's commands):
+  export INFRASAGE_API_TOKEN=$INFRASAGE_API_TOKEN
+
 Post a sample anomaly (the seed's example):
-  curl -s -X POST http://127.0.0.1:$port/api/v1/anomalies -H 'Content-Type: application/json' -d '{"anomaly_id":"anom-7f3d","service":"payment-api","metric":"CPU","value":87,"unit":"%","score":0.93,"root_cause":"CPU saturation from DB connection pool exhaustion","blast_radius":["user-service","checkout-service"],"suggested_actions":["Scale to 5 pods","Restart pods"],"rca_confidence":0.92,"environment":"production","infrasage_url":"https://infrasage.mycompany.com/incidents/anom-7f3d"}'
+  curl -s -X POST http://127.0.0.1:$port/api/v1/anomalies -H "Authorization: Bearer $INFRASAGE_API_TOKEN" -H 'Content-Type: application/json' -d '{"anomaly_id":"anom-7f3d","service":"payment-api","metric":"CPU","value":87,"unit":"%","score":0.93,"root_cause":"CPU saturation from DB connection pool exhaustion","blast_radius":["user-service","checkout-service"],"suggested_actions":["Scale to 5 pods","Restart pods"],"rca_confidence":0.92,"environment":"production","infrasage_url":"https://infrasage.mycompany.com/incidents/anom-7f3d"}'
 MSG
 if $use_sandbox; then cat <<MSG
 
@@ -93,7 +98,7 @@ See the incident in the sandbox, and act on it as an engineer would (the sandbox
   curl -s -X POST http://127.0.0.1:$sandbox_port/sandbox/incidents/<id>/notes -H 'Content-Type: application/json' -d '{"user":"Alice Example","content":"Raised the DB pool to 50"}'
   curl -s -X POST http://127.0.0.1:$sandbox_port/sandbox/incidents/<id>/resolve -H 'Content-Type: application/json' -d '{"user":"Alice Example"}'
 Or let a runbook resolve it through the bundle:
-  curl -s -X POST http://127.0.0.1:$port/api/v1/anomalies/anom-7f3d/resolve -H 'Content-Type: application/json' -d '{"runbook":"scale-up","actor":"runbook-bot"}'
+  curl -s -X POST http://127.0.0.1:$port/api/v1/anomalies/anom-7f3d/resolve -H "Authorization: Bearer $INFRASAGE_API_TOKEN" -H 'Content-Type: application/json' -d '{"runbook":"scale-up","actor":"runbook-bot"}'
 MSG
 fi
 cat <<MSG
@@ -102,6 +107,8 @@ The rows in ClickHouse:
   curl -s http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ --data-binary "SELECT anomaly_id, status, severity, teams, incident_id, acknowledged_by, resolved_by FROM infrasage.anomaly_state ORDER BY version FORMAT PrettyCompact"
   curl -s http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ --data-binary "SELECT at, anomaly_id, action, actor_kind, actor_name FROM infrasage.audit_log FINAL ORDER BY at FORMAT PrettyCompact"
   curl -s http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/ --data-binary "SELECT anomaly_id, incident_id, notes, resolved_by FROM infrasage.incident_memory FINAL FORMAT PrettyCompact"
+The incidents the bundle created (verification):
+  curl -s -H "Authorization: Bearer $INFRASAGE_API_TOKEN" 'http://127.0.0.1:$port/api/v1/pagerduty/incidents?status=triggered,acknowledged'
 Health and metrics: http://127.0.0.1:$mgmt/observe/health  http://127.0.0.1:$mgmt/observe/metrics
 
 Running; Ctrl-C stops the bundle$($use_sandbox && echo " and the sandbox").

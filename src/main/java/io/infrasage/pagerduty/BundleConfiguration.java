@@ -5,6 +5,7 @@ import java.util.List;
 import io.infrasage.pagerduty.anomaly.AnomalyParser;
 import io.infrasage.pagerduty.anomaly.AnomalyService;
 import io.infrasage.pagerduty.anomaly.PageComposer;
+import io.infrasage.pagerduty.anomaly.PageNotRouted;
 import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
@@ -32,11 +33,12 @@ import io.infrasage.pagerduty.outbox.kafka.KafkaTopics;
 import io.infrasage.pagerduty.outbox.local.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.local.LocalStore;
 import io.infrasage.pagerduty.http.Admission;
+import io.infrasage.pagerduty.http.ApiServerGuards;
+import io.infrasage.pagerduty.http.IdleConnectionTimeout;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
-import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
 import org.apache.camel.health.HealthCheckRegistry;
@@ -65,6 +67,10 @@ public class BundleConfiguration implements CamelConfiguration {
         if (s.webhookInsecure && s.webhookSecrets.isEmpty()) {
             LOG.warn("PAGERDUTY_WEBHOOK_INSECURE=true: webhooks are accepted WITHOUT signature verification. "
                     + "Anyone who can reach port 9093 can forge incident updates. Never run production like this.");
+        }
+        if (s.ingestInsecure && s.ingestToken.isEmpty()) {
+            LOG.warn("INFRASAGE_API_INSECURE=true: the anomaly, resolve and verification endpoints need no token. "
+                    + "Anyone who can reach port 9093 can page on-call, resolve incidents and list them. Never run production like this.");
         }
         // the route files read these placeholders: pin them to the validated values, also in a host without our properties
         var properties = camel.getPropertiesComponent();
@@ -100,14 +106,16 @@ public class BundleConfiguration implements CamelConfiguration {
             };
             startQueue = d -> spool.start();
         }
+        DependencyState pagerDuty = new DependencyState("PagerDuty", "pages wait in the outbox and are retried");
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
                 new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
-                camel.createProducerTemplate(), metrics, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
+                camel.createProducerTemplate(), metrics, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency, pagerDuty);
 
         var registry = camel.getRegistry();
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
             // only when the host application has not configured Vert.x itself
-            registry.bind("infrasageVertxOptions", new VertxOptions().setWorkerPoolSize(HTTP_WORKERS));
+            registry.bind("infrasageVertxOptions",
+                    new IdleConnectionTimeout(s.httpIdleTimeout).applyTo(new VertxOptions().setWorkerPoolSize(HTTP_WORKERS)));
         }
         registry.bind("bundleSettings", s);
         registry.bind("bundleMetrics", metrics);
@@ -116,6 +124,7 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("anomalyParser", new AnomalyParser(metrics));
         registry.bind("severityPolicy", s.severityPolicy);
         registry.bind("routingRules", s.routingRules);
+        registry.bind("pageNotRouted", new PageNotRouted(metrics));
         PageMemory pageMemory = new PageMemory(s.pageMemory, s.pageMemoryMax, s.pageMemoryRefresh, new IncidentMemoryView(), metrics);
         registry.bind("anomalyService", new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
                 metrics, s.deliveryWait));
@@ -139,19 +148,16 @@ public class BundleConfiguration implements CamelConfiguration {
             health.register(new ReadinessChecks.OutboxCheck(outbox, s.outboxMaxAge));
         }
 
-        Admission admission = new Admission(s.httpMaxInFlight, metrics);
+        ApiServerGuards guards = new ApiServerGuards(s.httpMaxInFlight, s.httpHeaderTimeout, s.httpBodyTimeout,
+                properties.resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L), metrics);
         camel.addStartupListener((context, alreadyStarted) -> {
-            // the HTTP server's router, bound under a name with its port; the management server's is left alone
-            var routers = context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
-                    .filter(VertxPlatformHttpRouter::isMainServer).toList();
-            routers.forEach(admission::installOn);
-            if (routers.isEmpty()) {
-                LOG.warn("no platform-http router found: requests to {} are not load-shed", Admission.PATHS);
-            }
+            guards.installOn(context);
             MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters != null) {
                 metrics.bind(meters);
                 writer.bindMetrics(meters);
+                writer.state().bind(meters);
+                pagerDuty.bind(meters);
                 metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", outbox::depth);
                 metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",
                         () -> outbox.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));

@@ -15,8 +15,9 @@ import io.micrometer.core.instrument.Timer;
  */
 public final class BundleMetrics {
 
-    /** What POST /api/v1/anomalies answered; rejected = refused as invalid (400). */
-    public static final List<String> ANOMALY_OUTCOMES = List.of("sent", "queued", "failed", "suppressed", "duplicate", "already_resolved", "rejected");
+    /** What POST /api/v1/anomalies answered; rejected = refused as invalid (400), not_routed = no routing key (500). */
+    public static final List<String> ANOMALY_OUTCOMES = List.of("sent", "queued", "failed", "suppressed", "duplicate", "already_resolved", "rejected",
+            "not_routed");
 
     /** What a page found in incident memory: attached, none for its service, unavailable (view stale: ClickHouse down). */
     public static final List<String> PAGE_MEMORY_OUTCOMES = List.of("attached", "none", "unavailable");

@@ -107,6 +107,7 @@ class DropInIT {
         env.put("HOST_CLICKHOUSE_URL", clickHouse.jdbcUrl(db));
         env.put("HOST_WEBHOOK_SECRET", SECRET);
         env.put("HOST_SERVICE_KEY", SERVICE_KEY);
+        env.put("HOST_API_TOKEN", RunningBundle.API_TOKEN);
         env.put("HOST_EVENTS_URL", sandbox.eventsUrl());
         host = pb.start();
         awaitHealthy(managementPort);
@@ -186,7 +187,8 @@ class DropInIT {
 
     private static HttpResponse<String> post(int port, String path, String json) {
         return RunningBundle.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json)).build());
+                .header("Content-Type", "application/json").header("Authorization", "Bearer " + RunningBundle.API_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 
     private static String anomaly(String id) {

@@ -75,6 +75,16 @@ class IncidentVerificationTest {
                 var bad = bundle.get(bundle.url("/api/v1/pagerduty/incidents?status=open"));
                 assertThat(bad.statusCode()).isEqualTo(400);
                 assertThat(bad.body()).contains("status 'open' is not one of triggered, acknowledged, resolved");
+
+                // a repeated status is a list; an empty one is refused rather than listing every incident
+                JsonNode repeated = JSON.readTree(bundle.get(bundle.url("/api/v1/pagerduty/incidents?status=triggered&status=acknowledged")).body());
+                assertThat(repeated.get("statuses")).hasSize(2);
+                assertThat(repeated.get("count").asInt()).isEqualTo(3);
+                for (String empty : List.of("", ",,,")) {
+                    var refused = bundle.get(bundle.url("/api/v1/pagerduty/incidents?status=" + empty));
+                    assertThat(refused.statusCode()).as(empty).isEqualTo(400);
+                    assertThat(refused.body()).contains("status has an empty value");
+                }
             }
         }
     }

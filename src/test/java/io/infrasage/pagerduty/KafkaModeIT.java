@@ -90,6 +90,7 @@ class KafkaModeIT {
                 + "{\"service_pattern\":\"redeliver-*\",\"service_key\":\"" + REDELIVER_KEY + "\",\"team\":\"redeliver\"},"
                 + "{\"service_pattern\":\"*\",\"service_key\":\"" + OTHER_KEY + "\",\"team\":\"default\"}]");
         env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
+        env.put("INFRASAGE_API_TOKEN", RunningBundle.API_TOKEN);
         env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(RATE_PER_MINUTE));
         env.put("PAGERDUTY_RATE_LIMIT_BURST", "10");
         env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "200ms");
@@ -124,6 +125,7 @@ class KafkaModeIT {
 
     static HttpResponse<String> post(BundleJar instance, String path, String json) {
         return RunningBundle.send(HttpRequest.newBuilder(instance.url(path)).header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + RunningBundle.API_TOKEN)
                 .timeout(Duration.ofSeconds(30)).POST(HttpRequest.BodyPublishers.ofString(json)).build());
     }
 

@@ -316,4 +316,54 @@ class PagerDutyWebhookTest {
         assertThat(tooBig.statusCode()).isEqualTo(413);
         assertThat(tooBig.body()).contains("webhook too large");
     }
+
+    @Test
+    void anInfraSageLookingIncidentKeyTheBundleNeverPagedIsAuditedButCreatesNoState() throws Exception {
+        start();
+        String neverPaged = "never-paged-" + System.nanoTime();
+        var r = RunningBundle.send(HttpRequest.newBuilder(URI.create(sandbox.eventsUrl())).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"routing_key\":\"" + KEY + "\",\"event_action\":\"trigger\",\"dedup_key\":\""
+                        + "infrasage-" + neverPaged + "\",\"payload\":{\"summary\":\"look-alike\",\"source\":\"x\",\"severity\":\"error\"}}"))
+                .build());
+        assertThat(r.statusCode()).isEqualTo(202);
+        Incident lookAlike = sandbox.incidentByKey("infrasage-" + neverPaged).orElseThrow();
+        sandbox.acknowledge(lookAlike.id(), "Mallory Example");
+
+        assertThat(sandbox.awaitWebhooksIdle(Duration.ofSeconds(10))).isTrue();
+        assertThat(sandbox.webhookAttempts()).allMatch(a -> a.status() == 200);
+        assertThat(clickHouse.count("SELECT count() FROM " + db + ".audit_log WHERE incident_id = '" + lookAlike.id()
+                + "' AND detail = 'incident key names no anomaly this bundle paged'")).isEqualTo(2);
+        assertThat(clickHouse.count("SELECT count() FROM " + db + ".anomaly_state WHERE anomaly_id = '" + neverPaged
+                + "' OR incident_id = '" + lookAlike.id() + "'")).isZero();
+    }
+
+    @Test
+    void signedWebhookFieldsAreBoundedOverlongIdsAndTypesRefusedLongNamesCut() throws Exception {
+        start(clickHouse, List.of("s"), List.of("s"));
+        String hugeType = "incident." + "x".repeat(100_000);
+        String refused = envelope("evt-" + System.nanoTime(), hugeType, "Alice Example", "PINC1");
+        var answer = RunningBundle.send(HttpRequest.newBuilder(bundle.url("/api/v1/pagerduty/webhook")).header("Content-Type", "application/json")
+                .header("X-PagerDuty-Signature", PagerDutySandbox.webhookSignature(refused, List.of("s")))
+                .POST(HttpRequest.BodyPublishers.ofString(refused)).build());
+        assertThat(answer.statusCode()).isEqualTo(400);
+        assertThat(answer.body()).contains("invalid webhook").contains("event.event_type").doesNotContain("xxxxxxxxxx");
+        String longId = envelope("e".repeat(5_000), "incident.acknowledged", "Alice Example", "PINC1");
+        assertThat(sandbox.sendRawWebhook(longId, Map.of("X-PagerDuty-Signature", PagerDutySandbox.webhookSignature(longId, List.of("s")))))
+                .isEqualTo(400);
+
+        String eventId = "evt-name-" + System.nanoTime();
+        String longName = envelope(eventId, "incident.acknowledged", "N".repeat(100_000), "PINC2");
+        assertThat(sandbox.sendRawWebhook(longName, Map.of("X-PagerDuty-Signature", PagerDutySandbox.webhookSignature(longName, List.of("s")))))
+                .isEqualTo(200);
+        assertThat(clickHouse.count("SELECT max(lengthUTF8(actor_name)) FROM " + db + ".audit_log WHERE incident_id = 'PINC2'"))
+                .isBetween(1L, 256L);
+        assertThat(clickHouse.count("SELECT count() FROM " + db + ".audit_log WHERE length(action) > 100")).isZero();
+    }
+
+    private static String envelope(String eventId, String type, String agentName, String incidentId) {
+        return "{\"event\":{\"id\":\"" + eventId + "\",\"event_type\":\"" + type + "\",\"resource_type\":\"incident\","
+                + "\"occurred_at\":\"2026-12-01T04:00:00Z\",\"agent\":{\"id\":\"PUSER1\",\"summary\":\"" + agentName
+                + "\",\"type\":\"user_reference\"},\"data\":{\"id\":\"" + incidentId + "\",\"type\":\"incident\","
+                + "\"incident_key\":\"nagios-" + incidentId + "\"}}}";
+    }
 }

@@ -22,6 +22,7 @@ import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.http.InvalidRequestException;
+import io.infrasage.pagerduty.http.StrictJson;
 
 /**
  * Turns a posted body (JSON text or bytes, or a Map/JsonNode from a host route) into an Anomaly, or refuses it with
@@ -97,22 +98,22 @@ public final class AnomalyParser {
             if (body instanceof Map<?, ?> m) {
                 return JSON.valueToTree(m);
             }
+            // one document, each key once: see StrictJson
             if (body instanceof byte[] bytes) {
-                return bytes.length == 0 ? null : JSON.readTree(bytes);
+                return StrictJson.read(bytes, "invalid anomaly");
             }
             if (body instanceof String s) {
-                return s.isBlank() ? null : JSON.readTree(s);
+                return StrictJson.read(s, "invalid anomaly");
             }
             if (body instanceof InputStream in) {
-                return JSON.readTree(in);
+                return StrictJson.read(in, "invalid anomaly");
             }
             if (body == null) {
                 return null;
             }
             return JSON.valueToTree(body);
-        } catch (IOException | IllegalArgumentException e) {
-            throw InvalidRequestException.badRequest("invalid anomaly",
-                    List.of("body is not valid JSON: " + e.getMessage().lines().findFirst().orElse("")));
+        } catch (IllegalArgumentException e) {
+            throw InvalidRequestException.badRequest("invalid anomaly", List.of("body cannot be read as a JSON object"));
         }
     }
 

@@ -17,6 +17,7 @@ import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.http.InvalidRequestException;
+import io.infrasage.pagerduty.http.StrictJson;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.NewEvent;
@@ -196,8 +197,10 @@ public final class AnomalyService {
             try {
                 String text = body == null ? "" : body instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
                         : body.toString();
-                node = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
-            } catch (Exception e) {
+                node = text.isBlank() ? JSON.createObjectNode() : StrictJson.read(text, "invalid resolve request");
+            } catch (InvalidRequestException e) {
+                throw e;
+            } catch (RuntimeException e) {
                 throw InvalidRequestException.badRequest("invalid resolve request", List.of("body is not valid JSON"));
             }
             if (!node.isObject()) {

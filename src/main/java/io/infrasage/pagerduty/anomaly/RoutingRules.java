@@ -1,9 +1,5 @@
 package io.infrasage.pagerduty.anomaly;
 
-import java.nio.file.FileSystems;
-import java.nio.file.InvalidPathException;
-import java.nio.file.Path;
-import java.nio.file.PathMatcher;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * PAGERDUTY_ROUTING_RULES, in the seed's JSON form: [{"service_pattern": "payment-*", "service_key": "..."}, ...].
- * Patterns are globs (the JDK's glob syntax: *, ?, [a-z], {a,b}). The first matching rule wins; a rule with
+ * Patterns are globs ({@link ServiceGlob}: *, ?, [a-z], [!a-z], {a,b}), matched on the name as text. The first matching rule wins; a rule with
  * "continue": true also lets the rules after it add their teams (fan-out). PAGERDUTY_SERVICE_KEY is the fallback when
  * no rule matches. Optional "team" names the team in answers and in ClickHouse (keys themselves are never shown).
  */
@@ -78,7 +74,7 @@ public final class RoutingRules {
             }
             fallback = new RoutingTarget("default", key);
         }
-        boolean catchAll = rules.stream().anyMatch(r -> r.pattern.equals("*") || r.pattern.equals("**"));
+        boolean catchAll = rules.stream().anyMatch(r -> r.glob.matchesEverything());
         if (fallback == null && !catchAll) {
             problems.add("no rule matches every service and PAGERDUTY_SERVICE_KEY is empty: anomalies of unmatched services "
                     + "would have nowhere to page (add {\"service_pattern\": \"*\", ...} or set PAGERDUTY_SERVICE_KEY)");
@@ -115,19 +111,19 @@ public final class RoutingRules {
         if (cont != null && !cont.isBoolean()) {
             problems.add("rule " + n + " 'continue' must be true or false");
         }
-        PathMatcher matcher = null;
+        ServiceGlob glob = null;
         if (pattern != null && !pattern.isBlank()) {
             try {
-                matcher = FileSystems.getDefault().getPathMatcher("glob:" + pattern);
+                glob = ServiceGlob.compile(pattern);
             } catch (IllegalArgumentException e) {
-                problems.add("rule " + n + " service_pattern '" + pattern + "' is not a valid glob: " + firstLine(e.getMessage()));
+                problems.add("rule " + n + " service_pattern '" + pattern + "' is not a valid glob: " + e.getMessage());
             }
         }
         if (problems.size() > before) {
             return null;
         }
         String team = text(node, "team");
-        return new Rule(pattern, matcher, new RoutingTarget(team == null || team.isBlank() ? pattern : team, key.trim()),
+        return new Rule(glob, new RoutingTarget(team == null || team.isBlank() ? pattern : team, key.trim()),
                 cont != null && cont.asBoolean());
     }
 
@@ -157,17 +153,9 @@ public final class RoutingRules {
         return v == null || v.isNull() ? null : v.asText();
     }
 
-    private static String firstLine(String s) {
-        return s == null ? "" : s.lines().findFirst().orElse("");
-    }
-
-    private record Rule(String pattern, PathMatcher matcher, RoutingTarget target, boolean continueMatching) {
+    private record Rule(ServiceGlob glob, RoutingTarget target, boolean continueMatching) {
         boolean matches(String service) {
-            try {
-                return matcher.matches(Path.of(service));
-            } catch (InvalidPathException e) {
-                return false;
-            }
+            return glob.matches(service);
         }
     }
 }

@@ -23,6 +23,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import io.infrasage.pagerduty.DependencyState;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import org.slf4j.Logger;
@@ -68,8 +69,16 @@ public final class ClickHouseWriter implements AutoCloseable {
     private volatile MeterRegistry meters;
     private volatile boolean running = true;
 
+    private final DependencyState state = new DependencyState("ClickHouse",
+            "pages still go out; state rows wait in the local spool and webhooks are answered 503 until it is back");
+
     public ClickHouseWriter(ClickHouse clickHouse, SchemaMigrator schema) {
         this(clickHouse, schema, MAX_PENDING, true);
+    }
+
+    /** Whether ClickHouse took the last batch; logs once when that changes. */
+    public DependencyState state() {
+        return state;
     }
 
     ClickHouseWriter(ClickHouse clickHouse, SchemaMigrator schema, int capacity, boolean start) {
@@ -159,7 +168,7 @@ public final class ClickHouseWriter implements AutoCloseable {
                 break;
             } catch (Throwable t) {
                 // never let the only writer thread die: every later write would wait forever
-                LOG.error("ClickHouse writer failed on a batch of {} request(s); it carries on", batch.size(), t);
+                LOG.error("ClickHouse writer failed on a batch of {} request(s); it carries on: {}", batch.size(), t.toString());
                 PersistenceUnavailableException failure = new PersistenceUnavailableException("ClickHouse writer failed: " + t, t);
                 batch.forEach(p -> p.done.completeExceptionally(failure));
                 disconnect();
@@ -194,11 +203,13 @@ public final class ClickHouseWriter implements AutoCloseable {
                 p.done.complete(written);
             }
             record("ok", start);
+            state.up();
         } catch (SQLException | RuntimeException e) {
             PersistenceUnavailableException failure = e instanceof PersistenceUnavailableException pue ? pue
                     : new PersistenceUnavailableException("ClickHouse write failed: " + firstLine(e.getMessage()), e);
             disconnect();
-            LOG.warn("ClickHouse write of {} request(s) failed: {}", batch.size(), failure.getMessage());
+            state.down(failure.getMessage());
+            LOG.debug("ClickHouse write of {} request(s) failed: {}", batch.size(), failure.getMessage());
             batch.forEach(p -> p.done.completeExceptionally(failure));
             record("failed", start);
         }

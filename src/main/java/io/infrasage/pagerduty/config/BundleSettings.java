@@ -35,10 +35,14 @@ public final class BundleSettings {
     public static final Setting CRITICAL_FROM = Setting.of("anomaly.severity.critical-from", "INFRASAGE_SEVERITY_CRITICAL_FROM");
     public static final Setting MIN_SEVERITY = Setting.of("anomaly.minimum-severity", "INFRASAGE_MIN_SEVERITY");
     public static final Setting INGEST_TOKEN = Setting.of("anomaly.api-token", "INFRASAGE_API_TOKEN");
+    public static final Setting INGEST_INSECURE = Setting.of("anomaly.api-insecure", "INFRASAGE_API_INSECURE");
     public static final Setting DELIVERY_WAIT = Setting.of("anomaly.delivery-wait", "INFRASAGE_DELIVERY_WAIT");
     public static final Setting CONCURRENCY = Setting.of("pagerduty.concurrency", "PAGERDUTY_CONCURRENCY");
     public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
     public static final Setting HTTP_MAX_IN_FLIGHT = Setting.of("infrasage.http-max-in-flight", "INFRASAGE_HTTP_MAX_IN_FLIGHT");
+    public static final Setting HTTP_HEADER_TIMEOUT = Setting.of("infrasage.http-header-timeout", "INFRASAGE_HTTP_HEADER_TIMEOUT");
+    public static final Setting HTTP_BODY_TIMEOUT = Setting.of("infrasage.http-body-timeout", "INFRASAGE_HTTP_BODY_TIMEOUT");
+    public static final Setting HTTP_IDLE_TIMEOUT = Setting.of("infrasage.http-idle-timeout", "INFRASAGE_HTTP_IDLE_TIMEOUT");
     public static final Setting DATA_DIR = Setting.of("infrasage.data-dir", "INFRASAGE_DATA_DIR");
     public static final Setting QUEUE = Setting.of("infrasage.queue", "INFRASAGE_QUEUE");
     public static final Setting KAFKA_BOOTSTRAP = Setting.of("kafka.bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS");
@@ -54,9 +58,9 @@ public final class BundleSettings {
 
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
-            WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
-            HTTP_MAX_IN_FLIGHT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION,
-            PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
+            WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
+            HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
+            KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -72,9 +76,13 @@ public final class BundleSettings {
     public final Duration retryThrottledDelay;
     public final SeverityPolicy severityPolicy;
     public final Optional<String> ingestToken;
+    public final boolean ingestInsecure;
     public final Duration deliveryWait;
     public final int concurrency;
     public final int httpMaxInFlight;
+    public final Duration httpHeaderTimeout;
+    public final Duration httpBodyTimeout;
+    public final Duration httpIdleTimeout;
     public final Duration outboxMaxAge;
     public final Path dataDir;
     /** Where accepted events wait: "local" (the SQLite file in dataDir) or "kafka" (shared by every instance). */
@@ -127,9 +135,19 @@ public final class BundleSettings {
         severityPolicy = r.parse(MIN_SEVERITY, min -> SeverityPolicy.of(w, e, c, min), SeverityPolicy.of(0.4, 0.6, 0.8, "warning"),
                 "warning");
         ingestToken = r.optional(INGEST_TOKEN);
+        ingestInsecure = r.bool(INGEST_INSECURE, false);
+        if (ingestToken.isEmpty() && !ingestInsecure) {
+            // anyone who reaches the port could otherwise page on-call, resolve incidents and list them all
+            r.problem(INGEST_TOKEN, "is empty: set the token InfraSage and runbooks send as 'Authorization: Bearer <token>' "
+                    + "(or " + INGEST_INSECURE.env() + "=true to leave the anomaly, resolve and verification endpoints open, "
+                    + "never in production)");
+        }
         deliveryWait = r.duration(DELIVERY_WAIT, Duration.ofMillis(0));
         concurrency = r.positiveInt(CONCURRENCY, 16);
         httpMaxInFlight = r.positiveInt(HTTP_MAX_IN_FLIGHT, 256);
+        httpHeaderTimeout = r.positiveDuration(HTTP_HEADER_TIMEOUT, Duration.ofSeconds(10));
+        httpBodyTimeout = r.positiveDuration(HTTP_BODY_TIMEOUT, Duration.ofSeconds(10));
+        httpIdleTimeout = r.positiveDuration(HTTP_IDLE_TIMEOUT, Duration.ofSeconds(75));
         outboxMaxAge = r.duration(OUTBOX_MAX_AGE, Duration.ofMinutes(15));
         dataDir = Path.of(r.optional(DATA_DIR).orElse("data"));
         queue = r.optional(QUEUE).orElse("local").toLowerCase();
@@ -266,6 +284,15 @@ public final class BundleSettings {
             Duration d = parseDuration(s, def);
             if (d.isNegative()) {
                 problem(s, "must not be negative, got '" + optional(s).orElse("") + "'");
+                return def;
+            }
+            return d;
+        }
+
+        Duration positiveDuration(Setting s, Duration def) {
+            Duration d = duration(s, def);
+            if (d.isZero()) {
+                problem(s, "must be longer than zero, got '" + optional(s).orElse("") + "'");
                 return def;
             }
             return d;

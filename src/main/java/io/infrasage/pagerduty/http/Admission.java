@@ -16,6 +16,7 @@ import io.vertx.ext.web.RoutingContext;
  * read, persisting 6 webhooks per second. With at most maxInFlight requests handled or waiting, the rest get 503 with
  * Retry-After at once: PagerDuty redelivers a webhook answered 5xx, InfraSage retries an anomaly, and the requests
  * admitted are answered at full speed. Nothing is accepted before it is answered, so nothing accepted is lost.
+ * A request only gets here once BodyIntake has its whole body: uploading holds no place.
  */
 public final class Admission implements Handler<RoutingContext> {
 

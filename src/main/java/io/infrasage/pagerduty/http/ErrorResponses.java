@@ -33,7 +33,8 @@ public final class ErrorResponses {
             status = 503;
             body.put("error", "storage unavailable");
             body.put("problems", List.of("ClickHouse cannot take the write right now; retry later"));
-            LOG.warn("answered 503 on {}: {}", exchange.getFromRouteId(), e.getMessage());
+            // once per request while ClickHouse is down: the writer logs the outage itself, once
+            LOG.debug("answered 503 on {}: {}", exchange.getFromRouteId(), e.getMessage());
         } else {
             status = 500;
             String id = UUID.randomUUID().toString();

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
 import io.infrasage.pagerduty.BundleMetrics;
+import io.infrasage.pagerduty.DependencyState;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
@@ -44,6 +45,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private final DeliveryPolicy policy;
     private final ProducerTemplate producer;
     private final BundleMetrics metrics;
+    private final DependencyState pagerDuty;
     private final int ratePerMinute;
     private final int burst;
     private final ExecutorService workers;
@@ -72,6 +74,14 @@ public final class PagerDutyDispatcher implements AutoCloseable {
 
     public PagerDutyDispatcher(Outbox store, DeliveryPolicy policy, ProducerTemplate producer, BundleMetrics metrics,
                                int ratePerMinute, int burst, int workers) {
+        this(store, policy, producer, metrics, ratePerMinute, burst, workers,
+                new DependencyState("PagerDuty", "pages wait in the outbox and are retried"));
+    }
+
+    /** @param pagerDuty told after every call whether PagerDuty answered (a 5xx or no answer: it is down) */
+    public PagerDutyDispatcher(Outbox store, DeliveryPolicy policy, ProducerTemplate producer, BundleMetrics metrics,
+                               int ratePerMinute, int burst, int workers, DependencyState pagerDuty) {
+        this.pagerDuty = pagerDuty;
         this.store = store;
         this.policy = policy;
         this.producer = producer;
@@ -252,6 +262,11 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         }
         metrics.pagerDutyCall(status == DeliveryPolicy.NO_ANSWER ? "no_answer" : Integer.toString(status),
                 Duration.ofNanos(System.nanoTime() - start));
+        if (status == DeliveryPolicy.NO_ANSWER || status >= 500) {
+            pagerDuty.down(status == DeliveryPolicy.NO_ANSWER ? detail : "HTTP " + status);
+        } else {
+            pagerDuty.up();
+        }
         try {
             record(e, policy.decide(status, retryAfter, e.attempts(), detail));
         } catch (RuntimeException ex) {
@@ -296,7 +311,8 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             long at = System.currentTimeMillis() + r.delay().toMillis();
             store.retryLater(e, at, r.reason());
             retries.add(new Retry(at, e.seq(), e.routingKey()));
-            LOG.warn("{} for {} (key {}) not delivered yet: {}; retry {} in {} ms", e.action(), e.dedupKey(), key, r.reason(),
+            // every attempt at debug only: an outage is logged once by the DependencyState, throttling shows in metrics
+            LOG.debug("{} for {} (key {}) not delivered yet: {}; retry {} in {} ms", e.action(), e.dedupKey(), key, r.reason(),
                     e.attempts() + 1, r.delay().toMillis());
         }
     }

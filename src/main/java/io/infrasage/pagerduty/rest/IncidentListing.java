@@ -1,6 +1,7 @@
 package io.infrasage.pagerduty.rest;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +36,8 @@ public final class IncidentListing {
         this.pageMemoryTable = pageMemoryTable;
     }
 
-    public Map<String, Object> list(String status) {
+    /** @param status the status query parameter: absent (null), one value, or a list when repeated (?status=a&status=b) */
+    public Map<String, Object> list(Object status) {
         List<String> statuses = statuses(status);
         if (!api.enabled()) {
             throw new InvalidRequestException(503, "verification unavailable",
@@ -112,24 +114,43 @@ public final class IncidentListing {
         return answer;
     }
 
-    static List<String> statuses(String status) {
-        if (status == null || status.isBlank()) {
+    /**
+     * The statuses asked for: each value may itself be comma-separated, repeats count once. Absent means triggered and
+     * acknowledged; given but empty, or naming anything else, is a 400 that says what to send (an empty list used to
+     * list every incident).
+     */
+    static List<String> statuses(Object status) {
+        if (status == null) {
             return List.of("triggered", "acknowledged");
         }
-        List<String> out = new ArrayList<>();
+        List<String> given = new ArrayList<>();
+        if (status instanceof Collection<?> values) {
+            values.forEach(v -> given.add(String.valueOf(v)));
+        } else {
+            given.add(status.toString());
+        }
+        Set<String> out = new java.util.LinkedHashSet<>();
         List<String> problems = new ArrayList<>();
-        for (String s : status.split(",")) {
-            String t = s.trim().toLowerCase();
-            if (STATUSES.contains(t)) {
-                out.add(t);
-            } else {
-                problems.add("status '" + s.trim() + "' is not one of triggered, acknowledged, resolved");
+        for (String value : given) {
+            for (String s : value.split(",", -1)) {
+                String t = s.trim().toLowerCase(java.util.Locale.ROOT);
+                if (STATUSES.contains(t)) {
+                    out.add(t);
+                } else if (t.isEmpty()) {
+                    problems.add("status has an empty value; give triggered, acknowledged or resolved, comma-separated or repeated");
+                } else {
+                    problems.add("status '" + abbreviate(s.trim()) + "' is not one of triggered, acknowledged, resolved");
+                }
             }
         }
         if (!problems.isEmpty()) {
-            throw InvalidRequestException.badRequest("invalid status", problems);
+            throw InvalidRequestException.badRequest("invalid status", problems.stream().distinct().toList());
         }
-        return out;
+        return List.copyOf(out);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 40 ? s : s.substring(0, 39) + "…";
     }
 
     /**

@@ -201,7 +201,9 @@ public final class WebhookHandler {
         List<Row> rows = new ArrayList<>();
         List<String> anomalies = anomalyIds(e);
         if (anomalies.isEmpty()) {
-            rows.add(audit(e, "", e.type(), actorKind(e), e.agentName()).set("detail", "not an InfraSage incident").build());
+            String key = e.incident() == null ? null : WebhookEvent.text(e.incident(), "incident_key");
+            rows.add(audit(e, "", e.type(), actorKind(e), e.agentName()).set("detail", key != null && key.startsWith(PREFIX)
+                    ? "incident key names no anomaly this bundle paged" : "not an InfraSage incident").build());
             return new Outcome(e, rows, "audited (not an InfraSage incident)");
         }
         for (String id : anomalies) {
@@ -247,11 +249,19 @@ public final class WebhookHandler {
                 LOG.warn("could not read the alerts of incident {}: {}", incidentId, ex.getMessage());
             }
         }
+        // an incident key that merely looks like ours (anyone can send PagerDuty an event with dedup key infrasage-x)
+        // is audited, never turned into anomaly state
+        ids.removeIf(id -> !pagedByThisBundle(id));
         List<String> result = List.copyOf(ids);
         if (!result.isEmpty()) {
             anomaliesByIncident.put(incidentId, result);
         }
         return result;
+    }
+
+    /** Whether this bundle accepted the anomaly: its own record, or (another instance's) state rows in ClickHouse. */
+    private boolean pagedByThisBundle(String anomalyId) {
+        return store.find(anomalyId).isPresent() || queries.anomaly(anomalyId).isPresent();
     }
 
     private record Resolver(String kind, String name) {
@@ -376,7 +386,7 @@ public final class WebhookHandler {
             return null;
         }
         List<String> names = new ArrayList<>();
-        incident.get("assignees").forEach(a -> names.add(a.path("summary").asText(a.path("id").asText())));
+        incident.get("assignees").forEach(a -> names.add(WebhookEvent.name(a.path("summary").asText(a.path("id").asText()))));
         return String.join(", ", names);
     }
 

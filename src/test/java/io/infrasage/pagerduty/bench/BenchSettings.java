@@ -14,6 +14,10 @@ import io.infrasage.pagerduty.testing.LocalClickHouse;
 public final class BenchSettings {
 
     public static final String WEBHOOK_SECRET = "bench-webhook-secret";
+
+    /** INFRASAGE_API_TOKEN of the benchmark's bundles, which every anomaly post sends (the API needs one by default). */
+
+    public static final String API_TOKEN = "bench-api-token";
     public static final int SERVICES = 20;
 
     public final Path projectRoot;
@@ -64,6 +68,7 @@ public final class BenchSettings {
         env.put("PAGERDUTY_ROUTING_RULES", Workload.routingRules(SERVICES));
         env.put("PAGERDUTY_SERVICE_KEY", Workload.routingKeys(SERVICES).get(0)); // the required fallback; never used here
         env.put("PAGERDUTY_WEBHOOK_SECRETS", WEBHOOK_SECRET);
+        env.put("INFRASAGE_API_TOKEN", API_TOKEN);
         return env;
     }
 

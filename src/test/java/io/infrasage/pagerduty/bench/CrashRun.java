@@ -199,7 +199,8 @@ final class CrashRun {
         while (System.nanoTime() < deadline) {
             try {
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
-                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                        .header("Content-Type", "application/json").header("Authorization", "Bearer " + BenchSettings.API_TOKEN)
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() >= 200 && r.statusCode() < 300) {
                     return true;

@@ -202,6 +202,9 @@ public final class LoadGenerator implements AutoCloseable {
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(b::header);
+        if (!headers.containsKey("Authorization")) {
+            b.header("Authorization", "Bearer " + BenchSettings.API_TOKEN);
+        }
         return b.build();
     }
 

@@ -24,10 +24,13 @@ class BundleSettingsTest {
     private final Map<String, String> properties = new HashMap<>();
     private final Map<String, String> env = new HashMap<>();
 
-    /** The least a deployment must set: somewhere to page and the webhook signing secret. */
+    private static final String API_TOKEN = "api-token-5e1f";
+
+    /** The least a deployment must set: somewhere to page, the webhook signing secret and the API token. */
     private void minimalEnv() {
         env.put("PAGERDUTY_SERVICE_KEY", SERVICE_KEY);
         env.put("PAGERDUTY_WEBHOOK_SECRETS", WEBHOOK_SECRET);
+        env.put("INFRASAGE_API_TOKEN", API_TOKEN);
     }
 
     private BundleSettings load() {
@@ -62,7 +65,8 @@ class BundleSettingsTest {
         assertThat(s.clickHouseUser).isEqualTo("default");
         assertThat(s.clickHousePassword).isEmpty();
         assertThat(s.apiToken).isEmpty();
-        assertThat(s.ingestToken).isEmpty();
+        assertThat(s.ingestToken).contains(API_TOKEN);
+        assertThat(s.ingestInsecure).isFalse();
         assertThat(s.webhookInsecure).isFalse();
         assertThat(s.webhookSecrets).containsExactly(WEBHOOK_SECRET);
         assertThat(s.severityPolicy.minimum()).isEqualTo("warning");
@@ -97,6 +101,7 @@ class BundleSettingsTest {
     void requiredSettingsCanComeFromPropertiesAlone() {
         properties.put("pagerduty.service-key", SERVICE_KEY);
         properties.put("pagerduty.webhook-secrets", WEBHOOK_SECRET);
+        properties.put("anomaly.api-token", API_TOKEN);
 
         BundleSettings s = load();
 
@@ -172,12 +177,36 @@ class BundleSettingsTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("INFRASAGE_MIN_SEVERITY").contains("'bogus'"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("PAGERDUTY_WEBHOOK_SECRETS"));
         assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("PAGERDUTY_ROUTING_RULES").contains("nowhere to page"));
-        assertThat(problems).hasSize(7);
+        assertThat(problems).anySatisfy(p -> assertThat(p).startsWith("INFRASAGE_API_TOKEN"));
+        assertThat(problems).hasSize(8);
+    }
+
+    @Test
+    void missingApiTokenIsAProblemNamingTheInsecureSwitch() {
+        env.put("PAGERDUTY_SERVICE_KEY", SERVICE_KEY);
+        env.put("PAGERDUTY_WEBHOOK_SECRETS", WEBHOOK_SECRET);
+
+        assertThat(failure().problems()).singleElement().asString()
+                .startsWith("INFRASAGE_API_TOKEN (anomaly.api-token) is empty")
+                .contains("INFRASAGE_API_INSECURE=true");
+    }
+
+    @Test
+    void missingApiTokenIsAcceptedWhenExplicitlyInsecure() {
+        env.put("PAGERDUTY_SERVICE_KEY", SERVICE_KEY);
+        env.put("PAGERDUTY_WEBHOOK_SECRETS", WEBHOOK_SECRET);
+        env.put("INFRASAGE_API_INSECURE", "true");
+
+        BundleSettings s = load();
+
+        assertThat(s.ingestInsecure).isTrue();
+        assertThat(s.ingestToken).isEmpty();
     }
 
     @Test
     void missingWebhookSecretIsAProblem() {
         env.put("PAGERDUTY_SERVICE_KEY", SERVICE_KEY);
+        env.put("INFRASAGE_API_TOKEN", API_TOKEN);
 
         assertThat(failure().problems()).singleElement().asString()
                 .startsWith("PAGERDUTY_WEBHOOK_SECRETS (pagerduty.webhook-secrets) is empty")
@@ -187,6 +216,7 @@ class BundleSettingsTest {
     @Test
     void missingWebhookSecretIsAcceptedWhenExplicitlyInsecure() {
         env.put("PAGERDUTY_SERVICE_KEY", SERVICE_KEY);
+        env.put("INFRASAGE_API_TOKEN", API_TOKEN);
         env.put("PAGERDUTY_WEBHOOK_INSECURE", "TRUE");
 
         BundleSettings s = load();
@@ -295,6 +325,7 @@ class BundleSettingsTest {
         String badKey = SERVICE_KEY.substring(1);
         env.put("PAGERDUTY_SERVICE_KEY", badKey);
         env.put("PAGERDUTY_WEBHOOK_SECRETS", WEBHOOK_SECRET);
+        env.put("INFRASAGE_API_TOKEN", API_TOKEN);
 
         InvalidConfigurationException e = failure();
 

@@ -24,18 +24,22 @@ import org.apache.camel.main.Main;
 public final class RunningBundle implements AutoCloseable {
 
     public static final String SECRET = "test-webhook-secret";
+    /** INFRASAGE_API_TOKEN of the test bundles (required by default); postJson and get send it to the bundle's port. */
+    public static final String API_TOKEN = "test-api-token";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
 
     private final Main main;
     private final int port;
     private final int managementPort;
     private final Path dataDir;
+    private final String apiToken;
 
-    private RunningBundle(Main main, int port, int managementPort, Path dataDir) {
+    private RunningBundle(Main main, int port, int managementPort, Path dataDir, String apiToken) {
         this.main = main;
         this.port = port;
         this.managementPort = managementPort;
         this.dataDir = dataDir;
+        this.apiToken = apiToken;
     }
 
     /** Settings every test needs, to be completed (events URL, rules...) and overridden by the caller. */
@@ -43,6 +47,7 @@ public final class RunningBundle implements AutoCloseable {
         Map<String, String> s = new LinkedHashMap<>();
         s.put("clickhouse.url", clickHouseUrl);
         s.put("pagerduty.webhook-secrets", SECRET);
+        s.put("anomaly.api-token", API_TOKEN);
         s.put("pagerduty.retry-initial-delay", "100ms");
         s.put("pagerduty.retry-max-delay", "1s");
         s.put("pagerduty.retry-throttled-delay", "300ms");
@@ -66,7 +71,7 @@ public final class RunningBundle implements AutoCloseable {
             main.addOverrideProperty("infrasage.data-dir", dataDir.toString());
             settings.forEach(main::addOverrideProperty);
             main.start();
-            RunningBundle bundle = new RunningBundle(main, port, managementPort, dataDir);
+            RunningBundle bundle = new RunningBundle(main, port, managementPort, dataDir, settings.get("anomaly.api-token"));
             long deadline = System.currentTimeMillis() + 30_000;
             // ready: routes started and the ClickHouse schema applied (it is applied in the background)
             while (!bundle.isStarted() || !bundle.isReady()) {
@@ -130,12 +135,21 @@ public final class RunningBundle implements AutoCloseable {
     }
 
     public HttpResponse<String> postJson(String path, String json) {
-        return send(HttpRequest.newBuilder(url(path)).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json)).build());
+        return send(authorized(HttpRequest.newBuilder(url(path)).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json))).build());
     }
 
     public HttpResponse<String> get(URI uri) {
-        return send(HttpRequest.newBuilder(uri).GET().build());
+        return send(authorized(HttpRequest.newBuilder(uri).GET()).build());
+    }
+
+    /** Adds the API token to a request for this bundle's API port (not to management, the sandbox or other hosts). */
+    public HttpRequest.Builder authorized(HttpRequest.Builder request) {
+        URI uri = request.copy().build().uri();
+        if (apiToken != null && uri.getPort() == port && "127.0.0.1".equals(uri.getHost())) {
+            request.header("Authorization", "Bearer " + apiToken);
+        }
+        return request;
     }
 
     public static HttpResponse<String> send(HttpRequest request) {

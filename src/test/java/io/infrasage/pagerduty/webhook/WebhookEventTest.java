@@ -158,7 +158,7 @@ class WebhookEventTest {
 
     @Test
     void notJsonIsRefused() {
-        assertThat(refusal("not json").problems()).containsExactly("body is not valid JSON");
+        assertThat(refusal("not json").problems()).singleElement().asString().startsWith("body is not valid JSON (line 1, column ");
     }
 
     @Test

@@ -57,7 +57,8 @@ public final class ClickHouseSpool implements AutoCloseable {
                     sleep = rows.size() == BATCH ? 0 : 50;
                 }
             } catch (RuntimeException e) {
-                LOG.warn("state rows wait in the local spool ({} queued): {}", safeDepth(), e.getMessage());
+                // the writer logs ClickHouse going down and coming back once; each retry only at debug
+                LOG.debug("state rows wait in the local spool ({} queued): {}", safeDepth(), e.getMessage());
                 sleep = backoff;
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             }

@@ -1,6 +1,5 @@
 package io.infrasage.pagerduty.outbox.local;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -45,8 +44,7 @@ public final class SqliteFile implements AutoCloseable {
 
     public SqliteFile(Path dataDir) {
         try {
-            Files.createDirectories(dataDir);
-            db = DriverManager.getConnection("jdbc:sqlite:" + dataDir.resolve("bundle.db").toAbsolutePath());
+            db = DriverManager.getConnection("jdbc:sqlite:" + PrivateDataFolder.prepare(dataDir, "bundle.db").toAbsolutePath());
             try (Statement s = db.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");

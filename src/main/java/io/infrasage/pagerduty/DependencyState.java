@@ -1,0 +1,58 @@
+package io.infrasage.pagerduty;
+
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Whether a dependency (PagerDuty, ClickHouse) answers, as the last attempt to use it found. The log gets one line when
+ * it goes down and one when it is back, and infrasage_dependency_up{dependency} says 0 while it lasts: an outage of
+ * hours is two lines, not a line (or a stack trace) per retry.
+ */
+public final class DependencyState {
+
+    private static final Logger LOG = LoggerFactory.getLogger(DependencyState.class);
+
+    private final String name;
+    private final String whileDown;
+    private final AtomicBoolean up = new AtomicBoolean(true);
+    private volatile long downSince;
+
+    /**
+     * @param name      as operators know it: "PagerDuty", "ClickHouse"
+     * @param whileDown what the bundle does meanwhile, for the log line
+     */
+    public DependencyState(String name, String whileDown) {
+        this.name = name;
+        this.whileDown = whileDown;
+    }
+
+    public void down(String reason) {
+        if (up.compareAndSet(true, false)) {
+            downSince = System.currentTimeMillis();
+            LOG.warn("{} is unreachable ({}); {}", name, firstLine(reason), whileDown);
+        }
+    }
+
+    public void up() {
+        if (up.compareAndSet(false, true)) {
+            LOG.info("{} is reachable again after {} s", name, (System.currentTimeMillis() - downSince) / 1000);
+        }
+    }
+
+    public boolean isUp() {
+        return up.get();
+    }
+
+    /** Exports infrasage_dependency_up{dependency="<name in lower case>"}: 1 up, 0 down. */
+    public void bind(io.micrometer.core.instrument.MeterRegistry registry) {
+        io.micrometer.core.instrument.Gauge.builder("infrasage_dependency_up", () -> isUp() ? 1 : 0)
+                .description("1 while the dependency answers, 0 while it is down").tag("dependency", name.toLowerCase())
+                .register(registry);
+    }
+
+    private static String firstLine(String s) {
+        return s == null ? "no answer" : s.lines().findFirst().orElse("");
+    }
+}
