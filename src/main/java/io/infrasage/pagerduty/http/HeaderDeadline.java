@@ -58,7 +58,7 @@ public final class HeaderDeadline {
     @SuppressWarnings("unchecked")
     public boolean installOn(HttpServer server) {
         try {
-            Object actual = field(server, "actualServer").get(server);
+            Object actual = VertxInternals.field(server, "actualServer").get(server);
             boolean wrapped = wrap(server);
             if (actual != null && actual != server) {
                 wrapped |= wrap(actual);
@@ -75,7 +75,7 @@ public final class HeaderDeadline {
 
     @SuppressWarnings("unchecked")
     private boolean wrap(Object server) throws ReflectiveOperationException {
-        Field childHandler = field(server, "childHandler");
+        Field childHandler = VertxInternals.field(server, "childHandler");
         BiConsumer<Channel, Object> original = (BiConsumer<Channel, Object>) childHandler.get(server);
         if (original == null) {
             return false;
@@ -85,19 +85,6 @@ public final class HeaderDeadline {
             original.accept(channel, ssl);
         });
         return true;
-    }
-
-    private static Field field(Object owner, String name) throws NoSuchFieldException {
-        for (Class<?> c = owner.getClass(); c != null; c = c.getSuperclass()) {
-            try {
-                Field f = c.getDeclaredField(name);
-                f.setAccessible(true);
-                return f;
-            } catch (NoSuchFieldException next) {
-                // look in the superclass
-            }
-        }
-        throw new NoSuchFieldException(name);
     }
 
     /**

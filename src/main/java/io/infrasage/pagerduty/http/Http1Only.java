@@ -20,8 +20,8 @@ public final class Http1Only {
 
     public boolean installOn(HttpServer server) {
         try {
-            Object worker = field(server.getClass(), "childHandler").get(server);
-            Field disableH2C = field(worker.getClass(), "disableH2C");
+            Object worker = VertxInternals.value(server, "childHandler");
+            Field disableH2C = VertxInternals.field(worker, "disableH2C");
             disableH2C.setBoolean(worker, true);
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
@@ -29,18 +29,5 @@ public final class Http1Only {
                     + "the body deadline", e.toString());
             return false;
         }
-    }
-
-    private static Field field(Class<?> type, String name) throws NoSuchFieldException {
-        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
-            try {
-                Field f = c.getDeclaredField(name);
-                f.setAccessible(true);
-                return f;
-            } catch (NoSuchFieldException next) {
-                // look in the superclass
-            }
-        }
-        throw new NoSuchFieldException(name);
     }
 }

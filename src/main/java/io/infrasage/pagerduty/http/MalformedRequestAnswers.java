@@ -1,6 +1,5 @@
 package io.infrasage.pagerduty.http;
 
-import java.lang.reflect.Field;
 
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -26,33 +25,14 @@ public final class MalformedRequestAnswers implements Handler<HttpServerRequest>
     /** Installs the answers on a listening server; false (with a warning) when Vert.x is not laid out as expected. */
     public boolean installOn(HttpServer server) {
         try {
-            Object worker = field(server, "childHandler");
-            Object connections = field(worker, "connectionHandler");
-            Field invalid = connections.getClass().getDeclaredField("invalidRequestHandler");
-            invalid.setAccessible(true);
-            invalid.set(connections, this);
+            Object worker = VertxInternals.value(server, "childHandler");
+            Object connections = VertxInternals.value(worker, "connectionHandler");
+            VertxInternals.field(connections, "invalidRequestHandler").set(connections, this);
             return true;
         } catch (ReflectiveOperationException | RuntimeException e) {
             LOG.warn("cannot answer malformed requests (414, 431) in JSON on this Vert.x ({}); they get empty answers", e.toString());
             return false;
         }
-    }
-
-    private static Object field(Object owner, String name) throws ReflectiveOperationException {
-        for (Class<?> c = owner.getClass(); c != null; c = c.getSuperclass()) {
-            try {
-                Field f = c.getDeclaredField(name);
-                f.setAccessible(true);
-                Object value = f.get(owner);
-                if (value == null) {
-                    throw new NoSuchFieldException(name + " is not set");
-                }
-                return value;
-            } catch (NoSuchFieldException next) {
-                // look in the superclass
-            }
-        }
-        throw new NoSuchFieldException(name);
     }
 
     @Override
