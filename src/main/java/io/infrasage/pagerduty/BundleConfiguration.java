@@ -2,6 +2,7 @@ package io.infrasage.pagerduty;
 
 import java.util.List;
 
+import io.infrasage.pagerduty.anomaly.AnomalyFollowUps;
 import io.infrasage.pagerduty.anomaly.AnomalyParser;
 import io.infrasage.pagerduty.anomaly.AnomalyService;
 import io.infrasage.pagerduty.anomaly.PageComposer;
@@ -69,6 +70,7 @@ public class BundleConfiguration implements CamelConfiguration {
         // the route files read these placeholders: pin them to the validated values, also in a host without our properties
         var properties = camel.getPropertiesComponent();
         properties.addOverrideProperty("pagerduty.events-url", s.eventsUrl.toString());
+        properties.addOverrideProperty("pagerduty.change-events-url", s.changeEventsUrl.toString());
         properties.addOverrideProperty("pagerduty.api-url", s.apiUrl.toString());
         BundleMetrics metrics = new BundleMetrics();
         ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase);
@@ -119,6 +121,7 @@ public class BundleConfiguration implements CamelConfiguration {
         PageMemory pageMemory = new PageMemory(s.pageMemory, s.pageMemoryMax, s.pageMemoryRefresh, new IncidentMemoryView(), metrics);
         registry.bind("anomalyService", new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
                 metrics, s.deliveryWait));
+        registry.bind("anomalyFollowUps", new AnomalyFollowUps(records, dispatcher, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
         StateQueries queries = new StateQueries(clickHouse);

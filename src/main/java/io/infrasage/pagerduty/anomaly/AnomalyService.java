@@ -7,12 +7,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
@@ -29,8 +25,6 @@ import org.apache.camel.Exchange;
  * means durably queued (the local outbox, or Kafka); the answer says what happened: sent, queued, suppressed or duplicate.
  */
 public final class AnomalyService {
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final AnomalyRecords store;
     private final PagerDutyDispatcher dispatcher;
@@ -87,7 +81,7 @@ public final class AnomalyService {
             return alreadyKnown(a.anomalyId(), exchange);
         }
         dispatcher.wake();
-        String status = awaitDelivery(queued.get());
+        String status = dispatcher.outcome(queued.get(), deliveryWait);
         metrics.anomaly(status);
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
@@ -97,7 +91,7 @@ public final class AnomalyService {
 
     /** A runbook resolved the anomaly: resolve goes to every routing key the trigger went to, never to another. */
     public Map<String, Object> resolve(String anomalyId, Object body, Exchange exchange) {
-        ResolveRequest request = ResolveRequest.parse(body);
+        RunbookRequest request = RunbookRequest.parse(body, "resolve");
         AnomalyRecord known = store.find(anomalyId).orElseThrow(() -> new InvalidRequestException(404,
                 "unknown anomaly", List.of("no page was sent for anomaly '" + anomalyId + "' (never posted, or suppressed)")));
         if (known.resolved()) {
@@ -123,7 +117,7 @@ public final class AnomalyService {
         }
         dispatcher.wake();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), awaitDelivery(queued.get()));
+        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), dispatcher.outcome(queued.get(), deliveryWait));
     }
 
     private Map<String, Object> alreadyKnown(String anomalyId, Exchange exchange) {
@@ -141,31 +135,6 @@ public final class AnomalyService {
         return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), "duplicate");
     }
 
-    /**
-     * Waits up to INFRASAGE_DELIVERY_WAIT for PagerDuty's answers: "sent" when every event was accepted, "failed" when
-     * PagerDuty refused one (400), else "queued" (still in the outbox, being retried).
-     */
-    private String awaitDelivery(List<Long> seqs) {
-        if (deliveryWait.isZero() || seqs.isEmpty()) {
-            return "queued";
-        }
-        CompletableFuture<?>[] all = seqs.stream().map(dispatcher::delivery).toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(all).get(deliveryWait.toMillis(), TimeUnit.MILLISECONDS);
-            for (CompletableFuture<?> f : all) {
-                if (!Boolean.TRUE.equals(f.get())) {
-                    return "failed";
-                }
-            }
-            return "sent";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "queued";
-        } catch (Exception e) {
-            return "queued";
-        }
-    }
-
     private static Row.Builder details(Row.Builder row, Anomaly a, String severity, List<RoutingTarget> targets) {
         return row.set("service", a.service()).set("environment", a.environment()).set("metric", a.metric())
                 .set("severity", severity).set("score", a.score()).set("root_cause", a.rootCause())
@@ -176,7 +145,7 @@ public final class AnomalyService {
         return targets.stream().map(RoutingTarget::toString).collect(Collectors.joining(","));
     }
 
-    private static Map<String, Object> answer(String anomalyId, String dedupKey, String severity, List<RoutingTarget> targets,
+    static Map<String, Object> answer(String anomalyId, String dedupKey, String severity, List<RoutingTarget> targets,
                                               String status) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("anomaly_id", anomalyId);
@@ -187,45 +156,5 @@ public final class AnomalyService {
         m.put("teams", teams);
         m.put("status", status);
         return m;
-    }
-
-    /** What a runbook says when it resolves: which runbook, which actor, an optional note. */
-    record ResolveRequest(String runbook, String actor, String note) {
-        static ResolveRequest parse(Object body) {
-            JsonNode node;
-            try {
-                String text = body == null ? "" : body instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
-                        : body.toString();
-                node = text.isBlank() ? JSON.createObjectNode() : JSON.readTree(text);
-            } catch (Exception e) {
-                throw InvalidRequestException.badRequest("invalid resolve request", List.of("body is not valid JSON"));
-            }
-            if (!node.isObject()) {
-                throw InvalidRequestException.badRequest("invalid resolve request", List.of("body must be a JSON object"));
-            }
-            List<String> problems = new ArrayList<>();
-            String runbook = field(node, "runbook", 200, problems);
-            String actor = field(node, "actor", 200, problems);
-            String note = field(node, "note", 65_535, problems);
-            if (!problems.isEmpty()) {
-                throw InvalidRequestException.badRequest("invalid resolve request", problems);
-            }
-            return new ResolveRequest(runbook == null ? "unnamed runbook" : runbook, actor, note);
-        }
-
-        private static String field(JsonNode node, String name, int max, List<String> problems) {
-            JsonNode v = node.get(name);
-            if (v == null || v.isNull()) {
-                return null;
-            }
-            if (!v.isTextual()) {
-                problems.add("$." + name + ": must be a string");
-                return null;
-            }
-            if (v.asText().length() > max) {
-                problems.add("$." + name + ": must be at most " + max + " characters");
-            }
-            return v.asText();
-        }
     }
 }

@@ -60,6 +60,8 @@ public final class BundleSettings {
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
+    /** Where change events go: derived from eventsUrl, so the sandbox and EU accounts need no setting of their own. */
+    public final URI changeEventsUrl;
     public final URI apiUrl;
     public final Optional<String> apiToken;
     public final RoutingRules routingRules;
@@ -91,8 +93,23 @@ public final class BundleSettings {
     public final String clickHouseUser;
     public final String clickHousePassword;
 
+    static final String EVENTS_PATH = "/v2/enqueue";
+    static final String CHANGE_EVENTS_PATH = "/v2/change/enqueue";
+
+    /** .../v2/enqueue becomes .../v2/change/enqueue; any other URL gets /v2/change/enqueue on its host. */
+    static URI changeEventsUrl(URI eventsUrl) {
+        if (eventsUrl == null) {
+            return null;
+        }
+        String url = eventsUrl.toString();
+        return url.endsWith(EVENTS_PATH)
+                ? URI.create(url.substring(0, url.length() - EVENTS_PATH.length()) + CHANGE_EVENTS_PATH)
+                : eventsUrl.resolve(CHANGE_EVENTS_PATH);
+    }
+
     private BundleSettings(Reader r) {
         eventsUrl = r.url(EVENTS_URL, "https://events.pagerduty.com/v2/enqueue");
+        changeEventsUrl = changeEventsUrl(eventsUrl);
         apiUrl = r.url(API_URL, "https://api.pagerduty.com");
         apiToken = r.optional(API_TOKEN);
         routingRules = r.parse(ROUTING_RULES, rules -> RoutingRules.parse(rules, r.optional(SERVICE_KEY).orElse(null)),

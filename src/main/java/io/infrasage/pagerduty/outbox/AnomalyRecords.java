@@ -31,6 +31,15 @@ public interface AnomalyRecords {
     Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows);
 
     /**
+     * Queues further events of a known anomaly (an acknowledge, a change event) in order after its earlier ones, with
+     * their ClickHouse rows.
+     *
+     * @param whileOpen queue them only while the anomaly is not resolved: an acknowledge must come before any resolve
+     * @return the queued sequence numbers, or empty when the anomaly is unknown, or resolved and whileOpen (nothing written)
+     */
+    Optional<List<Long>> follow(String anomalyId, boolean whileOpen, List<NewEvent> events, List<Row> rows);
+
+    /**
      * PagerDuty says the incident is resolved (an engineer, or our own resolve coming back): remember it, the first
      * resolution winning, and make sure no trigger still queued for it goes out, since a trigger sent after a resolve
      * would open a new incident and page again.

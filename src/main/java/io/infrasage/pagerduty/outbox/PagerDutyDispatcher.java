@@ -107,6 +107,31 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     }
 
     /**
+     * Waits up to {@code wait} for PagerDuty's answers to these events: "sent" when every one was accepted, "failed" when
+     * PagerDuty refused one (400), else "queued" (still in the outbox, being retried).
+     */
+    public String outcome(List<Long> seqs, Duration wait) {
+        if (wait.isZero() || seqs.isEmpty()) {
+            return "queued";
+        }
+        CompletableFuture<?>[] all = seqs.stream().map(this::delivery).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(all).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            for (CompletableFuture<?> f : all) {
+                if (!Boolean.TRUE.equals(f.get())) {
+                    return "failed";
+                }
+            }
+            return "sent";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "queued";
+        } catch (Exception e) {
+            return "queued";
+        }
+    }
+
+    /**
      * Bucket4j refills greedily: with capacity B and a refill of (L - B) per minute, no 60 s window of sending holds
      * more than L events. PagerDuty counts arrivals, not sends, and one event may take longer to get there than the
      * next: the storm benchmark drew 8 to 15 429s per 5,000 events from that. The refill is therefore spread over 60 s

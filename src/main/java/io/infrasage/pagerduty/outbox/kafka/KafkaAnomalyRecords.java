@@ -84,6 +84,18 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
         }
     }
 
+    /** Same as resolve: one turn per anomaly at this instance, the record read up to the topic's end first. */
+    @Override
+    public Optional<List<Long>> follow(String anomalyId, boolean whileOpen, List<NewEvent> events, List<Row> rows) {
+        synchronized (turnOf(anomalyId)) {
+            Optional<AnomalyRecord> known = find(anomalyId);
+            if (known.isEmpty() || whileOpen && known.get().resolved()) {
+                return Optional.empty();
+            }
+            return Optional.of(queue(anomalyId, known.get().dedupKey(), events, rows));
+        }
+    }
+
     /** Queued triggers are dropped by the delivering instance when they come up (it reads this fact); none at once. */
     @Override
     public int resolvedInPagerDuty(String anomalyId, String resolvedBy, String resolvedByKind) {

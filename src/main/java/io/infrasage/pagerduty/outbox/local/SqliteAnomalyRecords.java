@@ -127,6 +127,31 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
     }
 
     @Override
+    public Optional<List<Long>> follow(String anomalyId, boolean whileOpen, List<NewEvent> events, List<Row> rows) {
+        Optional<List<Long>> queued = file.write(db -> {
+            // read and queued in one write: a resolve cannot slip between the check and the events
+            try (PreparedStatement ps = db.prepareStatement("SELECT dedup_key, resolved_at FROM anomalies WHERE anomaly_id = ?")) {
+                ps.setString(1, anomalyId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<List<Long>>empty();
+                    }
+                    String dedupKey = rs.getString(1);
+                    rs.getLong(2);
+                    if (whileOpen && !rs.wasNull()) {
+                        return Optional.<List<Long>>empty();
+                    }
+                    List<Long> seqs = outbox.enqueue(db, anomalyId, dedupKey, events);
+                    spool.spool(db, rows);
+                    return Optional.of(seqs);
+                }
+            }
+        });
+        queued.ifPresent(q -> spool.rowsAdded());
+        return queued;
+    }
+
+    @Override
     public int resolvedInPagerDuty(String anomalyId, String resolvedBy, String resolvedByKind) {
         return file.write(db -> {
             // the first resolution is kept: our own runbook resolve coming back must not be renamed by PagerDuty's echo
