@@ -10,6 +10,8 @@ import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
 import io.infrasage.pagerduty.clickhouse.StateQueries;
+import io.infrasage.pagerduty.inhibition.RootCauseNotes;
+import io.infrasage.pagerduty.inhibition.SymptomInhibition;
 import io.infrasage.pagerduty.memory.IncidentMemoryLoader;
 import io.infrasage.pagerduty.memory.IncidentMemoryView;
 import io.infrasage.pagerduty.memory.PageMemory;
@@ -119,8 +121,17 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("severityPolicy", s.severityPolicy);
         registry.bind("routingRules", s.routingRules);
         PageMemory pageMemory = new PageMemory(s.pageMemory, s.pageMemoryMax, s.pageMemoryRefresh, new IncidentMemoryView(), metrics);
+        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken, s.apiFrom);
+        RootCauseNotes rootCauseNotes = new RootCauseNotes(api);
+        if (s.inhibitSymptoms && !rootCauseNotes.enabled()) {
+            LOG.warn("symptom inhibition is on but PAGERDUTY_API_TOKEN or PAGERDUTY_API_FROM is not set: root causes' incidents "
+                    + "get no 'also affected' notes (inhibitions are still recorded in ClickHouse)");
+        }
+        registry.bind("rootCauseNotes", rootCauseNotes);
+        // routes/symptom-inhibition.camel.yaml posts the notes on a timer: its period in milliseconds, as the timer reads it
+        properties.addOverrideProperty("infrasage.inhibit-note-interval", Long.toString(s.inhibitNoteInterval.toMillis()));
         registry.bind("anomalyService", new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
-                metrics, s.deliveryWait));
+                metrics, s.deliveryWait, new SymptomInhibition(s.inhibitSymptoms, s.inhibitWindow, s.routingRules, rootCauseNotes)));
         registry.bind("anomalyFollowUps", new AnomalyFollowUps(records, dispatcher, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
@@ -128,7 +139,6 @@ public class BundleConfiguration implements CamelConfiguration {
         // routes/incident-memory.camel.yaml refreshes the view on a timer: its period in milliseconds, as the timer reads it
         properties.addOverrideProperty("infrasage.page-memory-refresh", Long.toString(s.pageMemoryRefresh.toMillis()));
         registry.bind("incidentMemoryLoader", new IncidentMemoryLoader(clickHouse, schema, queries, pageMemory));
-        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken);
         registry.bind("stateQueries", queries);
         registry.bind("pagerDutyApi", api);
         registry.bind("incidentListing", new IncidentListing(api, queries, clickHouse.table(PageMemoryRows.TABLE)));

@@ -13,8 +13,11 @@ import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.http.InvalidRequestException;
+import io.infrasage.pagerduty.inhibition.SymptomInhibition;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
+import io.infrasage.pagerduty.outbox.Inhibition;
+import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.outbox.RowSpool;
@@ -33,9 +36,16 @@ public final class AnomalyService {
     private final PageComposer composer;
     private final BundleMetrics metrics;
     private final Duration deliveryWait;
+    private final SymptomInhibition inhibition;
 
     public AnomalyService(AnomalyRecords store, PagerDutyDispatcher dispatcher, RowSpool spool, SeverityPolicy severityPolicy,
                           PageComposer composer, BundleMetrics metrics, Duration deliveryWait) {
+        this(store, dispatcher, spool, severityPolicy, composer, metrics, deliveryWait, SymptomInhibition.off());
+    }
+
+    public AnomalyService(AnomalyRecords store, PagerDutyDispatcher dispatcher, RowSpool spool, SeverityPolicy severityPolicy,
+                          PageComposer composer, BundleMetrics metrics, Duration deliveryWait, SymptomInhibition inhibition) {
+        this.inhibition = inhibition;
         this.store = store;
         this.dispatcher = dispatcher;
         this.spool = spool;
@@ -76,6 +86,9 @@ public final class AnomalyService {
                 StateRows.audit(now, "accepted-" + a.anomalyId(), a.anomalyId(), "page_queued", "infrasage", "InfraSage", "bundle")
                         .set("detail", "severity " + severity + ", teams " + teams(targets)).build()));
         rows.addAll(page.rows());
+        if (inhibition.enabled()) {
+            return pageUnlessSymptom(a, severity, targets, page, events, rows, now, exchange);
+        }
         Optional<List<Long>> queued = store.accept(a.anomalyId(), a.dedupKey(), targets, severity, "queued", events, rows);
         if (queued.isEmpty()) {
             return alreadyKnown(a.anomalyId(), exchange);
@@ -87,6 +100,58 @@ public final class AnomalyService {
         Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
         page.describeIn(answer);
         return answer;
+    }
+
+    /**
+     * Symptom inhibition: the records decide, in the same write as the accept, whether an open root cause paged within
+     * the window names this service in its blast radius. If so, the triggers of the teams that did not opt out are held
+     * until that root cause is resolved; the answer, state and audit say "inhibited" and name it.
+     */
+    private Map<String, Object> pageUnlessSymptom(Anomaly a, String severity, List<RoutingTarget> targets, PageComposer.Page page,
+                                                  List<NewEvent> events, List<Row> queuedRows, Instant now, Exchange exchange) {
+        List<RoutingTarget> held = inhibition.inhibitable(a.service(), targets);
+        List<NewEvent> pagedAnyway = events.stream().filter(e -> held.stream().noneMatch(t -> t.routingKey().equals(e.routingKey()))).toList();
+        List<NewEvent> inhibitable = events.stream().filter(e -> !pagedAnyway.contains(e)).toList();
+        List<RoutingTarget> pagedNow = targets.stream().filter(t -> !held.contains(t)).toList();
+        Optional<Inhibition.Acceptance> accepted = store.acceptOrInhibit(
+                new NewAnomaly(a.anomalyId(), a.dedupKey(), a.service(), a.blastRadius() == null ? List.of() : a.blastRadius(), targets, severity),
+                inhibition.rootCausesSince(now.toEpochMilli()), pagedAnyway, inhibitable,
+                rootCause -> rootCause.isEmpty() ? queuedRows : inhibitedRows(a, severity, targets, held, rootCause.get(), page, now));
+        if (accepted.isEmpty()) {
+            return alreadyKnown(a.anomalyId(), exchange);
+        }
+        dispatcher.wake();
+        String status = dispatcher.outcome(accepted.get().queued(), deliveryWait);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
+        if (accepted.get().inhibitedBy().isEmpty()) {
+            metrics.anomaly(status);
+            Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
+            page.describeIn(answer);
+            return answer;
+        }
+        String rootCause = accepted.get().inhibitedBy().get();
+        metrics.anomaly(Inhibition.INHIBITED);
+        store.find(rootCause).ifPresent(r -> inhibition.notes().alsoAffected(rootCause, r.dedupKey(), a.service(), a.anomalyId(), a.score()));
+        Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, pagedNow, Inhibition.INHIBITED);
+        answer.put("inhibited_by", rootCause);
+        List<Map<String, String>> heldTeams = new ArrayList<>();
+        held.forEach(t -> heldTeams.add(Map.of("team", t.team(), "routing_key", t.maskedKey())));
+        answer.put("held_teams", heldTeams);
+        page.describeIn(answer);
+        return answer;
+    }
+
+    private static List<Row> inhibitedRows(Anomaly a, String severity, List<RoutingTarget> targets, List<RoutingTarget> held,
+                                           String rootCause, PageComposer.Page page, Instant now) {
+        String detail = "symptom of root cause " + rootCause + " (its blast radius names " + a.service() + "): not paged to "
+                + teams(held) + " until " + rootCause + " is resolved";
+        List<Row> rows = new ArrayList<>(List.of(
+                details(StateRows.state(a.anomalyId(), "inhibited", StateRows.nextVersion(), now, Inhibition.INHIBITED), a, severity, targets)
+                        .set("detail", detail).build(),
+                StateRows.audit(now, "inhibited-" + a.anomalyId(), a.anomalyId(), Inhibition.INHIBITED, "infrasage", "InfraSage", "bundle")
+                        .set("detail", detail).build()));
+        rows.addAll(page.rows());
+        return rows;
     }
 
     /** A runbook resolved the anomaly: resolve goes to every routing key the trigger went to, never to another. */

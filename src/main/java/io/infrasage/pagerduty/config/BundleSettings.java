@@ -48,6 +48,10 @@ public final class BundleSettings {
     public static final Setting PAGE_MEMORY = Setting.of("infrasage.page-memory", "INFRASAGE_PAGE_MEMORY");
     public static final Setting PAGE_MEMORY_MAX = Setting.of("infrasage.page-memory-max", "INFRASAGE_PAGE_MEMORY_MAX");
     public static final Setting PAGE_MEMORY_REFRESH = Setting.of("infrasage.page-memory-refresh", "INFRASAGE_PAGE_MEMORY_REFRESH");
+    public static final Setting API_FROM = Setting.of("pagerduty.api-from", "PAGERDUTY_API_FROM");
+    public static final Setting INHIBIT_SYMPTOMS = Setting.of("infrasage.inhibit-symptoms", "INFRASAGE_INHIBIT_SYMPTOMS");
+    public static final Setting INHIBIT_WINDOW = Setting.of("infrasage.inhibit-window", "INFRASAGE_INHIBIT_WINDOW");
+    public static final Setting INHIBIT_NOTE_INTERVAL = Setting.of("infrasage.inhibit-note-interval", "INFRASAGE_INHIBIT_NOTE_INTERVAL");
     public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
     public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
     public static final Setting CLICKHOUSE_PASSWORD = Setting.of("clickhouse.password", "CLICKHOUSE_PASSWORD");
@@ -56,7 +60,7 @@ public final class BundleSettings {
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
             HTTP_MAX_IN_FLIGHT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION,
-            PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
+            PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH, API_FROM, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -88,6 +92,11 @@ public final class BundleSettings {
     public final boolean pageMemory;
     public final int pageMemoryMax;
     public final Duration pageMemoryRefresh;
+    /** The email of the PagerDuty user REST writes (notes) are made as: PagerDuty wants it in a From header. */
+    public final Optional<String> apiFrom;
+    public final boolean inhibitSymptoms;
+    public final Duration inhibitWindow;
+    public final Duration inhibitNoteInterval;
     public final String clickHouseUrl;
     public final String clickHouseDatabase;
     public final String clickHouseUser;
@@ -165,6 +174,16 @@ public final class BundleSettings {
         pageMemoryRefresh = r.duration(PAGE_MEMORY_REFRESH, Duration.ofSeconds(2));
         if (pageMemoryRefresh.toMillis() < 1) {
             r.problem(PAGE_MEMORY_REFRESH, "must be at least 1ms");
+        }
+        apiFrom = r.optional(API_FROM);
+        inhibitSymptoms = r.bool(INHIBIT_SYMPTOMS, false);
+        inhibitWindow = r.duration(INHIBIT_WINDOW, Duration.ofMinutes(30));
+        if (inhibitWindow.isZero()) {
+            r.problem(INHIBIT_WINDOW, "must be longer than 0");
+        }
+        inhibitNoteInterval = r.duration(INHIBIT_NOTE_INTERVAL, Duration.ofSeconds(10));
+        if (inhibitNoteInterval.toMillis() < 1) {
+            r.problem(INHIBIT_NOTE_INTERVAL, "must be at least 1ms");
         }
         clickHouseUrl = r.optional(CLICKHOUSE_URL).orElse("jdbc:clickhouse://localhost:8123/infrasage");
         clickHouseDatabase = databaseOf(clickHouseUrl, r);

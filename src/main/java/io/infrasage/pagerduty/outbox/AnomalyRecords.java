@@ -24,6 +24,18 @@ public interface AnomalyRecords {
                                 List<NewEvent> events, List<Row> rows);
 
     /**
+     * Records a new anomaly, with its service and blast radius, for symptom inhibition: when an open, paged anomaly
+     * (not resolved, not held back itself) accepted at or after {@code rootCauseSinceMillis} names this anomaly's
+     * service in its blast radius, the {@code inhibitable} events are held until that root cause is resolved, and
+     * only {@code pagedAnyway} are queued. Resolving the root cause (either resolve method) queues the held events
+     * of its symptoms that are still open.
+     *
+     * @return what was queued and what holds the rest, or empty when the anomaly was already known (nothing written)
+     */
+    Optional<Inhibition.Acceptance> acceptOrInhibit(NewAnomaly anomaly, long rootCauseSinceMillis, List<NewEvent> pagedAnyway,
+                                                    List<NewEvent> inhibitable, Inhibition.Rows rows);
+
+    /**
      * Marks an anomaly resolved by a runbook and queues its resolve events, once.
      *
      * @return the queued sequence numbers, or empty when it was already resolved (or never accepted)
