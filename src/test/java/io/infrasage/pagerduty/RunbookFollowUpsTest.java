@@ -25,6 +25,11 @@ import org.junit.jupiter.api.Test;
 class RunbookFollowUpsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** An event orchestration (ruleset) key: PagerDuty's start with R, and take no change events. */
+    static final String RULESET = "R0" + "r".repeat(26) + "rls1";
+    static final String RULES = "[" + AnomalyToPagerDutyTest.rule("orchestrated-*", RULESET, "orchestrated", true) + ","
+            + AnomalyToPagerDutyTest.rule("orchestrated-*", AnomalyToPagerDutyTest.PLATFORM, "platform", false) + ","
+            + AnomalyToPagerDutyTest.RULES.substring(1);
     static PagerDutySandbox sandbox;
     static RunningBundle bundle;
     static String db;
@@ -36,7 +41,7 @@ class RunbookFollowUpsTest {
         db = LocalClickHouse.uniqueDatabase("it_follow");
         Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db));
         s.put("pagerduty.events-url", sandbox.eventsUrl());
-        s.put("pagerduty.routing-rules", AnomalyToPagerDutyTest.RULES);
+        s.put("pagerduty.routing-rules", RULES);
         bundle = RunningBundle.start(s);
     }
 
@@ -120,5 +125,20 @@ class RunbookFollowUpsTest {
         assertThat(answer.statusCode()).isEqualTo(400);
         assertThat(answer.body()).contains("$.summary: is required", "$.details: must be a JSON object", "$.links[0].href");
         assertThat(bundle.postJson("/api/v1/anomalies/never-posted/changes", "{\"summary\":\"x\"}").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aChangeEventSkipsRulesetKeysAndSaysSo() throws Exception {
+        String id = AnomalyToPagerDutyTest.unique("anom-orchestrated");
+        bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyTest.anomaly(id, "orchestrated-api", 0.9));
+        var answer = bundle.postJson("/api/v1/anomalies/" + id + "/changes", "{\"summary\":\"scaled orchestrated-api to 4\"}");
+        assertThat(answer.statusCode()).isEqualTo(202);
+        JsonNode body = JSON.readTree(answer.body());
+        assertThat(body.get("skipped").asText()).contains("ruleset");
+        assertThat(body.get("teams")).extracting(t -> t.get("team").asText()).containsExactly("platform");
+        await().atMost(Duration.ofSeconds(15)).until(() -> accepted(id).stream().anyMatch(e -> ReceivedEvent.CHANGE.equals(e.eventAction())));
+        assertThat(accepted(id).stream().filter(e -> ReceivedEvent.CHANGE.equals(e.eventAction())))
+                .extracting(ReceivedEvent::routingKey).containsExactly(AnomalyToPagerDutyTest.PLATFORM);
+        assertThat(sandbox.events()).noneMatch(e -> RULESET.equals(e.routingKey()) && ReceivedEvent.CHANGE.equals(e.eventAction()));
     }
 }
