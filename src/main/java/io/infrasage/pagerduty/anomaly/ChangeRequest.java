@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -57,10 +58,10 @@ record ChangeRequest(String summary, String runbook, ObjectNode details, ArrayNo
         return new ChangeRequest(summary, runbook, details instanceof ObjectNode o ? o : JSON.createObjectNode(), links, cuts);
     }
 
-    private static java.util.Optional<ObjectNode> link(JsonNode l, String at, List<String> problems) {
+    private static Optional<ObjectNode> link(JsonNode l, String at, List<String> problems) {
         if (l == null || !l.isObject()) {
             problems.add(at + ": must be an object {\"href\", \"text\"}");
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         JsonNode href = l.get("href");
         if (href == null || !href.isTextual() || !absolute(href.asText())) {
@@ -75,7 +76,7 @@ record ChangeRequest(String summary, String runbook, ObjectNode details, ArrayNo
         if (text != null && text.isTextual()) {
             out.put("text", text.asText());
         }
-        return java.util.Optional.of(out);
+        return Optional.of(out);
     }
 
     private static boolean absolute(String url) {

@@ -5,6 +5,7 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -158,7 +159,7 @@ public final class RoutingRules {
      * paged for the service even while another service's root cause is paged (symptom inhibition).
      */
     public Set<String> neverInhibited(String service) {
-        Set<String> keys = new java.util.HashSet<>();
+        Set<String> keys = new HashSet<>();
         for (Rule rule : rules) {
             if (rule.matches(service)) {
                 if (!rule.inhibit) {

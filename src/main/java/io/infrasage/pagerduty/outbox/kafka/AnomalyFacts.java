@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -81,7 +82,7 @@ final class AnomalyFacts {
     }
 
     static String write(Accepted a) {
-        Map<String, Object> m = new java.util.LinkedHashMap<>(Map.of("dedup_key", a.dedupKey(),
+        Map<String, Object> m = new LinkedHashMap<>(Map.of("dedup_key", a.dedupKey(),
                 "severity", a.severity() == null ? "" : a.severity(), "at", a.at(),
                 "targets", a.targets().stream().map(t -> Map.of("team", t.team(), "routing_key", t.routingKey())).toList()));
         if (a.service() != null) {

@@ -1,6 +1,7 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -188,7 +189,7 @@ final class AnomalyRecordView implements AutoCloseable {
                 .filter(id -> !id.equals(anomalyId) && !resolutions.containsKey(id))
                 .map(id -> Map.entry(id, accepted.get(id)))
                 .filter(e -> e.getValue().at() >= sinceMillis && (e.getValue().inhibitedBy() == null || released.contains(e.getKey())))
-                .max(java.util.Comparator.comparingLong(e -> e.getValue().at()))
+                .max(Comparator.comparingLong(e -> e.getValue().at()))
                 .map(Map.Entry::getKey);
     }
 

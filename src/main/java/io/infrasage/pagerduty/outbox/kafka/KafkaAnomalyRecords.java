@@ -1,8 +1,10 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -143,10 +145,10 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
         if (symptom.isPresent() && !symptom.get().resolved()) {
             List<NewEvent> events = view.heldTriggers(symptomId).stream()
                     .map(h -> new NewEvent(h.routingKey(), h.team(), h.action(), h.body())).toList();
-            queue(symptomId, symptom.get().dedupKey(), events, Inhibition.released(symptomId, rootCauseId, java.time.Instant.now()));
+            queue(symptomId, symptom.get().dedupKey(), events, Inhibition.released(symptomId, rootCauseId, Instant.now()));
         }
         await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.releasedKey(symptomId),
-                AnomalyFacts.json(java.util.Map.of("root_cause", rootCauseId, "at", System.currentTimeMillis())))));
+                AnomalyFacts.json(Map.of("root_cause", rootCauseId, "at", System.currentTimeMillis())))));
     }
 
     /** Same as resolve: one turn per anomaly at this instance, the record read up to the topic's end first. */

@@ -5,6 +5,7 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -206,7 +207,7 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
             }
         }
         List<String> paged = new ArrayList<>();
-        java.time.Instant now = java.time.Instant.now();
+        Instant now = Instant.now();
         for (String[] symptom : symptoms) {
             if (symptom[2].equals("open")) {
                 outbox.enqueue(db, symptom[0], symptom[1], heldEvents(db, symptom[0]));
