@@ -107,6 +107,8 @@ public class BundleConfiguration implements CamelConfiguration {
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
                 new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
                 camel.createProducerTemplate(), metrics, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency);
+        // a root cause whose page PagerDuty refused must not hold its symptoms back
+        dispatcher.whenTriggerRefused(records::triggerRefused);
 
         var registry = camel.getRegistry();
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {

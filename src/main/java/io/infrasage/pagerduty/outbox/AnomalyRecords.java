@@ -36,6 +36,13 @@ public interface AnomalyRecords {
                                                     List<NewEvent> inhibitable, Inhibition.Rows rows);
 
     /**
+     * PagerDuty refused a trigger of this anomaly for good (400): nobody was paged there, so it must not hold symptoms
+     * back. It is no root cause from now on, and the symptoms it holds are queued at once (never lost behind a page
+     * that never happened).
+     */
+    void triggerRefused(String anomalyId);
+
+    /**
      * Marks an anomaly resolved by a runbook and queues its resolve events, once.
      *
      * @return the queued sequence numbers, or empty when it was already resolved (or never accepted)

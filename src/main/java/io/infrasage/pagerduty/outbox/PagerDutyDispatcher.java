@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
@@ -63,6 +64,8 @@ public final class PagerDutyDispatcher implements AutoCloseable {
 
     private record Retry(long at, long seq, String routingKey) {
     }
+    /** Told of an anomaly whose trigger PagerDuty refused for good (symptom inhibition lets its symptoms page then). */
+    private volatile Consumer<String> onTriggerRefused = anomalyId -> { };
     private final Object signal = new Object();
     private volatile boolean running;
     private volatile boolean woken;
@@ -91,6 +94,10 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         scheduler = new Thread(this::loop, "pagerduty-dispatcher");
         scheduler.setDaemon(true);
         scheduler.start();
+    }
+
+    public void whenTriggerRefused(Consumer<String> listener) {
+        this.onTriggerRefused = listener;
     }
 
     /** Something was queued or finished: look at the outbox now instead of at the next timed poll. */
@@ -314,6 +321,14 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                     "pagerduty", "PagerDuty", "bundle").set("detail", r.reason()).build());
             store.complete(e, rows);
             metrics.pagerDutyRejected();
+            if (trigger) {
+                try {
+                    onTriggerRefused.accept(e.anomalyId());
+                } catch (RuntimeException ex) {
+                    LOG.error("symptoms held back by {} could not be released after its refused trigger: {}; they page when it is "
+                            + "resolved", e.anomalyId(), ex.getMessage());
+                }
+            }
             LOG.error("PAGE NOT DELIVERED: PagerDuty refused the {} for {} (team {}, key {}): {}", e.action(), e.dedupKey(),
                     e.team(), key, r.reason());
             finish(e.seq(), false);

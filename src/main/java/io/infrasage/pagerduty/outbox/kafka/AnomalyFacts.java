@@ -60,6 +60,11 @@ final class AnomalyFacts {
         return "x/" + anomalyId;
     }
 
+    /** PagerDuty refused a trigger of this anomaly for good: it holds no symptom back. */
+    static String refusedKey(String anomalyId) {
+        return "n/" + anomalyId;
+    }
+
     /** The anomaly id inside a fact key: after the kind's "k/", before any "/" + key hash. */
     static String anomalyIdOf(String key) {
         String rest = key.substring(2);

@@ -40,6 +40,7 @@ final class AnomalyRecordView implements AutoCloseable {
     private final Map<String, Set<String>> blastRadiusIndex = new ConcurrentHashMap<>();
     private final Map<String, Map<String, AnomalyFacts.Held>> held = new ConcurrentHashMap<>();
     private final Set<String> released = ConcurrentHashMap.newKeySet();
+    private final Set<String> refused = ConcurrentHashMap.newKeySet();
     private final Map<String, Set<String>> symptomsByRootCause = new ConcurrentHashMap<>();
     /** How far this copy has read each partition (the next offset to read). */
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
@@ -120,6 +121,7 @@ final class AnomalyRecordView implements AutoCloseable {
                     held.computeIfAbsent(id, k -> new ConcurrentHashMap<>()).putIfAbsent(key, AnomalyFacts.readHeld(value));
                 }
             }
+            case 'n' -> refused.add(id);
             case 'x' -> {
                 released.add(id);
                 held.remove(id);
@@ -186,11 +188,16 @@ final class AnomalyRecordView implements AutoCloseable {
      */
     Optional<String> openRootCauseOf(String service, String anomalyId, long sinceMillis) {
         return blastRadiusIndex.getOrDefault(service, Set.of()).stream()
-                .filter(id -> !id.equals(anomalyId) && !resolutions.containsKey(id))
+                .filter(id -> !id.equals(anomalyId) && !resolutions.containsKey(id) && !refused.contains(id))
                 .map(id -> Map.entry(id, accepted.get(id)))
                 .filter(e -> e.getValue().at() >= sinceMillis && (e.getValue().inhibitedBy() == null || released.contains(e.getKey())))
                 .max(Comparator.comparingLong(e -> e.getValue().at()))
                 .map(Map.Entry::getKey);
+    }
+
+    /** Whether it may hold symptoms back no longer: resolved, or its trigger refused by PagerDuty. */
+    boolean heldNoLonger(String rootCauseId) {
+        return resolutions.containsKey(rootCauseId) || refused.contains(rootCauseId);
     }
 
     /** The symptoms this root cause holds back whose held triggers were neither queued nor dropped yet. */

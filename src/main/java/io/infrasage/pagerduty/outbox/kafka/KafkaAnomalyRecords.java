@@ -124,12 +124,19 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
                             a.service(), a.blastRadius(), rootCause.orElse(null))))));
             if (rootCause.isPresent()) {
                 view.awaitCurrent(KAFKA_WAIT);
-                if (view.resolution(rootCause.get()).isPresent()) {
+                if (view.heldNoLonger(rootCause.get())) {
                     release(a.anomalyId(), rootCause.get());
                 }
             }
             return Optional.of(new Inhibition.Acceptance(seqs, rootCause));
         }
+    }
+
+    @Override
+    public void triggerRefused(String anomalyId) {
+        await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.refusedKey(anomalyId),
+                AnomalyFacts.json(Map.of("at", System.currentTimeMillis())))));
+        releaseSymptomsOf(anomalyId);
     }
 
     /** After a root cause's resolution is in Kafka: its held symptoms still open page now; the others are let go. */

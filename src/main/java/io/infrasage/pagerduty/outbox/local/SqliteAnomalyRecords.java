@@ -48,6 +48,7 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                 // symptom inhibition: the root cause holding this anomaly's triggers, and when it let them go
                 addColumnIfMissing(s, "anomalies", "inhibited_by", "TEXT");
                 addColumnIfMissing(s, "anomalies", "released_at", "INTEGER");
+                addColumnIfMissing(s, "anomalies", "refused_at", "INTEGER");
                 s.execute("CREATE INDEX IF NOT EXISTS anomalies_inhibited_by ON anomalies (inhibited_by) WHERE inhibited_by IS NOT NULL");
                 s.execute("CREATE TABLE IF NOT EXISTS blast_radius (service TEXT NOT NULL, anomaly_id TEXT NOT NULL,"
                         + " PRIMARY KEY (service, anomaly_id)) WITHOUT ROWID");
@@ -163,7 +164,7 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
     private static Optional<String> openRootCauseOf(Connection db, NewAnomaly a, long sinceMillis) throws SQLException {
         try (PreparedStatement ps = db.prepareStatement("SELECT r.anomaly_id FROM blast_radius b JOIN anomalies r ON r.anomaly_id = b.anomaly_id"
                 + " WHERE b.service = ? AND r.anomaly_id <> ? AND r.resolved_at IS NULL AND r.created_at >= ?"
-                + " AND (r.inhibited_by IS NULL OR r.released_at IS NOT NULL) ORDER BY r.created_at DESC LIMIT 1")) {
+                + " AND r.refused_at IS NULL AND (r.inhibited_by IS NULL OR r.released_at IS NOT NULL) ORDER BY r.created_at DESC LIMIT 1")) {
             ps.setString(1, a.service());
             ps.setString(2, a.anomalyId());
             ps.setLong(3, sinceMillis);
@@ -293,6 +294,21 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
         });
         queued.ifPresent(q -> spool.rowsAdded());
         return queued;
+    }
+
+    @Override
+    public void triggerRefused(String anomalyId) {
+        boolean released = file.write(db -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE anomalies SET refused_at = COALESCE(refused_at, ?) WHERE anomaly_id = ?")) {
+                ps.setLong(1, System.currentTimeMillis());
+                ps.setString(2, anomalyId);
+                ps.executeUpdate();
+            }
+            return !releaseSymptomsOf(db, anomalyId).isEmpty();
+        });
+        if (released) {
+            spool.rowsAdded();
+        }
     }
 
     @Override

@@ -66,4 +66,14 @@ class InhibitionFactsTest {
         assertThat(AnomalyFacts.anomalyIdOf(AnomalyFacts.releasedKey("a/b"))).isEqualTo("a/b");
         assertThat(AnomalyFacts.anomalyIdOf(AnomalyFacts.resolveDeliveredKey("a/b", KEY))).isEqualTo("a/b");
     }
+
+    @Test
+    void aRootCauseWhosePageWasRefusedHoldsNothingBack() {
+        AnomalyRecordView view = AnomalyRecordViewTest.view();
+        view.apply("a/r1", accepted("r1", 100, "payment-api", List.of("checkout-api"), null));
+        assertThat(view.heldNoLonger("r1")).isFalse();
+        view.apply(AnomalyFacts.refusedKey("r1"), "{}");
+        assertThat(view.heldNoLonger("r1")).isTrue();
+        assertThat(view.openRootCauseOf("checkout-api", "s", 0)).isEmpty();
+    }
 }

@@ -76,4 +76,16 @@ class LocalInhibitionTest {
             assertThat(store.outbox().dueHeads(CHECKOUT.routingKey(), Long.MAX_VALUE, 10)).isEmpty();
         }
     }
+
+    @Test
+    void aRootCauseWhoseTriggerPagerDutyRefusedReleasesItsSymptomsAndHoldsNoMoreBack() {
+        try (LocalStore store = new LocalStore(dir)) {
+            accept(store, "r1", "payment-api", List.of("checkout-api", "cart-api"), PAYMENTS, 0);
+            accept(store, "s1", "checkout-api", List.of(), CHECKOUT, 0);
+            store.records().triggerRefused("r1");
+            assertThat(store.outbox().dueHeads(CHECKOUT.routingKey(), Long.MAX_VALUE, 10)).extracting(e -> e.anomalyId())
+                    .containsExactly("s1");
+            assertThat(accept(store, "s2", "cart-api", List.of(), CHECKOUT, 0).orElseThrow().inhibitedBy()).isEmpty();
+        }
+    }
 }
