@@ -73,6 +73,9 @@ class SandboxChangeEventsAndNotesTest {
         HttpResponse<String> rest = http.send(HttpRequest.newBuilder(URI.create(sb.rootUrl() + "/incidents/" + incident
                 + "/related_change_events")).header("Authorization", "Token token=" + sb.apiToken()).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(JSON.readTree(rest.body()).at("/change_events/0/payload/summary").asText()).isEqualTo("restarted 3 pods of payment-api");
+        HttpResponse<String> control = http.send(HttpRequest.newBuilder(URI.create(sb.rootUrl() + "/sandbox/incidents")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(control.body()).at("/incidents/0/related_change_events/0").asText()).isEqualTo("restarted 3 pods of payment-api");
     }
 
     @Test
