@@ -41,6 +41,7 @@ if $use_sandbox; then
   export PAGERDUTY_EVENTS_URL="http://127.0.0.1:$sandbox_port/v2/enqueue"
   export PAGERDUTY_API_URL="http://127.0.0.1:$sandbox_port"
   export PAGERDUTY_API_TOKEN=sandbox-api-token
+  export PAGERDUTY_API_FROM=infrasage-bot@example.com
   export PAGERDUTY_WEBHOOK_SECRETS=local-webhook-secret
   export PAGERDUTY_ROUTING_RULES='[
     {"service_pattern": "payment-*", "service_key": "paymentsteamkey00000000000000001", "team": "payments"},

@@ -2,6 +2,7 @@ package io.infrasage.pagerduty;
 
 import java.util.List;
 
+import io.infrasage.pagerduty.anomaly.AnomalyFollowUps;
 import io.infrasage.pagerduty.anomaly.AnomalyParser;
 import io.infrasage.pagerduty.anomaly.AnomalyService;
 import io.infrasage.pagerduty.anomaly.PageComposer;
@@ -10,6 +11,8 @@ import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
 import io.infrasage.pagerduty.clickhouse.StateQueries;
+import io.infrasage.pagerduty.inhibition.RootCauseNotes;
+import io.infrasage.pagerduty.inhibition.SymptomInhibition;
 import io.infrasage.pagerduty.memory.IncidentMemoryLoader;
 import io.infrasage.pagerduty.memory.IncidentMemoryView;
 import io.infrasage.pagerduty.memory.PageMemory;
@@ -75,6 +78,7 @@ public class BundleConfiguration implements CamelConfiguration {
         // the route files read these placeholders: pin them to the validated values, also in a host without our properties
         var properties = camel.getPropertiesComponent();
         properties.addOverrideProperty("pagerduty.events-url", s.eventsUrl.toString());
+        properties.addOverrideProperty("pagerduty.change-events-url", s.changeEventsUrl.toString());
         properties.addOverrideProperty("pagerduty.api-url", s.apiUrl.toString());
         BundleMetrics metrics = new BundleMetrics();
         ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase);
@@ -110,6 +114,8 @@ public class BundleConfiguration implements CamelConfiguration {
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
                 new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
                 camel.createProducerTemplate(), metrics, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency, pagerDuty);
+        // a root cause whose page PagerDuty refused must not hold its symptoms back
+        dispatcher.whenTriggerRefused(records::triggerRefused);
 
         var registry = camel.getRegistry();
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
@@ -126,15 +132,24 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("routingRules", s.routingRules);
         registry.bind("pageNotRouted", new PageNotRouted(metrics));
         PageMemory pageMemory = new PageMemory(s.pageMemory, s.pageMemoryMax, s.pageMemoryRefresh, new IncidentMemoryView(), metrics);
+        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken, s.apiFrom);
+        RootCauseNotes rootCauseNotes = new RootCauseNotes(api);
+        if (s.inhibitSymptoms && !rootCauseNotes.enabled()) {
+            LOG.warn("symptom inhibition is on but PAGERDUTY_API_TOKEN or PAGERDUTY_API_FROM is not set: root causes' incidents "
+                    + "get no 'also affected' notes (inhibitions are still recorded in ClickHouse)");
+        }
+        registry.bind("rootCauseNotes", rootCauseNotes);
+        // routes/symptom-inhibition.camel.yaml posts the notes on a timer: its period in milliseconds, as the timer reads it
+        properties.addOverrideProperty("infrasage.inhibit-note-interval", Long.toString(s.inhibitNoteInterval.toMillis()));
         registry.bind("anomalyService", new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
-                metrics, s.deliveryWait));
+                metrics, s.deliveryWait, new SymptomInhibition(s.inhibitSymptoms, s.inhibitWindow, s.routingRules, rootCauseNotes)));
+        registry.bind("anomalyFollowUps", new AnomalyFollowUps(records, dispatcher, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
         StateQueries queries = new StateQueries(clickHouse);
         // routes/incident-memory.camel.yaml refreshes the view on a timer: its period in milliseconds, as the timer reads it
         properties.addOverrideProperty("infrasage.page-memory-refresh", Long.toString(s.pageMemoryRefresh.toMillis()));
         registry.bind("incidentMemoryLoader", new IncidentMemoryLoader(clickHouse, schema, queries, pageMemory));
-        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken);
         registry.bind("stateQueries", queries);
         registry.bind("pagerDutyApi", api);
         registry.bind("incidentListing", new IncidentListing(api, queries, clickHouse.table(PageMemoryRows.TABLE)));

@@ -15,9 +15,12 @@ import io.micrometer.core.instrument.Timer;
  */
 public final class BundleMetrics {
 
-    /** What POST /api/v1/anomalies answered; rejected = refused as invalid (400), not_routed = no routing key (500). */
+    /**
+     * What POST /api/v1/anomalies answered; rejected = refused as invalid (400), not_routed = no routing key (500),
+     * inhibited = a symptom held back by symptom inhibition.
+     */
     public static final List<String> ANOMALY_OUTCOMES = List.of("sent", "queued", "failed", "suppressed", "duplicate", "already_resolved", "rejected",
-            "not_routed");
+            "not_routed", "inhibited");
 
     /** What a page found in incident memory: attached, none for its service, unavailable (view stale: ClickHouse down). */
     public static final List<String> PAGE_MEMORY_OUTCOMES = List.of("attached", "none", "unavailable");

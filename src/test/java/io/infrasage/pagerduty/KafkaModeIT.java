@@ -52,6 +52,7 @@ class KafkaModeIT {
     static final String STORM_KEY = "S".repeat(28) + "strm";
     static final String CRASH_KEY = "C".repeat(28) + "crsh";
     static final String REDELIVER_KEY = "D".repeat(28) + "dlvr";
+    static final String SYMPTOM_KEY = "Y".repeat(28) + "symp";
     static final int RATE_PER_MINUTE = 60;
 
     static LocalKafka kafka;
@@ -88,9 +89,12 @@ class KafkaModeIT {
                 + "{\"service_pattern\":\"storm-*\",\"service_key\":\"" + STORM_KEY + "\",\"team\":\"storm\"},"
                 + "{\"service_pattern\":\"crash-*\",\"service_key\":\"" + CRASH_KEY + "\",\"team\":\"crash\"},"
                 + "{\"service_pattern\":\"redeliver-*\",\"service_key\":\"" + REDELIVER_KEY + "\",\"team\":\"redeliver\"},"
+                + "{\"service_pattern\":\"symptom-*\",\"service_key\":\"" + SYMPTOM_KEY + "\",\"team\":\"symptoms\"},"
                 + "{\"service_pattern\":\"*\",\"service_key\":\"" + OTHER_KEY + "\",\"team\":\"default\"}]");
         env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
         env.put("INFRASAGE_API_TOKEN", RunningBundle.API_TOKEN);
+        // no other test's anomaly has a blast radius: only the inhibition test is affected
+        env.put("INFRASAGE_INHIBIT_SYMPTOMS", "true");
         env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(RATE_PER_MINUTE));
         env.put("PAGERDUTY_RATE_LIMIT_BURST", "10");
         env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "200ms");
@@ -172,6 +176,31 @@ class KafkaModeIT {
                 "SELECT action, count() FROM " + database + ".audit_log WHERE anomaly_id = '" + id
                         + "' GROUP BY action ORDER BY action FORMAT TSV"))
                 .isEqualTo("page_queued\t1\nresolve_delivered\t1\nresolve_requested\t1\ntrigger_delivered\t1"));
+    }
+
+    @Test
+    @Order(2)
+    void aSymptomAcceptedAtOneInstanceIsHeldAndPagedWhenTheOtherInstanceResolvesItsRootCause() {
+        String root = "kafka-root-" + System.nanoTime();
+        String symptom = "kafka-symptom-" + System.nanoTime();
+        assertThat(post(a, "/api/v1/anomalies", "{\"anomaly_id\":\"" + root + "\",\"service\":\"root-db\",\"score\":0.9,"
+                + "\"blast_radius\":[\"symptom-api\"]}").statusCode()).isEqualTo(202);
+        HttpResponse<String> held = post(b, "/api/v1/anomalies", anomaly(symptom, "symptom-api"));
+        assertThat(held.statusCode()).isEqualTo(202);
+        assertThat(held.body()).contains("\"status\":\"inhibited\"", "\"inhibited_by\":\"" + root + "\"");
+        // the runbook acknowledges and reports a change at the instance that did not take the trigger: in order after it
+        // (root-db pages the default key: RESOLVE_KEY starts with R, which PagerDuty reserves for rulesets, no change events)
+        assertThat(post(b, "/api/v1/anomalies/" + root + "/acknowledge", "{\"runbook\":\"raise-pool\"}").statusCode()).isEqualTo(202);
+        assertThat(post(b, "/api/v1/anomalies/" + root + "/changes", "{\"summary\":\"raised the pool of root-db to 50\"}").statusCode())
+                .isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> sandbox.events().stream().anyMatch(e -> e.status() == 202
+                && ReceivedEvent.CHANGE.equals(e.eventAction()) && root.equals(e.body().at("/payload/custom_details/anomaly_id").asText())));
+        assertThat(ingested("infrasage-" + root)).extracting(ReceivedEvent::eventAction).containsExactly("trigger", "acknowledge");
+        assertThat(ingested("infrasage-" + symptom)).isEmpty();
+
+        assertThat(post(a, "/api/v1/anomalies/" + root + "/resolve", "{\"runbook\":\"raise-pool\"}").statusCode()).isEqualTo(202);
+        await().atMost(Duration.ofSeconds(20)).until(() -> sandbox.incidentByKey("infrasage-" + symptom).isPresent());
+        assertThat(ingested("infrasage-" + symptom)).extracting(ReceivedEvent::routingKey).containsExactly(SYMPTOM_KEY);
     }
 
     @Test

@@ -7,19 +7,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.http.InvalidRequestException;
-import io.infrasage.pagerduty.http.StrictJson;
+import io.infrasage.pagerduty.inhibition.SymptomInhibition;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
+import io.infrasage.pagerduty.outbox.Inhibition;
+import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.outbox.RowSpool;
@@ -31,8 +29,6 @@ import org.apache.camel.Exchange;
  */
 public final class AnomalyService {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private final AnomalyRecords store;
     private final PagerDutyDispatcher dispatcher;
     private final RowSpool spool;
@@ -40,9 +36,16 @@ public final class AnomalyService {
     private final PageComposer composer;
     private final BundleMetrics metrics;
     private final Duration deliveryWait;
+    private final SymptomInhibition inhibition;
 
     public AnomalyService(AnomalyRecords store, PagerDutyDispatcher dispatcher, RowSpool spool, SeverityPolicy severityPolicy,
                           PageComposer composer, BundleMetrics metrics, Duration deliveryWait) {
+        this(store, dispatcher, spool, severityPolicy, composer, metrics, deliveryWait, SymptomInhibition.off());
+    }
+
+    public AnomalyService(AnomalyRecords store, PagerDutyDispatcher dispatcher, RowSpool spool, SeverityPolicy severityPolicy,
+                          PageComposer composer, BundleMetrics metrics, Duration deliveryWait, SymptomInhibition inhibition) {
+        this.inhibition = inhibition;
         this.store = store;
         this.dispatcher = dispatcher;
         this.spool = spool;
@@ -83,12 +86,15 @@ public final class AnomalyService {
                 StateRows.audit(now, "accepted-" + a.anomalyId(), a.anomalyId(), "page_queued", "infrasage", "InfraSage", "bundle")
                         .set("detail", "severity " + severity + ", teams " + teams(targets)).build()));
         rows.addAll(page.rows());
+        if (inhibition.enabled()) {
+            return pageUnlessSymptom(a, severity, targets, page, events, rows, now, exchange);
+        }
         Optional<List<Long>> queued = store.accept(a.anomalyId(), a.dedupKey(), targets, severity, "queued", events, rows);
         if (queued.isEmpty()) {
             return alreadyKnown(a.anomalyId(), exchange);
         }
         dispatcher.wake();
-        String status = awaitDelivery(queued.get());
+        String status = dispatcher.outcome(queued.get(), deliveryWait);
         metrics.anomaly(status);
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
@@ -96,9 +102,61 @@ public final class AnomalyService {
         return answer;
     }
 
+    /**
+     * Symptom inhibition: the records decide, in the same write as the accept, whether an open root cause paged within
+     * the window names this service in its blast radius. If so, the triggers of the teams that did not opt out are held
+     * until that root cause is resolved; the answer, state and audit say "inhibited" and name it.
+     */
+    private Map<String, Object> pageUnlessSymptom(Anomaly a, String severity, List<RoutingTarget> targets, PageComposer.Page page,
+                                                  List<NewEvent> events, List<Row> queuedRows, Instant now, Exchange exchange) {
+        List<RoutingTarget> held = inhibition.inhibitable(a.service(), targets);
+        List<NewEvent> pagedAnyway = events.stream().filter(e -> held.stream().noneMatch(t -> t.routingKey().equals(e.routingKey()))).toList();
+        List<NewEvent> inhibitable = events.stream().filter(e -> !pagedAnyway.contains(e)).toList();
+        List<RoutingTarget> pagedNow = targets.stream().filter(t -> !held.contains(t)).toList();
+        Optional<Inhibition.Acceptance> accepted = store.acceptOrInhibit(
+                new NewAnomaly(a.anomalyId(), a.dedupKey(), a.service(), a.blastRadius() == null ? List.of() : a.blastRadius(), targets, severity),
+                inhibition.rootCausesSince(now.toEpochMilli()), pagedAnyway, inhibitable,
+                rootCause -> rootCause.isEmpty() ? queuedRows : inhibitedRows(a, severity, targets, held, rootCause.get(), page, now));
+        if (accepted.isEmpty()) {
+            return alreadyKnown(a.anomalyId(), exchange);
+        }
+        dispatcher.wake();
+        String status = dispatcher.outcome(accepted.get().queued(), deliveryWait);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
+        if (accepted.get().inhibitedBy().isEmpty()) {
+            metrics.anomaly(status);
+            Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
+            page.describeIn(answer);
+            return answer;
+        }
+        String rootCause = accepted.get().inhibitedBy().get();
+        metrics.anomaly(Inhibition.INHIBITED);
+        store.find(rootCause).ifPresent(r -> inhibition.notes().alsoAffected(rootCause, r.dedupKey(), a.service(), a.anomalyId(), a.score()));
+        Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, pagedNow, Inhibition.INHIBITED);
+        answer.put("inhibited_by", rootCause);
+        List<Map<String, String>> heldTeams = new ArrayList<>();
+        held.forEach(t -> heldTeams.add(Map.of("team", t.team(), "routing_key", t.maskedKey())));
+        answer.put("held_teams", heldTeams);
+        page.describeIn(answer);
+        return answer;
+    }
+
+    private static List<Row> inhibitedRows(Anomaly a, String severity, List<RoutingTarget> targets, List<RoutingTarget> held,
+                                           String rootCause, PageComposer.Page page, Instant now) {
+        String detail = "symptom of root cause " + rootCause + " (its blast radius names " + a.service() + "): not paged to "
+                + teams(held) + " until " + rootCause + " is resolved";
+        List<Row> rows = new ArrayList<>(List.of(
+                details(StateRows.state(a.anomalyId(), "inhibited", StateRows.nextVersion(), now, Inhibition.INHIBITED), a, severity, targets)
+                        .set("detail", detail).build(),
+                StateRows.audit(now, "inhibited-" + a.anomalyId(), a.anomalyId(), Inhibition.INHIBITED, "infrasage", "InfraSage", "bundle")
+                        .set("detail", detail).build()));
+        rows.addAll(page.rows());
+        return rows;
+    }
+
     /** A runbook resolved the anomaly: resolve goes to every routing key the trigger went to, never to another. */
     public Map<String, Object> resolve(String anomalyId, Object body, Exchange exchange) {
-        ResolveRequest request = ResolveRequest.parse(body);
+        RunbookRequest request = RunbookRequest.parse(body, "resolve");
         AnomalyRecord known = store.find(anomalyId).orElseThrow(() -> new InvalidRequestException(404,
                 "unknown anomaly", List.of("no page was sent for anomaly '" + anomalyId + "' (never posted, or suppressed)")));
         if (known.resolved()) {
@@ -124,7 +182,7 @@ public final class AnomalyService {
         }
         dispatcher.wake();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), awaitDelivery(queued.get()));
+        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), dispatcher.outcome(queued.get(), deliveryWait));
     }
 
     private Map<String, Object> alreadyKnown(String anomalyId, Exchange exchange) {
@@ -142,31 +200,6 @@ public final class AnomalyService {
         return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), "duplicate");
     }
 
-    /**
-     * Waits up to INFRASAGE_DELIVERY_WAIT for PagerDuty's answers: "sent" when every event was accepted, "failed" when
-     * PagerDuty refused one (400), else "queued" (still in the outbox, being retried).
-     */
-    private String awaitDelivery(List<Long> seqs) {
-        if (deliveryWait.isZero() || seqs.isEmpty()) {
-            return "queued";
-        }
-        CompletableFuture<?>[] all = seqs.stream().map(dispatcher::delivery).toArray(CompletableFuture[]::new);
-        try {
-            CompletableFuture.allOf(all).get(deliveryWait.toMillis(), TimeUnit.MILLISECONDS);
-            for (CompletableFuture<?> f : all) {
-                if (!Boolean.TRUE.equals(f.get())) {
-                    return "failed";
-                }
-            }
-            return "sent";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "queued";
-        } catch (Exception e) {
-            return "queued";
-        }
-    }
-
     private static Row.Builder details(Row.Builder row, Anomaly a, String severity, List<RoutingTarget> targets) {
         return row.set("service", a.service()).set("environment", a.environment()).set("metric", a.metric())
                 .set("severity", severity).set("score", a.score()).set("root_cause", a.rootCause())
@@ -177,7 +210,7 @@ public final class AnomalyService {
         return targets.stream().map(RoutingTarget::toString).collect(Collectors.joining(","));
     }
 
-    private static Map<String, Object> answer(String anomalyId, String dedupKey, String severity, List<RoutingTarget> targets,
+    static Map<String, Object> answer(String anomalyId, String dedupKey, String severity, List<RoutingTarget> targets,
                                               String status) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("anomaly_id", anomalyId);
@@ -188,47 +221,5 @@ public final class AnomalyService {
         m.put("teams", teams);
         m.put("status", status);
         return m;
-    }
-
-    /** What a runbook says when it resolves: which runbook, which actor, an optional note. */
-    record ResolveRequest(String runbook, String actor, String note) {
-        static ResolveRequest parse(Object body) {
-            JsonNode node;
-            try {
-                String text = body == null ? "" : body instanceof byte[] b ? new String(b, java.nio.charset.StandardCharsets.UTF_8)
-                        : body.toString();
-                node = text.isBlank() ? JSON.createObjectNode() : StrictJson.read(text, "invalid resolve request");
-            } catch (InvalidRequestException e) {
-                throw e;
-            } catch (RuntimeException e) {
-                throw InvalidRequestException.badRequest("invalid resolve request", List.of("body is not valid JSON"));
-            }
-            if (!node.isObject()) {
-                throw InvalidRequestException.badRequest("invalid resolve request", List.of("body must be a JSON object"));
-            }
-            List<String> problems = new ArrayList<>();
-            String runbook = field(node, "runbook", 200, problems);
-            String actor = field(node, "actor", 200, problems);
-            String note = field(node, "note", 65_535, problems);
-            if (!problems.isEmpty()) {
-                throw InvalidRequestException.badRequest("invalid resolve request", problems);
-            }
-            return new ResolveRequest(runbook == null ? "unnamed runbook" : runbook, actor, note);
-        }
-
-        private static String field(JsonNode node, String name, int max, List<String> problems) {
-            JsonNode v = node.get(name);
-            if (v == null || v.isNull()) {
-                return null;
-            }
-            if (!v.isTextual()) {
-                problems.add("$." + name + ": must be a string");
-                return null;
-            }
-            if (v.asText().length() > max) {
-                problems.add("$." + name + ": must be at most " + max + " characters");
-            }
-            return v.asText();
-        }
     }
 }

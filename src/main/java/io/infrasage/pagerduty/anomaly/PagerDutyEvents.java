@@ -105,6 +105,15 @@ public final class PagerDutyEvents {
         return entry;
     }
 
+    /** A runbook started work: acknowledges the alert of this dedup key, if sent with the trigger's routing key. */
+    public static ObjectNode acknowledge(String dedupKey, String routingKey) {
+        ObjectNode event = JSON.createObjectNode();
+        event.put("routing_key", routingKey);
+        event.put("event_action", "acknowledge");
+        event.put("dedup_key", dedupKey);
+        return event;
+    }
+
     public static ObjectNode resolve(String dedupKey, String routingKey) {
         ObjectNode event = JSON.createObjectNode();
         event.put("routing_key", routingKey);

@@ -1,6 +1,7 @@
 package io.infrasage.pagerduty.anomaly;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,13 +16,14 @@ import com.fasterxml.jackson.databind.ObjectMapper;
  * PAGERDUTY_ROUTING_RULES, in the seed's JSON form: [{"service_pattern": "payment-*", "service_key": "..."}, ...].
  * Patterns are globs ({@link ServiceGlob}: *, ?, [a-z], [!a-z], {a,b}), matched on the name as text. The first matching rule wins; a rule with
  * "continue": true also lets the rules after it add their teams (fan-out). PAGERDUTY_SERVICE_KEY is the fallback when
- * no rule matches. Optional "team" names the team in answers and in ClickHouse (keys themselves are never shown).
+ * no rule matches. Optional "team" names the team in answers and in ClickHouse (keys themselves are never shown);
+ * "inhibit": false pages the rule's team even for a symptom of a root cause already paged (symptom inhibition).
  */
 public final class RoutingRules {
 
     /** PagerDuty Events API v2 integration keys are 32 characters; anything else would be refused at the first page. */
     static final int ROUTING_KEY_LENGTH = 32;
-    private static final Set<String> FIELDS = Set.of("service_pattern", "service_key", "continue", "team");
+    private static final Set<String> FIELDS = Set.of("service_pattern", "service_key", "continue", "team", "inhibit");
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final List<Rule> rules;
@@ -92,7 +94,7 @@ public final class RoutingRules {
         }
         node.fieldNames().forEachRemaining(f -> {
             if (!FIELDS.contains(f)) {
-                problems.add("rule " + n + " has unknown field '" + f + "' (known: service_pattern, service_key, continue, team)");
+                problems.add("rule " + n + " has unknown field '" + f + "' (known: service_pattern, service_key, continue, team, inhibit)");
             }
         });
         String pattern = text(node, "service_pattern");
@@ -111,6 +113,10 @@ public final class RoutingRules {
         if (cont != null && !cont.isBoolean()) {
             problems.add("rule " + n + " 'continue' must be true or false");
         }
+        JsonNode inhibit = node.get("inhibit");
+        if (inhibit != null && !inhibit.isBoolean()) {
+            problems.add("rule " + n + " 'inhibit' must be true or false");
+        }
         ServiceGlob glob = null;
         if (pattern != null && !pattern.isBlank()) {
             try {
@@ -124,7 +130,7 @@ public final class RoutingRules {
         }
         String team = text(node, "team");
         return new Rule(glob, new RoutingTarget(team == null || team.isBlank() ? pattern : team, key.trim()),
-                cont != null && cont.asBoolean());
+                cont != null && cont.asBoolean(), inhibit == null || inhibit.asBoolean());
     }
 
     /** The teams an anomaly of this service pages, in rule order, each routing key once. */
@@ -144,6 +150,25 @@ public final class RoutingRules {
         return List.copyOf(byKey.values());
     }
 
+    /**
+     * The routing keys among this service's targets whose rule says {@code "inhibit": false}: their team wants to be
+     * paged for the service even while another service's root cause is paged (symptom inhibition).
+     */
+    public Set<String> neverInhibited(String service) {
+        Set<String> keys = new HashSet<>();
+        for (Rule rule : rules) {
+            if (rule.matches(service)) {
+                if (!rule.inhibit) {
+                    keys.add(rule.target.routingKey());
+                }
+                if (!rule.continueMatching) {
+                    break;
+                }
+            }
+        }
+        return keys;
+    }
+
     public int size() {
         return rules.size();
     }
@@ -153,7 +178,7 @@ public final class RoutingRules {
         return v == null || v.isNull() ? null : v.asText();
     }
 
-    private record Rule(ServiceGlob glob, RoutingTarget target, boolean continueMatching) {
+    private record Rule(ServiceGlob glob, RoutingTarget target, boolean continueMatching, boolean inhibit) {
         boolean matches(String service) {
             return glob.matches(service);
         }

@@ -52,6 +52,10 @@ public final class BundleSettings {
     public static final Setting PAGE_MEMORY = Setting.of("infrasage.page-memory", "INFRASAGE_PAGE_MEMORY");
     public static final Setting PAGE_MEMORY_MAX = Setting.of("infrasage.page-memory-max", "INFRASAGE_PAGE_MEMORY_MAX");
     public static final Setting PAGE_MEMORY_REFRESH = Setting.of("infrasage.page-memory-refresh", "INFRASAGE_PAGE_MEMORY_REFRESH");
+    public static final Setting API_FROM = Setting.of("pagerduty.api-from", "PAGERDUTY_API_FROM");
+    public static final Setting INHIBIT_SYMPTOMS = Setting.of("infrasage.inhibit-symptoms", "INFRASAGE_INHIBIT_SYMPTOMS");
+    public static final Setting INHIBIT_WINDOW = Setting.of("infrasage.inhibit-window", "INFRASAGE_INHIBIT_WINDOW");
+    public static final Setting INHIBIT_NOTE_INTERVAL = Setting.of("infrasage.inhibit-note-interval", "INFRASAGE_INHIBIT_NOTE_INTERVAL");
     public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
     public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
     public static final Setting CLICKHOUSE_PASSWORD = Setting.of("clickhouse.password", "CLICKHOUSE_PASSWORD");
@@ -61,9 +65,12 @@ public final class BundleSettings {
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
             HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
             KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
+            API_FROM, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
+    /** Where change events go: derived from eventsUrl, so the sandbox and EU accounts need no setting of their own. */
+    public final URI changeEventsUrl;
     public final URI apiUrl;
     public final Optional<String> apiToken;
     public final RoutingRules routingRules;
@@ -94,13 +101,33 @@ public final class BundleSettings {
     public final boolean pageMemory;
     public final int pageMemoryMax;
     public final Duration pageMemoryRefresh;
+    /** The email of the PagerDuty user REST writes (notes) are made as: PagerDuty wants it in a From header. */
+    public final Optional<String> apiFrom;
+    public final boolean inhibitSymptoms;
+    public final Duration inhibitWindow;
+    public final Duration inhibitNoteInterval;
     public final String clickHouseUrl;
     public final String clickHouseDatabase;
     public final String clickHouseUser;
     public final String clickHousePassword;
 
+    static final String EVENTS_PATH = "/v2/enqueue";
+    static final String CHANGE_EVENTS_PATH = "/v2/change/enqueue";
+
+    /** .../v2/enqueue becomes .../v2/change/enqueue; any other URL gets /v2/change/enqueue on its host. */
+    static URI changeEventsUrl(URI eventsUrl) {
+        if (eventsUrl == null) {
+            return null;
+        }
+        String url = eventsUrl.toString();
+        return url.endsWith(EVENTS_PATH)
+                ? URI.create(url.substring(0, url.length() - EVENTS_PATH.length()) + CHANGE_EVENTS_PATH)
+                : eventsUrl.resolve(CHANGE_EVENTS_PATH);
+    }
+
     private BundleSettings(Reader r) {
         eventsUrl = r.url(EVENTS_URL, "https://events.pagerduty.com/v2/enqueue");
+        changeEventsUrl = changeEventsUrl(eventsUrl);
         apiUrl = r.url(API_URL, "https://api.pagerduty.com");
         apiToken = r.optional(API_TOKEN);
         routingRules = r.parse(ROUTING_RULES, rules -> RoutingRules.parse(rules, r.optional(SERVICE_KEY).orElse(null)),
@@ -166,6 +193,16 @@ public final class BundleSettings {
         pageMemoryRefresh = r.duration(PAGE_MEMORY_REFRESH, Duration.ofSeconds(2));
         if (pageMemoryRefresh.toMillis() < 1) {
             r.problem(PAGE_MEMORY_REFRESH, "must be at least 1ms");
+        }
+        apiFrom = r.optional(API_FROM);
+        inhibitSymptoms = r.bool(INHIBIT_SYMPTOMS, false);
+        inhibitWindow = r.duration(INHIBIT_WINDOW, Duration.ofMinutes(30));
+        if (inhibitWindow.isZero()) {
+            r.problem(INHIBIT_WINDOW, "must be longer than 0");
+        }
+        inhibitNoteInterval = r.duration(INHIBIT_NOTE_INTERVAL, Duration.ofSeconds(10));
+        if (inhibitNoteInterval.toMillis() < 1) {
+            r.problem(INHIBIT_NOTE_INTERVAL, "must be at least 1ms");
         }
         clickHouseUrl = r.optional(CLICKHOUSE_URL).orElse("jdbc:clickhouse://localhost:8123/infrasage");
         clickHouseDatabase = databaseOf(clickHouseUrl, r);

@@ -24,11 +24,39 @@ public interface AnomalyRecords {
                                 List<NewEvent> events, List<Row> rows);
 
     /**
+     * Records a new anomaly, with its service and blast radius, for symptom inhibition: when an open, paged anomaly
+     * (not resolved, not held back itself) accepted at or after {@code rootCauseSinceMillis} names this anomaly's
+     * service in its blast radius, the {@code inhibitable} events are held until that root cause is resolved, and
+     * only {@code pagedAnyway} are queued. Resolving the root cause (either resolve method) queues the held events
+     * of its symptoms that are still open.
+     *
+     * @return what was queued and what holds the rest, or empty when the anomaly was already known (nothing written)
+     */
+    Optional<Inhibition.Acceptance> acceptOrInhibit(NewAnomaly anomaly, long rootCauseSinceMillis, List<NewEvent> pagedAnyway,
+                                                    List<NewEvent> inhibitable, Inhibition.Rows rows);
+
+    /**
+     * PagerDuty refused a trigger of this anomaly for good (400): nobody was paged there, so it must not hold symptoms
+     * back. It is no root cause from now on, and the symptoms it holds are queued at once (never lost behind a page
+     * that never happened).
+     */
+    void triggerRefused(String anomalyId);
+
+    /**
      * Marks an anomaly resolved by a runbook and queues its resolve events, once.
      *
      * @return the queued sequence numbers, or empty when it was already resolved (or never accepted)
      */
     Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows);
+
+    /**
+     * Queues further events of a known anomaly (an acknowledge, a change event) in order after its earlier ones, with
+     * their ClickHouse rows.
+     *
+     * @param whileOpen queue them only while the anomaly is not resolved: an acknowledge must come before any resolve
+     * @return the queued sequence numbers, or empty when the anomaly is unknown, or resolved and whileOpen (nothing written)
+     */
+    Optional<List<Long>> follow(String anomalyId, boolean whileOpen, List<NewEvent> events, List<Row> rows);
 
     /**
      * PagerDuty says the incident is resolved (an engineer, or our own resolve coming back): remember it, the first

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import io.github.bucket4j.Bandwidth;
 import io.github.bucket4j.Bucket;
@@ -65,6 +66,8 @@ public final class PagerDutyDispatcher implements AutoCloseable {
 
     private record Retry(long at, long seq, String routingKey) {
     }
+    /** Told of an anomaly whose trigger PagerDuty refused for good (symptom inhibition lets its symptoms page then). */
+    private volatile Consumer<String> onTriggerRefused = anomalyId -> { };
     private final Object signal = new Object();
     private volatile boolean running;
     private volatile boolean woken;
@@ -103,6 +106,10 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         scheduler.start();
     }
 
+    public void whenTriggerRefused(Consumer<String> listener) {
+        this.onTriggerRefused = listener;
+    }
+
     /** Something was queued or finished: look at the outbox now instead of at the next timed poll. */
     public void wake() {
         synchronized (signal) {
@@ -114,6 +121,31 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     /** Completes with true once the event with this sequence number is delivered, false if PagerDuty refused it. */
     public CompletableFuture<Boolean> delivery(long seq) {
         return waiters.computeIfAbsent(seq, s -> new CompletableFuture<>());
+    }
+
+    /**
+     * Waits up to {@code wait} for PagerDuty's answers to these events: "sent" when every one was accepted, "failed" when
+     * PagerDuty refused one (400), else "queued" (still in the outbox, being retried).
+     */
+    public String outcome(List<Long> seqs, Duration wait) {
+        if (wait.isZero() || seqs.isEmpty()) {
+            return "queued";
+        }
+        CompletableFuture<?>[] all = seqs.stream().map(this::delivery).toArray(CompletableFuture[]::new);
+        try {
+            CompletableFuture.allOf(all).get(wait.toMillis(), TimeUnit.MILLISECONDS);
+            for (CompletableFuture<?> f : all) {
+                if (!Boolean.TRUE.equals(f.get())) {
+                    return "failed";
+                }
+            }
+            return "sent";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "queued";
+        } catch (Exception e) {
+            return "queued";
+        }
     }
 
     /**
@@ -304,6 +336,14 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                     "pagerduty", "PagerDuty", "bundle").set("detail", r.reason()).build());
             store.complete(e, rows);
             metrics.pagerDutyRejected();
+            if (trigger) {
+                try {
+                    onTriggerRefused.accept(e.anomalyId());
+                } catch (RuntimeException ex) {
+                    LOG.error("symptoms held back by {} could not be released after its refused trigger: {}; they page when it is "
+                            + "resolved", e.anomalyId(), ex.getMessage());
+                }
+            }
             LOG.error("PAGE NOT DELIVERED: PagerDuty refused the {} for {} (team {}, key {}): {}", e.action(), e.dedupKey(),
                     e.team(), key, r.reason());
             finish(e.seq(), false);

@@ -20,15 +20,50 @@ import org.apache.camel.ProducerTemplate;
 public final class PagerDutyApi {
 
     public static final String ENDPOINT = "direct:pagerduty-api";
+    public static final String WRITE_ENDPOINT = "direct:pagerduty-api-write";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ProducerTemplate producer;
     private final Optional<String> token;
+    private final Optional<String> from;
 
     /** The token stays in this bean: it is set on each request, never put in a property or a route file. */
     public PagerDutyApi(ProducerTemplate producer, Optional<String> token) {
+        this(producer, token, Optional.empty());
+    }
+
+    /** @param from the email of the PagerDuty user writes are made as (PagerDuty's From header) */
+    public PagerDutyApi(ProducerTemplate producer, Optional<String> token, Optional<String> from) {
         this.producer = producer;
         this.token = token;
+        this.from = from;
+    }
+
+    /** Writes need both the token and the user they are made as. */
+    public boolean canWrite() {
+        return token.isPresent() && from.isPresent();
+    }
+
+    /** Adds a note to an incident (POST /incidents/{id}/notes), as the PAGERDUTY_API_FROM user. */
+    public void addNote(String incidentId, String content) {
+        if (!canWrite()) {
+            throw new PagerDutyApiException(0, "PAGERDUTY_API_TOKEN and PAGERDUTY_API_FROM are needed to write notes");
+        }
+        String path = "/incidents/" + encode(incidentId) + "/notes";
+        String body = JSON.createObjectNode().set("note", JSON.createObjectNode().put("content", content)).toString();
+        Exchange answer = producer.send(WRITE_ENDPOINT, ex -> {
+            ex.getIn().setHeader(Exchange.HTTP_PATH, path);
+            ex.getIn().setHeader("Authorization", "Token token=" + token.get());
+            ex.getIn().setHeader("From", from.get());
+            ex.getIn().setBody(body);
+        });
+        if (answer.getException() != null) {
+            throw new PagerDutyApiException(0, "PagerDuty REST API unreachable: " + answer.getException().getMessage());
+        }
+        int status = Optional.ofNullable(answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class)).orElse(0);
+        if (status < 200 || status >= 300) {
+            throw new PagerDutyApiException(status, "PagerDuty REST API answered " + status + " for POST " + path);
+        }
     }
 
     public boolean enabled() {

@@ -291,4 +291,21 @@ class RoutingRulesTest {
                 .hasMessageContaining("rule 2 has no service_key")
                 .hasMessageContaining("nowhere to page");
     }
+
+    @Test
+    void inhibitFalseNamesTheTeamsNeverHeldBackForTheirServices() {
+        String json = "[{\"service_pattern\":\"checkout-*\",\"service_key\":\"" + PAYMENTS_KEY + "\",\"continue\":true,\"inhibit\":false},"
+                + rule("checkout-*", PLATFORM_KEY) + "," + rule("*", DEFAULT_KEY) + "]";
+        RoutingRules rules = RoutingRules.parse(json, null);
+
+        assertThat(keys(rules.targetsFor("checkout-api"))).containsExactly(PAYMENTS_KEY, PLATFORM_KEY);
+        assertThat(rules.neverInhibited("checkout-api")).containsExactly(PAYMENTS_KEY);
+        assertThat(rules.neverInhibited("search-api")).isEmpty();
+    }
+
+    @Test
+    void inhibitThatIsNotABooleanIsRefusedNamingTheRule() {
+        String json = "[{\"service_pattern\":\"*\",\"service_key\":\"" + DEFAULT_KEY + "\",\"inhibit\":\"no\"}]";
+        assertThatThrownBy(() -> RoutingRules.parse(json, null)).hasMessageContaining("rule 1 'inhibit' must be true or false");
+    }
 }

@@ -380,4 +380,35 @@ class BundleSettingsTest {
     void splitSecretsDropsEmptyEntries() {
         assertThat(BundleSettings.splitSecrets(",a,, b ,")).containsExactly("a", "b");
     }
+
+    @Test
+    void changeEventsGoToTheEventsUrlWithChangeEnqueueInPlaceOfEnqueue() {
+        minimalEnv();
+        assertThat(load().changeEventsUrl).isEqualTo(URI.create("https://events.pagerduty.com/v2/change/enqueue"));
+        env.put("PAGERDUTY_EVENTS_URL", "https://events.eu.pagerduty.com/v2/enqueue");
+        assertThat(load().changeEventsUrl).isEqualTo(URI.create("https://events.eu.pagerduty.com/v2/change/enqueue"));
+        env.put("PAGERDUTY_EVENTS_URL", "http://127.0.0.1:18080/v2/enqueue");
+        assertThat(load().changeEventsUrl).isEqualTo(URI.create("http://127.0.0.1:18080/v2/change/enqueue"));
+        env.put("PAGERDUTY_EVENTS_URL", "https://proxy.internal/pagerduty/events");
+        assertThat(load().changeEventsUrl).isEqualTo(URI.create("https://proxy.internal/v2/change/enqueue"));
+    }
+
+    @Test
+    void symptomInhibitionIsOffByDefaultWithAThirtyMinuteWindowAndAZeroWindowIsRefused() {
+        minimalEnv();
+        BundleSettings s = load();
+        assertThat(s.inhibitSymptoms).isFalse();
+        assertThat(s.inhibitWindow).isEqualTo(Duration.ofMinutes(30));
+        assertThat(s.inhibitNoteInterval).isEqualTo(Duration.ofSeconds(10));
+        assertThat(s.apiFrom).isEmpty();
+        env.put("INFRASAGE_INHIBIT_SYMPTOMS", "true");
+        env.put("INFRASAGE_INHIBIT_WINDOW", "10m");
+        env.put("PAGERDUTY_API_FROM", "bot@example.com");
+        s = load();
+        assertThat(s.inhibitSymptoms).isTrue();
+        assertThat(s.inhibitWindow).isEqualTo(Duration.ofMinutes(10));
+        assertThat(s.apiFrom).contains("bot@example.com");
+        env.put("INFRASAGE_INHIBIT_WINDOW", "0s");
+        assertThat(failure().problems()).singleElement().asString().startsWith("INFRASAGE_INHIBIT_WINDOW");
+    }
 }

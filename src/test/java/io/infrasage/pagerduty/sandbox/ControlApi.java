@@ -79,6 +79,9 @@ final class ControlApi {
             if (!i.alerts().isEmpty()) {
                 item.set("custom_details", i.alerts().get(0).event().path("payload").path("custom_details").deepCopy());
             }
+            // the incident's context in PagerDuty's UI: the change events of its service ("recent changes")
+            ArrayNode changes = item.putArray("related_change_events");
+            store.relatedChangesJson(i.id()).ifPresent(all -> all.forEach(c -> changes.add(c.path("payload").path("summary").asText())));
             list.add(item);
         });
         Replies.json(ctx, 200, body);

@@ -27,6 +27,7 @@ final class EventsApi implements Handler<RoutingContext> {
 
     private final Vertx vertx;
     private final EventValidator validator;
+    private final ChangeEventValidator changeValidator = new ChangeEventValidator();
     private final IncidentStore store;
     private final RateWindow rateWindow;
     private final Faults faults;
@@ -51,6 +52,56 @@ final class EventsApi implements Handler<RoutingContext> {
     public void handle(RoutingContext ctx) {
         Buffer buffer = ctx.body().buffer();
         answer(ctx, buffer == null ? new byte[0] : buffer.getBytes());
+    }
+
+    /**
+     * {@code POST /v2/change/enqueue}: the same faults, size limit and per-key rate window as events; a valid change
+     * event is kept on its service (shown in the context of the service's incidents) and recorded as action "change".
+     */
+    void change(RoutingContext ctx) {
+        Buffer buffer = ctx.body().buffer();
+        byte[] raw = buffer == null ? new byte[0] : buffer.getBytes();
+        Instant at = clock.instant();
+        Faults.Planned plan = faults.next();
+        Answer answer;
+        if (plan.status() != null) {
+            answer = injected(plan, raw, at);
+        } else if (raw.length > EventValidator.MAX_BODY_BYTES) {
+            answer = oversize(at);
+        } else {
+            answer = ingestChange(raw, at);
+        }
+        faults.answered(answer.status());
+        if (plan.delay().isZero()) {
+            write(ctx, answer);
+        } else {
+            vertx.setTimer(plan.delay().toMillis(), t -> write(ctx, answer));
+        }
+    }
+
+    private Answer ingestChange(byte[] raw, Instant at) {
+        ObjectNode event = parse(raw);
+        List<String> errors = event == null ? List.of("JSON parse error") : changeValidator.validate(event);
+        if (!errors.isEmpty()) {
+            rememberChange(event, 400, ReceivedEvent.REJECTED, at);
+            return invalid(errors);
+        }
+        String routingKey = event.get("routing_key").asText();
+        if (!rateWindow.tryAcquire(routingKey)) {
+            rememberChange(event, 429, ReceivedEvent.THROTTLED, at);
+            return throttled(null);
+        }
+        store.recordChange(routingKey, event);
+        rememberChange(event, 202, ReceivedEvent.CHANGE_RECORDED, at);
+        ObjectNode body = Json.object();
+        body.put("status", "success");
+        body.put("message", "Change event processed");
+        return new Answer(202, body, null);
+    }
+
+    private synchronized void rememberChange(ObjectNode event, int status, String outcome, Instant at) {
+        received.add(new ReceivedEvent(event == null ? null : textOrNull(event.get("routing_key")), ReceivedEvent.CHANGE, null,
+                event == null ? NullNode.getInstance() : event, status, outcome, at));
     }
 
     /** Body over Vert.x's own limit (far beyond 512 KB): answered the way PagerDuty answers any oversize event. */

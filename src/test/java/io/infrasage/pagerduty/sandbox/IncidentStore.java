@@ -118,6 +118,8 @@ final class IncidentStore {
     private final Map<String, User> users = new HashMap<>();
     private final Map<String, IncidentState> incidents = new LinkedHashMap<>(); // creation order
     private final Map<AlertKey, AlertState> openAlerts = new HashMap<>();
+    /** Change events per routing key (service), oldest first: PagerDuty's "recent changes" of a service. */
+    private final Map<String, List<ObjectNode>> changes = new HashMap<>();
     private final Set<String> usedIds = new HashSet<>();
     private int nextNumber = 1;
 
@@ -185,6 +187,18 @@ final class IncidentStore {
             publisher.publish("incident.resolved", shapes.integrationRef(incident.service), shapes.incident(incident));
         }
         return ReceivedEvent.RESOLVED;
+    }
+
+    /** A change event creates no incident: it is kept on its service and shown in the context of its incidents. */
+    synchronized void recordChange(String routingKey, ObjectNode event) {
+        service(routingKey);
+        changes.computeIfAbsent(routingKey, k -> new ArrayList<>()).add(event.deepCopy());
+    }
+
+    /** The change events of the incident's service, as PagerDuty shows them in the incident's context. */
+    synchronized Optional<List<ObjectNode>> relatedChangesJson(String incidentId) {
+        return Optional.ofNullable(incidents.get(incidentId))
+                .map(i -> changes.getOrDefault(i.service.routingKey(), List.of()).stream().map(ObjectNode::deepCopy).toList());
     }
 
     // ---------------------------------------------------------------------------------------------------------------

@@ -101,6 +101,7 @@ public final class PagerDutySandbox implements AutoCloseable {
         this.router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_HTTP_BODY));
         router.post("/v2/enqueue").handler(eventsApi);
+        router.post("/v2/change/enqueue").handler(eventsApi::change);
         new RestApi(store, b.apiToken, new RateWindow(b.restRateLimitPerMinute, Duration.ofMinutes(1))).mount(router);
         new ControlApi(vertx, store, eventsApi, webhooks, faults, listener).mount(router);
         router.errorHandler(404, ctx -> {
@@ -151,6 +152,11 @@ public final class PagerDutySandbox implements AutoCloseable {
         return rootUrl + "/v2/enqueue";
     }
 
+    /** {@code http://127.0.0.1:<port>/v2/change/enqueue}: Change Events. */
+    public String changeEventsUrl() {
+        return rootUrl + "/v2/change/enqueue";
+    }
+
     public int port() {
         return port;
     }
@@ -187,6 +193,12 @@ public final class PagerDutySandbox implements AutoCloseable {
     /** All incidents ever opened for {@code dedupKey}, oldest first. */
     public List<Incident> incidentsByKey(String dedupKey) {
         return store.incidentsByKey(dedupKey);
+    }
+
+    /** The change events of the incident's service, oldest first, as the incident's context shows them. */
+    public List<JsonNode> relatedChanges(String incidentId) {
+        return store.relatedChangesJson(incidentId).<List<JsonNode>>map(List::copyOf)
+                .orElseThrow(() -> new NoSuchElementException("incident " + incidentId + " not found"));
     }
 
     // ---------------------------------------------------------------------------------------------------------------

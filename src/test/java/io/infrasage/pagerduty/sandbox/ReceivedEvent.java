@@ -8,7 +8,8 @@ import java.time.Instant;
  * One request to the Events API as the sandbox saw it, with the status it answered and what it did.
  *
  * @param routingKey  the routing_key, or null when the body could not be read
- * @param eventAction trigger, acknowledge, resolve, or whatever the client sent (null when unreadable)
+ * @param eventAction trigger, acknowledge, resolve, or whatever the client sent (null when unreadable); {@link #CHANGE}
+ *                    for a change event (POST /v2/change/enqueue, which has no event_action)
  * @param dedupKey    the dedup key in effect (the generated one for a trigger without dedup_key)
  * @param body        the body exactly as parsed (NullNode when it was not a JSON object)
  * @param status      the HTTP status answered
@@ -27,6 +28,10 @@ public record ReceivedEvent(String routingKey, String eventAction, String dedupK
     public static final String RESOLVED = "resolved";
     public static final String REJECTED = "rejected";
     public static final String THROTTLED = "throttled";
+    /** The eventAction recorded for a change event. */
+    public static final String CHANGE = "change";
+    /** A change event accepted and kept on its service. */
+    public static final String CHANGE_RECORDED = "change_recorded";
     /** Answered by an injected fault ({@link Faults#respond}); the event was not ingested. */
     public static final String FAULT = "fault";
 }

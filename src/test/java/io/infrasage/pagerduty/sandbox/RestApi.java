@@ -1,5 +1,6 @@
 package io.infrasage.pagerduty.sandbox;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
@@ -16,6 +17,7 @@ final class RestApi {
     private static final int DEFAULT_LIMIT = 25;
     private static final int MAX_LIMIT = 100;
     private static final int MAX_OFFSET_PLUS_LIMIT = 10_000;
+    private static final int MAX_NOTE_CHARS = 65_535;
 
     private final IncidentStore store;
     private final String authorization;
@@ -34,7 +36,9 @@ final class RestApi {
         router.get("/incidents").handler(this::listIncidents);
         router.get("/incidents/:id").handler(this::getIncident);
         router.get("/incidents/:id/notes").handler(this::listNotes);
+        router.post("/incidents/:id/notes").handler(this::addNote);
         router.get("/incidents/:id/alerts").handler(this::listAlerts);
+        router.get("/incidents/:id/related_change_events").handler(this::listRelatedChanges);
     }
 
     static void notFound(RoutingContext ctx) {
@@ -89,6 +93,51 @@ final class RestApi {
             notes.forEach(body.putArray("notes")::add);
             Replies.json(ctx, 200, body);
         }, () -> notFound(ctx));
+    }
+
+    private void listRelatedChanges(RoutingContext ctx) {
+        store.relatedChangesJson(ctx.pathParam("id")).ifPresentOrElse(changes -> {
+            ObjectNode body = Json.object();
+            changes.forEach(body.putArray("change_events")::add);
+            Replies.json(ctx, 200, body);
+        }, () -> notFound(ctx));
+    }
+
+    /**
+     * {@code POST /incidents/{id}/notes} {@code {"note":{"content":"..."}}}: a write, so PagerDuty wants a From header
+     * naming the user (an email); the note is added as that user and announced with incident.annotated.
+     */
+    private void addNote(RoutingContext ctx) {
+        String from = ctx.request().getHeader("From");
+        if (from == null || from.isBlank()) {
+            invalidInput(ctx, "The From header is required and must be a valid user's email");
+            return;
+        }
+        JsonNode content;
+        try {
+            content = Json.MAPPER.readTree(ctx.body().asString()).path("note").path("content");
+        } catch (Exception e) {
+            invalidInput(ctx, "Note must be a JSON object");
+            return;
+        }
+        if (!content.isTextual() || content.asText().isBlank()) {
+            invalidInput(ctx, "Note content can't be blank");
+            return;
+        }
+        if (content.asText().length() > MAX_NOTE_CHARS) {
+            invalidInput(ctx, "Note content is too long (maximum is 65535 characters)");
+            return;
+        }
+        String id = ctx.pathParam("id");
+        if (store.incident(id).isEmpty()) {
+            notFound(ctx);
+            return;
+        }
+        Note note = store.annotate(id, from, content.asText());
+        ObjectNode body = Json.object();
+        body.set("note", store.notesJson(id).orElseThrow().stream()
+                .filter(n -> n.path("id").asText().equals(note.id())).findFirst().orElseThrow());
+        Replies.json(ctx, 201, body);
     }
 
     private void listAlerts(RoutingContext ctx) {

@@ -1,6 +1,7 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,6 +36,12 @@ final class AnomalyRecordView implements AutoCloseable {
     private final Map<String, AnomalyFacts.Accepted> accepted = new ConcurrentHashMap<>();
     private final Map<String, AnomalyFacts.Resolution> resolutions = new ConcurrentHashMap<>();
     private final Set<String> resolvesDelivered = ConcurrentHashMap.newKeySet();
+    /** Symptom inhibition: the anomalies naming each service in their blast radius, held triggers, released symptoms. */
+    private final Map<String, Set<String>> blastRadiusIndex = new ConcurrentHashMap<>();
+    private final Map<String, Map<String, AnomalyFacts.Held>> held = new ConcurrentHashMap<>();
+    private final Set<String> released = ConcurrentHashMap.newKeySet();
+    private final Set<String> refused = ConcurrentHashMap.newKeySet();
+    private final Map<String, Set<String>> symptomsByRootCause = new ConcurrentHashMap<>();
     /** How far this copy has read each partition (the next offset to read). */
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
     private final Object progress = new Object();
@@ -96,11 +103,29 @@ final class AnomalyRecordView implements AutoCloseable {
         if (key == null || value == null) {
             return;
         }
-        String id = key.substring(2);
+        String id = AnomalyFacts.anomalyIdOf(key);
         switch (key.charAt(0)) {
-            case 'a' -> accepted.putIfAbsent(id, AnomalyFacts.readAccepted(value));
+            case 'a' -> {
+                AnomalyFacts.Accepted a = AnomalyFacts.readAccepted(value);
+                if (accepted.putIfAbsent(id, a) == null) {
+                    a.blastRadius().forEach(service -> blastRadiusIndex.computeIfAbsent(service, s -> ConcurrentHashMap.newKeySet()).add(id));
+                    if (a.inhibitedBy() != null) {
+                        symptomsByRootCause.computeIfAbsent(a.inhibitedBy(), r -> ConcurrentHashMap.newKeySet()).add(id);
+                    }
+                }
+            }
             case 'r' -> resolutions.putIfAbsent(id, AnomalyFacts.readResolution(value));
             case 'd' -> resolvesDelivered.add(key);
+            case 'h' -> {
+                if (!released.contains(id)) { // partitions replay in any order: a release read first wins
+                    held.computeIfAbsent(id, k -> new ConcurrentHashMap<>()).putIfAbsent(key, AnomalyFacts.readHeld(value));
+                }
+            }
+            case 'n' -> refused.add(id);
+            case 'x' -> {
+                released.add(id);
+                held.remove(id);
+            }
             default -> LOG.warn("unknown fact in the anomalies topic, ignored: {}", key.charAt(0));
         }
     }
@@ -152,8 +177,36 @@ final class AnomalyRecordView implements AutoCloseable {
             return Optional.empty();
         }
         AnomalyFacts.Resolution r = resolutions.get(anomalyId);
-        return Optional.of(new AnomalyRecord(anomalyId, a.dedupKey(), a.targets(), a.severity(), r == null ? "queued" : "resolved",
+        String status = r != null ? "resolved" : a.inhibitedBy() != null && !released.contains(anomalyId) ? "inhibited" : "queued";
+        return Optional.of(new AnomalyRecord(anomalyId, a.dedupKey(), a.targets(), a.severity(), status,
                 r == null ? null : r.at(), r == null ? null : r.by(), r == null ? null : r.kind()));
+    }
+
+    /**
+     * The newest anomaly accepted at or after sinceMillis whose blast radius names the service, still open and paged
+     * (not held back itself, unless released).
+     */
+    Optional<String> openRootCauseOf(String service, String anomalyId, long sinceMillis) {
+        return blastRadiusIndex.getOrDefault(service, Set.of()).stream()
+                .filter(id -> !id.equals(anomalyId) && !resolutions.containsKey(id) && !refused.contains(id))
+                .map(id -> Map.entry(id, accepted.get(id)))
+                .filter(e -> e.getValue().at() >= sinceMillis && (e.getValue().inhibitedBy() == null || released.contains(e.getKey())))
+                .max(Comparator.comparingLong(e -> e.getValue().at()))
+                .map(Map.Entry::getKey);
+    }
+
+    /** Whether it may hold symptoms back no longer: resolved, or its trigger refused by PagerDuty. */
+    boolean heldNoLonger(String rootCauseId) {
+        return resolutions.containsKey(rootCauseId) || refused.contains(rootCauseId);
+    }
+
+    /** The symptoms this root cause holds back whose held triggers were neither queued nor dropped yet. */
+    List<String> heldSymptomsOf(String rootCauseId) {
+        return symptomsByRootCause.getOrDefault(rootCauseId, Set.of()).stream().filter(id -> !released.contains(id)).toList();
+    }
+
+    List<AnomalyFacts.Held> heldTriggers(String anomalyId) {
+        return List.copyOf(held.getOrDefault(anomalyId, Map.of()).values());
     }
 
     /**

@@ -1,8 +1,10 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -11,6 +13,8 @@ import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
+import io.infrasage.pagerduty.outbox.Inhibition;
+import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -80,7 +84,89 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
             List<Long> seqs = queue(anomalyId, known.get().dedupKey(), events, rows);
             await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.resolutionKey(anomalyId),
                     AnomalyFacts.write(new AnomalyFacts.Resolution(resolvedBy, "runbook", System.currentTimeMillis())))));
+            releaseSymptomsOf(anomalyId);
             return Optional.of(seqs);
+        }
+    }
+
+    /**
+     * Symptom inhibition across instances. The held triggers (h/ facts), the events paged anyway and the rows go first,
+     * then the a/ fact naming the root cause. Deciding and resolving may happen at two instances at once, so each side
+     * writes its own fact first and reads the other's after: the resolving instance writes r/ and then looks for held
+     * symptoms; this one writes a/ and then looks whether the root cause got resolved meanwhile. Kafka's log order
+     * means at least one of the two sees the other and queues the held triggers. Both may: a trigger queued twice is
+     * one incident at PagerDuty (same dedup key).
+     */
+    @Override
+    public Optional<Inhibition.Acceptance> acceptOrInhibit(NewAnomaly a, long rootCauseSinceMillis, List<NewEvent> pagedAnyway,
+                                                           List<NewEvent> inhibitable, Inhibition.Rows rows) {
+        synchronized (turnOf(a.anomalyId())) {
+            view.awaitCurrent(KAFKA_WAIT);
+            if (view.known(a.anomalyId())) {
+                return Optional.empty();
+            }
+            Optional<String> rootCause = inhibitable.isEmpty() ? Optional.empty()
+                    : view.openRootCauseOf(a.service(), a.anomalyId(), rootCauseSinceMillis);
+            List<NewEvent> now = new ArrayList<>(pagedAnyway);
+            if (rootCause.isPresent()) {
+                List<Future<RecordMetadata>> held = new ArrayList<>();
+                for (NewEvent e : inhibitable) {
+                    held.add(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.heldKey(a.anomalyId(), e.routingKey()),
+                            AnomalyFacts.write(new AnomalyFacts.Held(e.routingKey(), e.team(), e.action(), e.body())))));
+                }
+                held.forEach(KafkaAnomalyRecords::await);
+            } else {
+                now.addAll(inhibitable);
+            }
+            List<Long> seqs = queue(a.anomalyId(), a.dedupKey(), now, rows.of(rootCause));
+            await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.acceptedKey(a.anomalyId()),
+                    AnomalyFacts.write(new AnomalyFacts.Accepted(a.dedupKey(), a.targets(), a.severity(), System.currentTimeMillis(),
+                            a.service(), a.blastRadius(), rootCause.orElse(null))))));
+            if (rootCause.isPresent()) {
+                view.awaitCurrent(KAFKA_WAIT);
+                if (view.heldNoLonger(rootCause.get())) {
+                    release(a.anomalyId(), rootCause.get());
+                }
+            }
+            return Optional.of(new Inhibition.Acceptance(seqs, rootCause));
+        }
+    }
+
+    @Override
+    public void triggerRefused(String anomalyId) {
+        await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.refusedKey(anomalyId),
+                AnomalyFacts.json(Map.of("at", System.currentTimeMillis())))));
+        releaseSymptomsOf(anomalyId);
+    }
+
+    /** After a root cause's resolution is in Kafka: its held symptoms still open page now; the others are let go. */
+    private void releaseSymptomsOf(String rootCauseId) {
+        view.awaitCurrent(KAFKA_WAIT);
+        for (String symptom : view.heldSymptomsOf(rootCauseId)) {
+            release(symptom, rootCauseId);
+        }
+    }
+
+    private void release(String symptomId, String rootCauseId) {
+        Optional<AnomalyRecord> symptom = view.find(symptomId);
+        if (symptom.isPresent() && !symptom.get().resolved()) {
+            List<NewEvent> events = view.heldTriggers(symptomId).stream()
+                    .map(h -> new NewEvent(h.routingKey(), h.team(), h.action(), h.body())).toList();
+            queue(symptomId, symptom.get().dedupKey(), events, Inhibition.released(symptomId, rootCauseId, Instant.now()));
+        }
+        await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.releasedKey(symptomId),
+                AnomalyFacts.json(Map.of("root_cause", rootCauseId, "at", System.currentTimeMillis())))));
+    }
+
+    /** Same as resolve: one turn per anomaly at this instance, the record read up to the topic's end first. */
+    @Override
+    public Optional<List<Long>> follow(String anomalyId, boolean whileOpen, List<NewEvent> events, List<Row> rows) {
+        synchronized (turnOf(anomalyId)) {
+            Optional<AnomalyRecord> known = find(anomalyId);
+            if (known.isEmpty() || whileOpen && known.get().resolved()) {
+                return Optional.empty();
+            }
+            return Optional.of(queue(anomalyId, known.get().dedupKey(), events, rows));
         }
     }
 
@@ -91,6 +177,7 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
         if (view.known(anomalyId) && view.resolution(anomalyId).isEmpty()) {
             await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.resolutionKey(anomalyId),
                     AnomalyFacts.write(new AnomalyFacts.Resolution(resolvedBy, resolvedByKind, System.currentTimeMillis())))));
+            releaseSymptomsOf(anomalyId);
         }
         return 0;
     }

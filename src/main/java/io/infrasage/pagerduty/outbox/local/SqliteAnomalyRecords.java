@@ -5,6 +5,8 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -15,6 +17,8 @@ import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
+import io.infrasage.pagerduty.outbox.Inhibition;
+import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
 
 /**
@@ -41,6 +45,16 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                         + " targets TEXT NOT NULL, severity TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL,"
                         + " resolved_at INTEGER, resolved_by TEXT)");
                 addColumnIfMissing(s, "anomalies", "resolved_by_kind", "TEXT");
+                // symptom inhibition: the root cause holding this anomaly's triggers, and when it let them go
+                addColumnIfMissing(s, "anomalies", "inhibited_by", "TEXT");
+                addColumnIfMissing(s, "anomalies", "released_at", "INTEGER");
+                addColumnIfMissing(s, "anomalies", "refused_at", "INTEGER");
+                s.execute("CREATE INDEX IF NOT EXISTS anomalies_inhibited_by ON anomalies (inhibited_by) WHERE inhibited_by IS NOT NULL");
+                s.execute("CREATE TABLE IF NOT EXISTS blast_radius (service TEXT NOT NULL, anomaly_id TEXT NOT NULL,"
+                        + " PRIMARY KEY (service, anomaly_id)) WITHOUT ROWID");
+                s.execute("CREATE TABLE IF NOT EXISTS held_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, anomaly_id TEXT NOT NULL,"
+                        + " routing_key TEXT NOT NULL, team TEXT NOT NULL, action TEXT NOT NULL, body TEXT NOT NULL)");
+                s.execute("CREATE INDEX IF NOT EXISTS held_events_by_anomaly ON held_events (anomaly_id, seq)");
             }
             return null;
         });
@@ -84,18 +98,8 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
     public Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
                                        String status, List<NewEvent> events, List<Row> rows) {
         Optional<List<Long>> queued = file.write(db -> {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "INSERT OR IGNORE INTO anomalies (anomaly_id, dedup_key, targets, severity, status, created_at) VALUES (?,?,?,?,?,?)")) {
-                ps.setString(1, anomalyId);
-                ps.setString(2, dedupKey);
-                ps.setString(3, JSON.writeValueAsString(targets.stream()
-                        .map(t -> Map.of("team", t.team(), "routing_key", t.routingKey())).toList()));
-                ps.setString(4, severity);
-                ps.setString(5, status);
-                ps.setLong(6, System.currentTimeMillis());
-                if (ps.executeUpdate() == 0) {
-                    return Optional.<List<Long>>empty();
-                }
+            if (!insert(db, anomalyId, dedupKey, targets, severity, status, null)) {
+                return Optional.<List<Long>>empty();
             }
             List<Long> seqs = outbox.enqueue(db, anomalyId, dedupKey, events);
             spool.spool(db, rows);
@@ -103,6 +107,145 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
         });
         queued.ifPresent(q -> spool.rowsAdded());
         return queued;
+    }
+
+    /** The root cause is looked up and the anomaly written in one write: a resolve of it comes before or after, whole. */
+    @Override
+    public Optional<Inhibition.Acceptance> acceptOrInhibit(NewAnomaly a, long rootCauseSinceMillis, List<NewEvent> pagedAnyway,
+                                                           List<NewEvent> inhibitable, Inhibition.Rows rows) {
+        Optional<Inhibition.Acceptance> accepted = file.write(db -> {
+            Optional<String> rootCause = inhibitable.isEmpty() ? Optional.empty() : openRootCauseOf(db, a, rootCauseSinceMillis);
+            if (!insert(db, a.anomalyId(), a.dedupKey(), a.targets(), a.severity(),
+                    rootCause.isPresent() ? Inhibition.INHIBITED : "queued", rootCause.orElse(null))) {
+                return Optional.<Inhibition.Acceptance>empty();
+            }
+            try (PreparedStatement ps = db.prepareStatement("INSERT OR IGNORE INTO blast_radius (service, anomaly_id) VALUES (?,?)")) {
+                for (String service : a.blastRadius()) {
+                    ps.setString(1, service);
+                    ps.setString(2, a.anomalyId());
+                    ps.addBatch();
+                }
+                ps.executeBatch();
+            }
+            List<NewEvent> now = new ArrayList<>(pagedAnyway);
+            if (rootCause.isPresent()) {
+                hold(db, a.anomalyId(), inhibitable);
+            } else {
+                now.addAll(inhibitable);
+            }
+            List<Long> seqs = outbox.enqueue(db, a.anomalyId(), a.dedupKey(), now);
+            spool.spool(db, rows.of(rootCause));
+            return Optional.of(new Inhibition.Acceptance(seqs, rootCause));
+        });
+        accepted.ifPresent(q -> spool.rowsAdded());
+        return accepted;
+    }
+
+    private static boolean insert(Connection db, String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
+                                  String status, String inhibitedBy) throws Exception {
+        try (PreparedStatement ps = db.prepareStatement("INSERT OR IGNORE INTO anomalies (anomaly_id, dedup_key, targets, severity,"
+                + " status, created_at, inhibited_by) VALUES (?,?,?,?,?,?,?)")) {
+            ps.setString(1, anomalyId);
+            ps.setString(2, dedupKey);
+            ps.setString(3, JSON.writeValueAsString(targets.stream()
+                    .map(t -> Map.of("team", t.team(), "routing_key", t.routingKey())).toList()));
+            ps.setString(4, severity);
+            ps.setString(5, status);
+            ps.setLong(6, System.currentTimeMillis());
+            ps.setString(7, inhibitedBy);
+            return ps.executeUpdate() > 0;
+        }
+    }
+
+    /**
+     * The newest anomaly accepted since the given time whose blast radius names this anomaly's service, still open and
+     * paged (not held back itself: a symptom is no root cause while its own page waits).
+     */
+    private static Optional<String> openRootCauseOf(Connection db, NewAnomaly a, long sinceMillis) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("SELECT r.anomaly_id FROM blast_radius b JOIN anomalies r ON r.anomaly_id = b.anomaly_id"
+                + " WHERE b.service = ? AND r.anomaly_id <> ? AND r.resolved_at IS NULL AND r.created_at >= ?"
+                + " AND r.refused_at IS NULL AND (r.inhibited_by IS NULL OR r.released_at IS NOT NULL) ORDER BY r.created_at DESC LIMIT 1")) {
+            ps.setString(1, a.service());
+            ps.setString(2, a.anomalyId());
+            ps.setLong(3, sinceMillis);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+            }
+        }
+    }
+
+    private static void hold(Connection db, String anomalyId, List<NewEvent> events) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement(
+                "INSERT INTO held_events (anomaly_id, routing_key, team, action, body) VALUES (?,?,?,?,?)")) {
+            for (NewEvent e : events) {
+                ps.setString(1, anomalyId);
+                ps.setString(2, e.routingKey());
+                ps.setString(3, e.team());
+                ps.setString(4, e.action());
+                ps.setString(5, e.body());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /**
+     * Inside the write that resolved a root cause: the held events of its symptoms still open are queued (they page
+     * now), those of symptoms resolved meanwhile are dropped. Returns the symptoms paged.
+     */
+    private List<String> releaseSymptomsOf(Connection db, String rootCauseId) throws Exception {
+        List<String[]> symptoms = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT anomaly_id, dedup_key, resolved_at FROM anomalies"
+                + " WHERE inhibited_by = ? AND released_at IS NULL")) {
+            ps.setString(1, rootCauseId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String id = rs.getString(1);
+                    String dedupKey = rs.getString(2);
+                    rs.getLong(3);
+                    symptoms.add(new String[] {id, dedupKey, rs.wasNull() ? "open" : "resolved"});
+                }
+            }
+        }
+        List<String> paged = new ArrayList<>();
+        Instant now = Instant.now();
+        for (String[] symptom : symptoms) {
+            if (symptom[2].equals("open")) {
+                outbox.enqueue(db, symptom[0], symptom[1], heldEvents(db, symptom[0]));
+                spool.spool(db, Inhibition.released(symptom[0], rootCauseId, now));
+                paged.add(symptom[0]);
+            }
+            try (PreparedStatement ps = db.prepareStatement("UPDATE anomalies SET released_at = ?,"
+                    + " status = CASE WHEN resolved_at IS NULL THEN 'queued' ELSE status END WHERE anomaly_id = ?")) {
+                ps.setLong(1, now.toEpochMilli());
+                ps.setString(2, symptom[0]);
+                ps.executeUpdate();
+            }
+            dropHeld(db, symptom[0]);
+        }
+        return paged;
+    }
+
+    private static List<NewEvent> heldEvents(Connection db, String anomalyId) throws SQLException {
+        List<NewEvent> events = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT routing_key, team, action, body FROM held_events WHERE anomaly_id = ? ORDER BY seq")) {
+            ps.setString(1, anomalyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    events.add(new NewEvent(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4)));
+                }
+            }
+        }
+        return events;
+    }
+
+    /** A held symptom resolved before its root cause: its triggers are never sent (a trigger after a resolve pages). */
+    private static void dropHeld(Connection db, String anomalyId) throws SQLException {
+        try (PreparedStatement ps = db.prepareStatement("DELETE FROM held_events WHERE anomaly_id = ?")) {
+            ps.setString(1, anomalyId);
+            ps.executeUpdate();
+        }
     }
 
     @Override
@@ -120,10 +263,52 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
             }
             List<Long> seqs = outbox.enqueue(db, anomalyId, dedupKeyOf(db, anomalyId), events);
             spool.spool(db, rows);
+            dropHeld(db, anomalyId);
+            releaseSymptomsOf(db, anomalyId);
             return Optional.of(seqs);
         });
         queued.ifPresent(q -> spool.rowsAdded());
         return queued;
+    }
+
+    @Override
+    public Optional<List<Long>> follow(String anomalyId, boolean whileOpen, List<NewEvent> events, List<Row> rows) {
+        Optional<List<Long>> queued = file.write(db -> {
+            // read and queued in one write: a resolve cannot slip between the check and the events
+            try (PreparedStatement ps = db.prepareStatement("SELECT dedup_key, resolved_at FROM anomalies WHERE anomaly_id = ?")) {
+                ps.setString(1, anomalyId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<List<Long>>empty();
+                    }
+                    String dedupKey = rs.getString(1);
+                    rs.getLong(2);
+                    if (whileOpen && !rs.wasNull()) {
+                        return Optional.<List<Long>>empty();
+                    }
+                    List<Long> seqs = outbox.enqueue(db, anomalyId, dedupKey, events);
+                    spool.spool(db, rows);
+                    return Optional.of(seqs);
+                }
+            }
+        });
+        queued.ifPresent(q -> spool.rowsAdded());
+        return queued;
+    }
+
+    @Override
+    public void triggerRefused(String anomalyId) {
+        boolean released = file.write(db -> {
+            try (PreparedStatement ps = db.prepareStatement("UPDATE anomalies SET refused_at = COALESCE(refused_at, ?) WHERE anomaly_id = ?")) {
+                ps.setLong(1, System.currentTimeMillis());
+                ps.setString(2, anomalyId);
+                ps.executeUpdate();
+            }
+            return !releaseSymptomsOf(db, anomalyId).isEmpty();
+        });
+        if (released) {
+            spool.rowsAdded();
+        }
     }
 
     @Override
@@ -139,6 +324,10 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                 ps.setString(3, resolvedByKind);
                 ps.setString(4, anomalyId);
                 ps.executeUpdate();
+            }
+            dropHeld(db, anomalyId);
+            if (!releaseSymptomsOf(db, anomalyId).isEmpty()) {
+                file.afterCommit(spool::rowsAdded);
             }
             return outbox.dropTriggers(db, anomalyId);
         });
