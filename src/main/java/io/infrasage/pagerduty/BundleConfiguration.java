@@ -15,6 +15,10 @@ import io.infrasage.pagerduty.memory.PageMemory;
 import io.infrasage.pagerduty.memory.PageMemoryRows;
 import io.infrasage.pagerduty.rest.IncidentListing;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
+import io.infrasage.pagerduty.clickhouse.StateRows;
+import io.infrasage.pagerduty.sync.IncidentReconciler;
+import io.infrasage.pagerduty.sync.ReconcileTurn;
+import io.infrasage.pagerduty.sync.WebhookSubscriptionWatch;
 import io.infrasage.pagerduty.webhook.WebhookHandler;
 import io.infrasage.pagerduty.webhook.WebhookSignatureVerifier;
 import io.infrasage.pagerduty.config.BundleSettings;
@@ -80,6 +84,7 @@ public class BundleConfiguration implements CamelConfiguration {
         RowSpool rowSpool;
         AutoCloseable queue;
         java.util.function.Consumer<PagerDutyDispatcher> startQueue;
+        ReconcileTurn reconcileTurn;
         if (s.queue.equals("kafka")) {
             KafkaQueue kafka = new KafkaQueue(KafkaClients.fromCamel(camel, s.kafkaBootstrapServers),
                     new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor), writer);
@@ -88,6 +93,7 @@ public class BundleConfiguration implements CamelConfiguration {
             rowSpool = kafka.spool();
             queue = kafka;
             startQueue = d -> kafka.start(d::wake);
+            reconcileTurn = ReconcileTurn.always();
         } else {
             LocalStore store = new LocalStore(s.dataDir);
             ClickHouseSpool spool = new ClickHouseSpool(store.spool(), writer);
@@ -99,6 +105,7 @@ public class BundleConfiguration implements CamelConfiguration {
                 store.close();
             };
             startQueue = d -> spool.start();
+            reconcileTurn = ReconcileTurn.always();
         }
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
                 new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
@@ -130,7 +137,17 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("pagerDutyApi", api);
         registry.bind("incidentListing", new IncidentListing(api, queries, clickHouse.table(PageMemoryRows.TABLE)));
         registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
-        registry.bind("webhookHandler", new WebhookHandler(writer, queries, records, api, metrics));
+        WebhookHandler webhookHandler = new WebhookHandler(writer, queries, records, api, metrics);
+        registry.bind("webhookHandler", webhookHandler);
+        // the self-healing sync (routes/pagerduty-sync.camel.yaml): only with a REST token, and not with a zero interval
+        boolean reconcile = api.enabled() && !s.reconcileInterval.isZero();
+        properties.addOverrideProperty("infrasage.reconcile-active", Boolean.toString(reconcile));
+        properties.addOverrideProperty("infrasage.reconcile-interval", Long.toString(Math.max(1, s.reconcileInterval.toMillis())));
+        registry.bind("reconcileTurn", reconcileTurn);
+        WebhookSubscriptionWatch subscriptionWatch = new WebhookSubscriptionWatch(api);
+        registry.bind("webhookSubscriptionWatch", subscriptionWatch);
+        registry.bind("incidentReconciler", new IncidentReconciler(api, queries, clickHouse.table(StateRows.AUDIT), webhookHandler,
+                records, dispatcher, metrics, s.reconcileInterval));
         registry.bind("jsonRequests", new JsonRequests());
 
         HealthCheckRegistry health = HealthCheckRegistry.get(camel);
@@ -158,6 +175,10 @@ public class BundleConfiguration implements CamelConfiguration {
                 metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", rowSpool::depth);
                 metrics.gauge("infrasage_page_memory_age_seconds", "Seconds since the incident memory view was last refreshed "
                         + "from ClickHouse (-1: not yet)", pageMemory::ageSeconds);
+                metrics.gauge("infrasage_webhook_subscriptions_disabled", "Webhook subscriptions PagerDuty lists as inactive "
+                        + "(disabled after 3 refused deliveries); -1 until read (needs PAGERDUTY_API_TOKEN)", subscriptionWatch::disabled);
+                metrics.gauge("infrasage_pagerduty_api_ratelimit_remaining", "REST API requests left in PagerDuty's window, "
+                        + "from its ratelimit-remaining header (-1: not known yet)", () -> api.rateLimit().remaining());
                 metrics.gauge("infrasage_page_memory_entries", "Past resolutions held in the incident memory view", pageMemory::entries);
             }
             schema.start(2000);

@@ -60,6 +60,11 @@ public final class StateQueries {
         return outer.append(" FROM (").append(inner).append(") ORDER BY anomaly_id").toString();
     }
 
+    /** The database-qualified anomaly_state table. */
+    public String stateTable() {
+        return clickHouse.table(StateRows.STATE);
+    }
+
     public Optional<Map<String, Object>> anomaly(String anomalyId) {
         List<Map<String, Object>> rows = anomalies(ONE_ANOMALY, List.of(anomalyId));
         return rows.isEmpty() ? Optional.empty() : Optional.of(rows.get(0));

@@ -48,6 +48,7 @@ public final class BundleSettings {
     public static final Setting PAGE_MEMORY = Setting.of("infrasage.page-memory", "INFRASAGE_PAGE_MEMORY");
     public static final Setting PAGE_MEMORY_MAX = Setting.of("infrasage.page-memory-max", "INFRASAGE_PAGE_MEMORY_MAX");
     public static final Setting PAGE_MEMORY_REFRESH = Setting.of("infrasage.page-memory-refresh", "INFRASAGE_PAGE_MEMORY_REFRESH");
+    public static final Setting RECONCILE_INTERVAL = Setting.of("infrasage.reconcile-interval", "INFRASAGE_RECONCILE_INTERVAL");
     public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
     public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
     public static final Setting CLICKHOUSE_PASSWORD = Setting.of("clickhouse.password", "CLICKHOUSE_PASSWORD");
@@ -56,7 +57,7 @@ public final class BundleSettings {
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
             HTTP_MAX_IN_FLIGHT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP, KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION,
-            PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
+            PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH, RECONCILE_INTERVAL,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -86,6 +87,8 @@ public final class BundleSettings {
     public final boolean pageMemory;
     public final int pageMemoryMax;
     public final Duration pageMemoryRefresh;
+    /** How often the self-healing sync compares PagerDuty with ClickHouse; zero turns it off (so does no API token). */
+    public final Duration reconcileInterval;
     public final String clickHouseUrl;
     public final String clickHouseDatabase;
     public final String clickHouseUser;
@@ -149,6 +152,7 @@ public final class BundleSettings {
         if (pageMemoryRefresh.toMillis() < 1) {
             r.problem(PAGE_MEMORY_REFRESH, "must be at least 1ms");
         }
+        reconcileInterval = r.duration(RECONCILE_INTERVAL, Duration.ofMinutes(5));
         clickHouseUrl = r.optional(CLICKHOUSE_URL).orElse("jdbc:clickhouse://localhost:8123/infrasage");
         clickHouseDatabase = databaseOf(clickHouseUrl, r);
         clickHouseUser = r.optional(CLICKHOUSE_USER).orElse("default");
@@ -277,6 +281,9 @@ public final class BundleSettings {
                 return def;
             }
             String t = v.get().toLowerCase();
+            if (t.equals("0")) {
+                return Duration.ZERO; // "0 turns it off" needs no unit
+            }
             try {
                 if (t.startsWith("pt")) {
                     return Duration.parse(t.toUpperCase());

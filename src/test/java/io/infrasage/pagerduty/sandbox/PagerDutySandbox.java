@@ -101,7 +101,7 @@ public final class PagerDutySandbox implements AutoCloseable {
         this.router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_HTTP_BODY));
         router.post("/v2/enqueue").handler(eventsApi);
-        new RestApi(store, b.apiToken, new RateWindow(b.restRateLimitPerMinute, Duration.ofMinutes(1))).mount(router);
+        new RestApi(store, webhooks, b.apiToken, new RateWindow(b.restRateLimitPerMinute, Duration.ofMinutes(1))).mount(router);
         new ControlApi(vertx, store, eventsApi, webhooks, faults, listener).mount(router);
         router.errorHandler(404, ctx -> {
             if (ctx.request().path().startsWith("/incidents")) {
@@ -271,6 +271,11 @@ public final class PagerDutySandbox implements AutoCloseable {
     /** Subscriptions PagerDuty would have disabled after {@value WebhookSender#DROPS_BEFORE_DISABLE} drops in a row. */
     public List<String> disabledWebhookSubscriptions() {
         return webhooks.disabledSubscriptions();
+    }
+
+    /** Enables a subscription PagerDuty disabled (as after 24 h, or a PUT with active:true); missed events stay missed. */
+    public void enableWebhookSubscription(String subscriptionId) {
+        webhooks.enable(subscriptionId);
     }
 
     /** Queues an already published event again, byte for byte (same ids, same signature), {@code times} times. */
