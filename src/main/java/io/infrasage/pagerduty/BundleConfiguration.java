@@ -15,7 +15,6 @@ import io.infrasage.pagerduty.memory.PageMemory;
 import io.infrasage.pagerduty.memory.PageMemoryRows;
 import io.infrasage.pagerduty.rest.IncidentListing;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
-import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.sync.IncidentReconciler;
 import io.infrasage.pagerduty.sync.ReconcileTurn;
 import io.infrasage.pagerduty.sync.WebhookSubscriptionWatch;
@@ -32,6 +31,7 @@ import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.outbox.RowSpool;
 import io.infrasage.pagerduty.outbox.kafka.KafkaClients;
 import io.infrasage.pagerduty.outbox.kafka.KafkaQueue;
+import io.infrasage.pagerduty.outbox.kafka.KafkaReconcileTurn;
 import io.infrasage.pagerduty.outbox.kafka.KafkaTopics;
 import io.infrasage.pagerduty.outbox.local.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.local.LocalStore;
@@ -43,6 +43,7 @@ import org.apache.camel.CamelConfiguration;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
+import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -62,6 +63,8 @@ public class BundleConfiguration implements CamelConfiguration {
      * blocked there, not computing, so more of them in flight means bigger batches, not more CPU.
      */
     static final int HTTP_WORKERS = 64;
+    /** routes/pagerduty-sync.camel.yaml: not started by itself, only when the self-healing sync is on. */
+    static final String SYNC_ROUTE = "pagerduty-sync";
 
     @Override
     public void configure(CamelContext camel) throws Exception {
@@ -86,14 +89,23 @@ public class BundleConfiguration implements CamelConfiguration {
         java.util.function.Consumer<PagerDutyDispatcher> startQueue;
         ReconcileTurn reconcileTurn;
         if (s.queue.equals("kafka")) {
-            KafkaQueue kafka = new KafkaQueue(KafkaClients.fromCamel(camel, s.kafkaBootstrapServers),
-                    new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor), writer);
+            KafkaClients clients = KafkaClients.fromCamel(camel, s.kafkaBootstrapServers);
+            KafkaTopics topics = new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor);
+            KafkaQueue kafka = new KafkaQueue(clients, topics, writer);
             records = kafka.records();
             outbox = kafka.outbox();
             rowSpool = kafka.spool();
-            queue = kafka;
-            startQueue = d -> kafka.start(d::wake);
-            reconcileTurn = ReconcileTurn.always();
+            // exactly one instance reconciles at a time: the one Kafka gives the turn topic's single partition
+            KafkaReconcileTurn turn = new KafkaReconcileTurn(clients, topics);
+            queue = () -> {
+                turn.close();
+                kafka.close();
+            };
+            startQueue = d -> {
+                kafka.start(d::wake);
+                turn.start();
+            };
+            reconcileTurn = turn;
         } else {
             LocalStore store = new LocalStore(s.dataDir);
             ClickHouseSpool spool = new ClickHouseSpool(store.spool(), writer);
@@ -141,12 +153,11 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("webhookHandler", webhookHandler);
         // the self-healing sync (routes/pagerduty-sync.camel.yaml): only with a REST token, and not with a zero interval
         boolean reconcile = api.enabled() && !s.reconcileInterval.isZero();
-        properties.addOverrideProperty("infrasage.reconcile-active", Boolean.toString(reconcile));
         properties.addOverrideProperty("infrasage.reconcile-interval", Long.toString(Math.max(1, s.reconcileInterval.toMillis())));
         registry.bind("reconcileTurn", reconcileTurn);
         WebhookSubscriptionWatch subscriptionWatch = new WebhookSubscriptionWatch(api);
         registry.bind("webhookSubscriptionWatch", subscriptionWatch);
-        registry.bind("incidentReconciler", new IncidentReconciler(api, queries, clickHouse.table(StateRows.AUDIT), webhookHandler,
+        registry.bind("incidentReconciler", new IncidentReconciler(api, queries, webhookHandler,
                 records, dispatcher, metrics, s.reconcileInterval));
         registry.bind("jsonRequests", new JsonRequests());
 
@@ -184,10 +195,26 @@ public class BundleConfiguration implements CamelConfiguration {
             schema.start(2000);
             startQueue.accept(dispatcher);
             dispatcher.start();
+
             LOG.info("InfraSage PagerDuty bundle ready: {} routing rule(s), events to {}, ClickHouse database {}, outbox {}",
                     s.routingRules.size(), s.eventsUrl, s.clickHouseDatabase,
                     s.queue.equals("kafka") ? "on Kafka " + s.kafkaBootstrapServers : "in " + s.dataDir.toAbsolutePath());
         });
+        if (reconcile) {
+            camel.addStartupListener(new StartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                    // once every route has started: a route with autoStartup false started earlier is stopped again
+                    if (context.getRoute(SYNC_ROUTE) != null) {
+                        context.getRouteController().startRoute(SYNC_ROUTE);
+                    }
+                }
+            });
+        }
         // stopped in reverse order of need: no new deliveries, then the queue (spool, local file or Kafka clients), writer
         camel.addService(new ServiceSupport() {
             @Override

@@ -80,6 +80,10 @@ class KafkaModeIT {
                 + "{\"service_pattern\":\"crash-*\",\"service_key\":\"" + CRASH_KEY + "\",\"team\":\"crash\"},"
                 + "{\"service_pattern\":\"*\",\"service_key\":\"" + OTHER_KEY + "\",\"team\":\"default\"}]");
         env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
+        // the self-healing sync runs every second, on exactly one of the instances
+        env.put("PAGERDUTY_API_URL", sandbox.rootUrl());
+        env.put("PAGERDUTY_API_TOKEN", sandbox.apiToken());
+        env.put("INFRASAGE_RECONCILE_INTERVAL", "2s");
         env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(RATE_PER_MINUTE));
         env.put("PAGERDUTY_RATE_LIMIT_BURST", "10");
         env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "200ms");
@@ -120,6 +124,26 @@ class KafkaModeIT {
 
     static List<ReceivedEvent> ingested(String dedupKey) {
         return sandbox.events().stream().filter(e -> dedupKey.equals(e.dedupKey()) && e.status() == 202).toList();
+    }
+
+    @Test
+    @Order(0)
+    void exactlyOneInstanceRunsTheSelfHealingSync() {
+        // both have joined the turn's group: one runs the sync, the other has stood by at least twice
+        await().atMost(Duration.ofSeconds(30)).until(() -> reconcileRuns(a, "completed") >= 2 && reconcileRuns(b, "standby") >= 2
+                || reconcileRuns(b, "completed") >= 2 && reconcileRuns(a, "standby") >= 2);
+        BundleJar running = reconcileRuns(a, "completed") >= 2 ? a : b;
+        BundleJar standing = running == a ? b : a;
+        assertThat(reconcileRuns(standing, "completed")).as("completed runs of the instance without the turn").isZero();
+        assertThat(reconcileRuns(running, "standby")).as("standby runs of the instance with the turn").isZero();
+    }
+
+    /** infrasage_reconcile_runs_total{outcome} of one instance. */
+    static double reconcileRuns(BundleJar instance, String outcome) {
+        String metrics = RunningBundle.send(HttpRequest.newBuilder(instance.managementUrl("/observe/metrics")).GET().build()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^infrasage_reconcile_runs_total\\{outcome=\"" + outcome
+                + "\",?}\\s+(\\S+)").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test

@@ -150,6 +150,39 @@ class SelfHealingSyncTest {
     }
 
     @Test
+    void theSyncPagesThroughPagerDutysListAndStopsBeforeItsRateLimit() {
+        // 150 open incidents of other tools first: the lost resolve's incident is on the second page of 100
+        try (PagerDutySandbox sandbox = PagerDutySandbox.builder().rateLimitPerMinute(1000).restRateLimitPerMinute(40).start()) {
+            for (int i = 0; i < 150; i++) {
+                RunningBundle.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(sandbox.eventsUrl()))
+                        .POST(java.net.http.HttpRequest.BodyPublishers.ofString("{\"routing_key\":\"" + "F".repeat(28) + "fill"
+                                + "\",\"event_action\":\"trigger\",\"dedup_key\":\"other-tool-" + i
+                                + "\",\"payload\":{\"summary\":\"other\",\"source\":\"x\",\"severity\":\"info\"}}")).build());
+            }
+            Map<String, String> s = settings(sandbox, RunningBundle.freePort(), "it_heal_pages");
+            s.put("infrasage.reconcile-interval", "1s");
+            try (RunningBundle bundle = RunningBundle.start(s)) {
+                String db = database(bundle);
+                String id = "paged-" + System.nanoTime();
+                bundle.postJson("/api/v1/anomalies", anomaly(id));
+                await().atMost(Duration.ofSeconds(15)).until(() -> status(db, id).equals("sent"));
+                sandbox.faults().lose(1);
+                bundle.postJson("/api/v1/anomalies/" + id + "/resolve", "{\"runbook\":\"restart-pods\"}");
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> sandbox.incidentByKey("infrasage-" + id).orElseThrow().status()
+                        .equals("resolved"));
+                assertThat(sandbox.incidents()).hasSizeGreaterThan(150);
+                // 40 requests a minute: the sync stops with a quarter of them left, and PagerDuty never has to refuse one
+                await().atMost(Duration.ofSeconds(20)).until(() -> MetricsTest.Scrape.of(bundle)
+                        .value("infrasage_reconcile_runs_total", Map.of("outcome", "partial")) >= 1);
+                assertThat(sandbox.restThrottledCount()).isZero();
+                assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_pagerduty_api_ratelimit_remaining", Map.of()))
+                        .isBetween(1.0, 10.0);
+            }
+        }
+    }
+
+    @Test
     void withoutAnApiTokenOrWithAZeroIntervalNothingReconciles() {
         String url = clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase("it_heal_off"));
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().start()) {

@@ -5,6 +5,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -60,9 +65,38 @@ public final class StateQueries {
         return outer.append(" FROM (").append(inner).append(") ORDER BY anomaly_id").toString();
     }
 
-    /** The database-qualified anomaly_state table. */
-    public String stateTable() {
-        return clickHouse.table(StateRows.STATE);
+    /** Current state of the anomalies whose status is one of these, among those changed within the last days. */
+    public List<Map<String, Object>> withStatus(Collection<String> statuses, long withinDays) {
+        return query(withStatusSql(clickHouse.table(StateRows.STATE), statuses, withinDays), List.of());
+    }
+
+    /**
+     * The view of the anomalies changed within the last days (all their rows, so the view is whole), kept when their
+     * current status is one of these. Statuses are the bundle's own words, never input.
+     */
+    public static String withStatusSql(String stateTable, Collection<String> statuses, long withinDays) {
+        String recent = "anomaly_id IN (SELECT anomaly_id FROM " + stateTable + " WHERE changed_at > subtractDays(now(), "
+                + withinDays + "))";
+        return "SELECT * FROM (" + viewQuery(stateTable, recent) + ") WHERE status IN ("
+                + statuses.stream().sorted().map(st -> "'" + st + "'").collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** Which of these anomalies have an audit entry with this action (e.g. resolve_delivered). */
+    public Set<String> audited(String action, List<String> anomalyIds) {
+        Set<String> found = new HashSet<>();
+        if (!anomalyIds.isEmpty()) {
+            List<String> params = new ArrayList<>(anomalyIds);
+            params.add(0, action);
+            query(auditedSql(clickHouse.table(StateRows.AUDIT), anomalyIds.size()), params)
+                    .forEach(r -> found.add((String) r.get("anomaly_id")));
+        }
+        return found;
+    }
+
+    /** Parameters: the action, then n anomaly ids. */
+    public static String auditedSql(String auditTable, int n) {
+        return "SELECT DISTINCT anomaly_id FROM " + auditTable + " WHERE action = ? AND anomaly_id IN ("
+                + String.join(", ", Collections.nCopies(n, "?")) + ")";
     }
 
     public Optional<Map<String, Object>> anomaly(String anomalyId) {

@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  *   <li>an acknowledge, unacknowledge, resolve or reopen whose webhook never came is written through the webhook path's
  *       own row building ({@link WebhookHandler}), once (under an event id of its own), audited {@code reconciled}.</li>
  * </ul>
- * It spends PagerDuty's REST budget carefully: pages of 100, at most {@link #MAX_CALLS_PER_RUN} calls, and it stops
- * for this run when PagerDuty's ratelimit-* headers say a quarter or less of the window is left.
+ * It spends PagerDuty's REST budget carefully: pages of 100, at most {@link #MAX_CALLS_PER_RUN} calls a run and 8 per
+ * second of the interval, and it stops for this run when PagerDuty's ratelimit-* headers say a quarter or less of the
+ * window is left.
  */
 public final class IncidentReconciler {
 
@@ -54,8 +55,12 @@ public final class IncidentReconciler {
     static final int PAGE = 100;
     /** PagerDuty refuses offset + limit beyond 10,000 (classic pagination). */
     static final int MAX_OFFSET = 10_000 - PAGE;
-    /** At most this many REST calls per run: a sixth of the 960 a minute PagerDuty allows a token, even at short intervals. */
+    /** At most this many REST calls per run (a sixth of the 960 a minute PagerDuty allows a token)... */
     static final int MAX_CALLS_PER_RUN = 150;
+    /** ...and, averaged over the interval, at most half of PagerDuty's pace (960 a minute), so short intervals stay light. */
+    static final int CALLS_PER_SECOND_OF_INTERVAL = 8;
+    /** Enough for one page of incidents, the subscriptions and one more page. */
+    static final int MIN_CALLS_PER_RUN = 3;
     /** Anomalies ClickHouse still holds as open are compared when they changed within this window. */
     static final Duration LOOKBACK = Duration.ofDays(7);
     /** A change this recent may still have its webhook on the way (PagerDuty delivers within seconds, or retries). */
@@ -64,24 +69,24 @@ public final class IncidentReconciler {
 
     private final PagerDutyApi api;
     private final StateQueries queries;
-    private final String auditTable;
     private final WebhookHandler webhooks;
     private final AnomalyRecords records;
     private final PagerDutyDispatcher dispatcher;
     private final BundleMetrics metrics;
     private final Duration grace;
+    private final int callsPerRun;
 
-    public IncidentReconciler(PagerDutyApi api, StateQueries queries, String auditTable, WebhookHandler webhooks,
+    public IncidentReconciler(PagerDutyApi api, StateQueries queries, WebhookHandler webhooks,
                               AnomalyRecords records, PagerDutyDispatcher dispatcher, BundleMetrics metrics, Duration interval) {
         this.api = api;
         this.queries = queries;
-        this.auditTable = auditTable;
         this.webhooks = webhooks;
         this.records = records;
         this.dispatcher = dispatcher;
         this.metrics = metrics;
         Duration half = interval.dividedBy(2);
         this.grace = half.compareTo(MAX_GRACE) < 0 ? half : MAX_GRACE;
+        this.callsPerRun = (int) Math.max(MIN_CALLS_PER_RUN, Math.min(MAX_CALLS_PER_RUN, interval.toSeconds() * CALLS_PER_SECOND_OF_INTERVAL));
     }
 
     /** Another instance has the turn (Kafka mode): nothing to do here. */
@@ -114,7 +119,7 @@ public final class IncidentReconciler {
         Instant now = Instant.now();
         Map<String, JsonNode> open = openIncidents(run);
         Map<String, Map<String, Object>> state = new LinkedHashMap<>();
-        for (Map<String, Object> row : queries.query(openAnomaliesSql(), List.of())) {
+        for (Map<String, Object> row : queries.withStatus(SyncDecision.OPEN, LOOKBACK.toDays())) {
             state.put((String) row.get("anomaly_id"), row);
         }
         List<String> unknown = open.keySet().stream().filter(id -> !state.containsKey(id)).toList();
@@ -132,9 +137,11 @@ public final class IncidentReconciler {
                 repair(run, e.getKey(), e.getValue(), s, resolveDelivered.contains(e.getKey()), now);
             }
         }
-        // open in ClickHouse, not open in PagerDuty: resolved there (or not there yet); one lookup each
+        // open in ClickHouse, not open in PagerDuty: resolved there (or not there yet); one lookup each, except for
+        // triggers still queued in the outbox, which PagerDuty cannot know yet (a backlog must not eat the budget)
         for (Map.Entry<String, Map<String, Object>> e : state.entrySet()) {
-            if (open.containsKey(e.getKey()) || !SyncDecision.OPEN.contains((String) e.getValue().get("status"))) {
+            String status = (String) e.getValue().get("status");
+            if (open.containsKey(e.getKey()) || !SyncDecision.OPEN.contains(status) || status.equals("queued")) {
                 continue;
             }
             JsonNode page = call(run, () -> api.incidents(Map.of("incident_key", List.of(Anomaly.dedupKeyOf(e.getKey())),
@@ -248,19 +255,10 @@ public final class IncidentReconciler {
         return open;
     }
 
-    /** Current state of the anomalies ClickHouse holds as open that changed within the lookback. */
-    private String openAnomaliesSql() {
-        String recent = "anomaly_id IN (SELECT anomaly_id FROM " + queries.stateTable() + " WHERE changed_at > subtractDays(now(), "
-                + LOOKBACK.toDays() + "))";
-        return "SELECT * FROM (" + queries.viewQuery(recent) + ") WHERE status IN ("
-                + SyncDecision.OPEN.stream().sorted().map(s -> "'" + s + "'").collect(Collectors.joining(", ")) + ")";
-    }
-
     private Set<String> resolveDelivered(Set<String> anomalyIds) {
         Set<String> delivered = new HashSet<>();
         for (List<String> chunk : chunks(List.copyOf(anomalyIds))) {
-            queries.query("SELECT DISTINCT anomaly_id FROM " + auditTable + " WHERE action = 'resolve_delivered' AND anomaly_id IN ("
-                    + placeholders(chunk.size()) + ")", chunk).forEach(r -> delivered.add((String) r.get("anomaly_id")));
+            delivered.addAll(queries.audited("resolve_delivered", chunk));
         }
         return delivered;
     }
@@ -271,8 +269,8 @@ public final class IncidentReconciler {
 
     /** One REST call within the run's budget and PagerDuty's: throws OutOfBudget instead of making it. */
     private JsonNode call(Run run, RestCall call) {
-        if (run.calls >= MAX_CALLS_PER_RUN) {
-            throw new OutOfBudget(MAX_CALLS_PER_RUN + " calls per run");
+        if (run.calls >= callsPerRun) {
+            throw new OutOfBudget(callsPerRun + " calls per run");
         }
         if (!api.rateLimit().allowsBackgroundCall()) {
             throw new OutOfBudget(api.rateLimit().remaining() + " requests left in PagerDuty's window");

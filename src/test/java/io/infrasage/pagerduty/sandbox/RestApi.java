@@ -22,6 +22,7 @@ final class RestApi {
     private final RateWindow rateWindow;
     private final String token;
     private final WebhookSender webhooks;
+    private final java.util.concurrent.atomic.AtomicInteger throttled = new java.util.concurrent.atomic.AtomicInteger();
 
     RestApi(IncidentStore store, WebhookSender webhooks, String apiToken, RateWindow rateWindow) {
         this.store = store;
@@ -41,6 +42,11 @@ final class RestApi {
         router.get("/webhook_subscriptions").handler(this::listWebhookSubscriptions);
     }
 
+    /** REST requests answered 429 so far. */
+    int throttledCount() {
+        return throttled.get();
+    }
+
     static void notFound(RoutingContext ctx) {
         Replies.restError(ctx, 404, "Not Found", 2100);
     }
@@ -56,6 +62,7 @@ final class RestApi {
                 .putHeader("ratelimit-remaining", Integer.toString(rateWindow.remaining(token)))
                 .putHeader("ratelimit-reset", Long.toString(rateWindow.resetSeconds(token)));
         if (!admitted) {
+            throttled.incrementAndGet();
             Replies.restError(ctx, 429, "Rate Limit Exceeded", 2020);
         } else {
             ctx.next();
