@@ -169,6 +169,11 @@ public class BundleConfiguration implements CamelConfiguration {
 
         Admission admission = new Admission(s.httpMaxInFlight, metrics);
         camel.addStartupListener((context, alreadyStarted) -> {
+            if (alreadyStarted) {
+                // Camel calls startup listeners again for each route started later (the sync route, a host's own):
+                // everything below must happen once
+                return;
+            }
             // the HTTP server's router, bound under a name with its port; the management server's is left alone
             var routers = context.getRegistry().findByType(VertxPlatformHttpRouter.class).stream()
                     .filter(VertxPlatformHttpRouter::isMainServer).toList();
