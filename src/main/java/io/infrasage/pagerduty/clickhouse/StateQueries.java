@@ -7,8 +7,6 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
-import java.util.HashSet;
-import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -81,22 +79,22 @@ public final class StateQueries {
                 + statuses.stream().sorted().map(st -> "'" + st + "'").collect(Collectors.joining(", ")) + ")";
     }
 
-    /** Which of these anomalies have an audit entry with this action (e.g. resolve_delivered). */
-    public Set<String> audited(String action, List<String> anomalyIds) {
-        Set<String> found = new HashSet<>();
+    /** The latest time (UTC text, whole seconds) each of these anomalies had an audit entry with this action. */
+    public Map<String, String> lastAudited(String action, List<String> anomalyIds) {
+        Map<String, String> found = new LinkedHashMap<>();
         if (!anomalyIds.isEmpty()) {
             List<String> params = new ArrayList<>(anomalyIds);
             params.add(0, action);
-            query(auditedSql(clickHouse.table(StateRows.AUDIT), anomalyIds.size()), params)
-                    .forEach(r -> found.add((String) r.get("anomaly_id")));
+            query(lastAuditedSql(clickHouse.table(StateRows.AUDIT), anomalyIds.size()), params)
+                    .forEach(r -> found.put((String) r.get("anomaly_id"), (String) r.get("at")));
         }
         return found;
     }
 
     /** Parameters: the action, then n anomaly ids. */
-    public static String auditedSql(String auditTable, int n) {
-        return "SELECT DISTINCT anomaly_id FROM " + auditTable + " WHERE action = ? AND anomaly_id IN ("
-                + String.join(", ", Collections.nCopies(n, "?")) + ")";
+    public static String lastAuditedSql(String auditTable, int n) {
+        return "SELECT anomaly_id, toString(max(at), 'UTC') AS at FROM " + auditTable + " WHERE action = ? AND anomaly_id IN ("
+                + String.join(", ", Collections.nCopies(n, "?")) + ") GROUP BY anomaly_id ORDER BY anomaly_id";
     }
 
     public Optional<Map<String, Object>> anomaly(String anomalyId) {

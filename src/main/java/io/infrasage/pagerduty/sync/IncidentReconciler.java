@@ -129,12 +129,12 @@ public final class IncidentReconciler {
         }
         Set<String> resolvedByRunbook = state.values().stream().filter(s -> "runbook".equals(s.get("resolved_by_kind")))
                 .map(s -> (String) s.get("anomaly_id")).filter(open::containsKey).collect(Collectors.toSet());
-        Set<String> resolveDelivered = resolveDelivered(resolvedByRunbook);
+        Map<String, String> resolveDelivered = resolveDelivered(resolvedByRunbook);
 
         for (Map.Entry<String, JsonNode> e : open.entrySet()) {
             Map<String, Object> s = state.get(e.getKey());
             if (s != null) {
-                repair(run, e.getKey(), e.getValue(), s, resolveDelivered.contains(e.getKey()), now);
+                repair(run, e.getKey(), e.getValue(), s, resolveDelivered.get(e.getKey()), now);
             }
         }
         // open in ClickHouse, not open in PagerDuty: resolved there (or not there yet); one lookup each, except for
@@ -151,17 +151,17 @@ public final class IncidentReconciler {
                 newest = incident; // oldest first: a re-trigger after a resolve opens a newer one
             }
             if (newest != null) {
-                repair(run, e.getKey(), newest, e.getValue(), false, now);
+                repair(run, e.getKey(), newest, e.getValue(), null, now);
             }
         }
     }
 
-    private void repair(Run run, String anomalyId, JsonNode incident, Map<String, Object> state, boolean resolveDelivered,
+    private void repair(Run run, String anomalyId, JsonNode incident, Map<String, Object> state, String resolveDeliveredAt,
                         Instant now) {
         SyncDecision.PagerDutySide pd = new SyncDecision.PagerDutySide(incident.path("status").asText(null),
                 instant(incident.path("last_status_change_at").asText(null)));
         SyncDecision.ClickHouseSide ch = new SyncDecision.ClickHouseSide((String) state.get("status"),
-                (String) state.get("resolved_by_kind"), clickHouseTime(state.get("resolved_at")), resolveDelivered);
+                (String) state.get("resolved_by_kind"), clickHouseTime(state.get("resolved_at")), clickHouseTime(resolveDeliveredAt));
         Action action = SyncDecision.decide(pd, ch, now, grace);
         switch (action) {
             case NONE -> {
@@ -255,10 +255,11 @@ public final class IncidentReconciler {
         return open;
     }
 
-    private Set<String> resolveDelivered(Set<String> anomalyIds) {
-        Set<String> delivered = new HashSet<>();
+    /** When PagerDuty last answered 202 to each anomaly's resolve. */
+    private Map<String, String> resolveDelivered(Set<String> anomalyIds) {
+        Map<String, String> delivered = new LinkedHashMap<>();
         for (List<String> chunk : chunks(List.copyOf(anomalyIds))) {
-            delivered.addAll(queries.audited("resolve_delivered", chunk));
+            delivered.putAll(queries.lastAudited("resolve_delivered", chunk));
         }
         return delivered;
     }

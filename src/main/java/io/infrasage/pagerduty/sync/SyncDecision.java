@@ -41,10 +41,11 @@ public final class SyncDecision {
     /**
      * The anomaly as ClickHouse holds it.
      *
-     * @param resolvedAt       when it was resolved (for a runbook: when the resolve was asked for)
-     * @param resolveDelivered PagerDuty answered 202 to the runbook's resolve (its resolve_delivered audit entry)
+     * @param resolvedAt         when it was resolved (for a runbook: when the resolve was asked for)
+     * @param resolveDeliveredAt when PagerDuty last answered 202 to the runbook's resolve (its resolve_delivered audit
+     *                           entry); null while the resolve is still on its way (or there is none)
      */
-    public record ClickHouseSide(String status, String resolvedByKind, Instant resolvedAt, boolean resolveDelivered) {
+    public record ClickHouseSide(String status, String resolvedByKind, Instant resolvedAt, Instant resolveDeliveredAt) {
     }
 
     private SyncDecision() {
@@ -59,14 +60,25 @@ public final class SyncDecision {
             return OPEN.contains(ch.status()) && settled ? Action.WRITE_RESOLVED : Action.NONE;
         }
         if (ch.status().equals("resolved")) {
-            boolean changedSinceResolve = pd.changedAt() != null && ch.resolvedAt() != null && pd.changedAt().isAfter(ch.resolvedAt());
-            if ("runbook".equals(ch.resolvedByKind()) && !changedSinceResolve) {
-                // untouched in PagerDuty since before our resolve, which PagerDuty answered 202: it was lost
-                boolean due = ch.resolveDelivered() && (ch.resolvedAt() == null || !ch.resolvedAt().plus(grace).isAfter(now));
-                return due ? Action.RESEND_RESOLVE : Action.NONE;
+            Instant resolvedInPagerDuty;
+            if ("runbook".equals(ch.resolvedByKind())) {
+                if (ch.resolveDeliveredAt() == null) {
+                    return Action.NONE; // our resolve is still on its way: whatever PagerDuty lists now came before it
+                }
+                resolvedInPagerDuty = ch.resolveDeliveredAt();
+                // untouched in PagerDuty since our resolve reached it (both times in whole seconds): it was lost
+                if (pd.changedAt() == null || !pd.changedAt().isAfter(resolvedInPagerDuty)) {
+                    return resolvedInPagerDuty.plus(grace).isAfter(now) ? Action.NONE : Action.RESEND_RESOLVE;
+                }
+            } else {
+                resolvedInPagerDuty = ch.resolvedAt();
             }
-            // someone opened it again after it was resolved: never resolve over a person's decision
-            return changedSinceResolve && settled ? Action.WRITE_REOPENED : Action.NONE;
+            // changed in PagerDuty after it was resolved: a person's decision, never resolved over
+            boolean changedSince = pd.changedAt() != null && resolvedInPagerDuty != null && pd.changedAt().isAfter(resolvedInPagerDuty);
+            if (!changedSince || !settled) {
+                return Action.NONE;
+            }
+            return pd.status().equals("acknowledged") ? Action.WRITE_ACKNOWLEDGED : Action.WRITE_REOPENED;
         }
         if (pd.status().equals("acknowledged") && OPEN.contains(ch.status()) && !ch.status().equals("acknowledged")) {
             return settled ? Action.WRITE_ACKNOWLEDGED : Action.NONE;

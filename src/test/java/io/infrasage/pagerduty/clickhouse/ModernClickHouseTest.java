@@ -153,8 +153,8 @@ class ModernClickHouseTest {
                 .containsExactly("a-2 triggered", "a-3 sent");
         assertThat(chdb.query(StateQueries.withStatusSql(table(StateRows.STATE), List.of("sent"), 0)).rows())
                 .as("nothing changed within the last 0 days").isEmpty();
-        String delivered = ChDb.bind(StateQueries.auditedSql(table(StateRows.AUDIT), 2), List.of("trigger_delivered", "a-1", "a-2"));
-        assertThat(chdb.query(delivered).rows()).containsExactly(List.of("a-1"));
+        String delivered = ChDb.bind(StateQueries.lastAuditedSql(table(StateRows.AUDIT), 2), List.of("trigger_delivered", "a-1", "a-2"));
+        assertThat(chdb.query(delivered).rows()).containsExactly(List.of("a-1", "2025-03-01 10:00:01"));
     }
 
     @Test
