@@ -19,6 +19,9 @@ import io.infrasage.pagerduty.memory.PageMemory;
 import io.infrasage.pagerduty.memory.PageMemoryRows;
 import io.infrasage.pagerduty.rest.IncidentListing;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
+import io.infrasage.pagerduty.sync.IncidentReconciler;
+import io.infrasage.pagerduty.sync.ReconcileTurn;
+import io.infrasage.pagerduty.sync.WebhookSubscriptionWatch;
 import io.infrasage.pagerduty.webhook.WebhookHandler;
 import io.infrasage.pagerduty.webhook.WebhookSignatureVerifier;
 import io.infrasage.pagerduty.config.BundleSettings;
@@ -32,10 +35,10 @@ import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.outbox.RowSpool;
 import io.infrasage.pagerduty.outbox.kafka.KafkaClients;
 import io.infrasage.pagerduty.outbox.kafka.KafkaQueue;
+import io.infrasage.pagerduty.outbox.kafka.KafkaReconcileTurn;
 import io.infrasage.pagerduty.outbox.kafka.KafkaTopics;
 import io.infrasage.pagerduty.outbox.local.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.local.LocalStore;
-import io.infrasage.pagerduty.http.Admission;
 import io.infrasage.pagerduty.http.ApiServerGuards;
 import io.infrasage.pagerduty.http.IdleConnectionTimeout;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -44,6 +47,7 @@ import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
+import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.service.ServiceSupport;
 import org.slf4j.Logger;
@@ -63,6 +67,8 @@ public class BundleConfiguration implements CamelConfiguration {
      * blocked there, not computing, so more of them in flight means bigger batches, not more CPU.
      */
     static final int HTTP_WORKERS = 64;
+    /** routes/pagerduty-sync.camel.yaml: not started by itself, only when the self-healing sync is on. */
+    static final String SYNC_ROUTE = "pagerduty-sync";
 
     @Override
     public void configure(CamelContext camel) throws Exception {
@@ -90,14 +96,25 @@ public class BundleConfiguration implements CamelConfiguration {
         RowSpool rowSpool;
         AutoCloseable queue;
         java.util.function.Consumer<PagerDutyDispatcher> startQueue;
+        ReconcileTurn reconcileTurn;
         if (s.queue.equals("kafka")) {
-            KafkaQueue kafka = new KafkaQueue(KafkaClients.fromCamel(camel, s.kafkaBootstrapServers),
-                    new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor), writer);
+            KafkaClients clients = KafkaClients.fromCamel(camel, s.kafkaBootstrapServers);
+            KafkaTopics topics = new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor);
+            KafkaQueue kafka = new KafkaQueue(clients, topics, writer);
             records = kafka.records();
             outbox = kafka.outbox();
             rowSpool = kafka.spool();
-            queue = kafka;
-            startQueue = d -> kafka.start(d::wake);
+            // exactly one instance reconciles at a time: the one Kafka gives the turn topic's single partition
+            KafkaReconcileTurn turn = new KafkaReconcileTurn(clients, topics);
+            queue = () -> {
+                turn.close();
+                kafka.close();
+            };
+            startQueue = d -> {
+                kafka.start(d::wake);
+                turn.start();
+            };
+            reconcileTurn = turn;
         } else {
             LocalStore store = new LocalStore(s.dataDir);
             ClickHouseSpool spool = new ClickHouseSpool(store.spool(), writer);
@@ -109,6 +126,7 @@ public class BundleConfiguration implements CamelConfiguration {
                 store.close();
             };
             startQueue = d -> spool.start();
+            reconcileTurn = ReconcileTurn.always();
         }
         DependencyState pagerDuty = new DependencyState("PagerDuty", "pages wait in the outbox and are retried");
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
@@ -154,7 +172,16 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("pagerDutyApi", api);
         registry.bind("incidentListing", new IncidentListing(api, queries, clickHouse.table(PageMemoryRows.TABLE)));
         registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
-        registry.bind("webhookHandler", new WebhookHandler(writer, queries, records, api, metrics));
+        WebhookHandler webhookHandler = new WebhookHandler(writer, queries, records, api, metrics);
+        registry.bind("webhookHandler", webhookHandler);
+        // the self-healing sync (routes/pagerduty-sync.camel.yaml): only with a REST token, and not with a zero interval
+        boolean reconcile = api.enabled() && !s.reconcileInterval.isZero();
+        properties.addOverrideProperty("infrasage.reconcile-interval", Long.toString(Math.max(1, s.reconcileInterval.toMillis())));
+        registry.bind("reconcileTurn", reconcileTurn);
+        WebhookSubscriptionWatch subscriptionWatch = new WebhookSubscriptionWatch(api);
+        registry.bind("webhookSubscriptionWatch", subscriptionWatch);
+        registry.bind("incidentReconciler", new IncidentReconciler(api, queries, webhookHandler,
+                records, dispatcher, metrics, s.reconcileInterval));
         registry.bind("jsonRequests", new JsonRequests());
 
         HealthCheckRegistry health = HealthCheckRegistry.get(camel);
@@ -166,6 +193,11 @@ public class BundleConfiguration implements CamelConfiguration {
         ApiServerGuards guards = new ApiServerGuards(s.httpMaxInFlight, s.httpHeaderTimeout, s.httpBodyTimeout,
                 properties.resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L), metrics);
         camel.addStartupListener((context, alreadyStarted) -> {
+            if (alreadyStarted) {
+                // Camel calls startup listeners again for each route started later (the sync route, a host's own):
+                // everything below must happen once
+                return;
+            }
             guards.installOn(context);
             MeterRegistry meters = context.getRegistry().findSingleByType(MeterRegistry.class);
             if (meters != null) {
@@ -179,15 +211,35 @@ public class BundleConfiguration implements CamelConfiguration {
                 metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", rowSpool::depth);
                 metrics.gauge("infrasage_page_memory_age_seconds", "Seconds since the incident memory view was last refreshed "
                         + "from ClickHouse (-1: not yet)", pageMemory::ageSeconds);
+                metrics.gauge("infrasage_webhook_subscriptions_disabled", "Webhook subscriptions PagerDuty lists as inactive "
+                        + "(disabled after 3 refused deliveries); -1 until read (needs PAGERDUTY_API_TOKEN)", subscriptionWatch::disabled);
+                metrics.gauge("infrasage_pagerduty_api_ratelimit_remaining", "REST API requests left in PagerDuty's window, "
+                        + "from its ratelimit-remaining header (-1: not known yet)", () -> api.rateLimit().remaining());
                 metrics.gauge("infrasage_page_memory_entries", "Past resolutions held in the incident memory view", pageMemory::entries);
             }
             schema.start(2000);
             startQueue.accept(dispatcher);
             dispatcher.start();
+
             LOG.info("InfraSage PagerDuty bundle ready: {} routing rule(s), events to {}, ClickHouse database {}, outbox {}",
                     s.routingRules.size(), s.eventsUrl, s.clickHouseDatabase,
                     s.queue.equals("kafka") ? "on Kafka " + s.kafkaBootstrapServers : "in " + s.dataDir.toAbsolutePath());
         });
+        if (reconcile) {
+            camel.addStartupListener(new StartupListener() {
+                @Override
+                public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+                }
+
+                @Override
+                public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                    // once every route has started: a route with autoStartup false started earlier is stopped again
+                    if (context.getRoute(SYNC_ROUTE) != null) {
+                        context.getRouteController().startRoute(SYNC_ROUTE);
+                    }
+                }
+            });
+        }
         // stopped in reverse order of need: no new deliveries, then the queue (spool, local file or Kafka clients), writer
         camel.addService(new ServiceSupport() {
             @Override

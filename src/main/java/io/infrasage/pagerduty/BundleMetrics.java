@@ -2,6 +2,7 @@ package io.infrasage.pagerduty;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
@@ -25,7 +26,15 @@ public final class BundleMetrics {
     /** What a page found in incident memory: attached, none for its service, unavailable (view stale: ClickHouse down). */
     public static final List<String> PAGE_MEMORY_OUTCOMES = List.of("attached", "none", "unavailable");
 
+    /** How a run of the self-healing sync ended: completed, partial (stopped to spare the REST budget), failed, standby. */
+    public static final List<String> RECONCILE_RUN_OUTCOMES = List.of("completed", "partial", "failed", "standby");
+
+    /** What the self-healing sync did: a lost resolve sent again, or the change of a webhook that never came written. */
+    public static final List<String> RECONCILE_ACTIONS = List.of("resolve_resent", "acknowledged", "unacknowledged",
+            "resolved", "reopened");
+
     private volatile MeterRegistry registry;
+    private final AtomicLong webhooksRefusedInARow = new AtomicLong();
 
     /**
      * Series with a fixed set of labels are exported from the start, at 0: Prometheus' rate() and increase() only see
@@ -41,6 +50,10 @@ public final class BundleMetrics {
         webhooks(registry, "unparseable", "invalid");
         shedCounter(registry);
         PAGE_MEMORY_OUTCOMES.forEach(outcome -> pageMemoryLookups(registry, outcome));
+        RECONCILE_RUN_OUTCOMES.forEach(outcome -> reconcileRuns(registry, outcome));
+        RECONCILE_ACTIONS.forEach(action -> reconcileActions(registry, action));
+        gauge("infrasage_webhooks_refused_in_a_row", "Webhook deliveries refused (forged or signed with another secret) "
+                + "since the last one accepted: PagerDuty disables a subscription after 3", webhooksRefusedInARow::get);
     }
 
     /** Anomalies by outcome, one of {@link #ANOMALY_OUTCOMES}. */
@@ -79,6 +92,11 @@ public final class BundleMetrics {
 
     /** Webhooks by event type and outcome: processed, duplicate, refused, invalid, unavailable. */
     public void webhook(String eventType, String outcome) {
+        if (outcome.equals("refused")) {
+            webhooksRefusedInARow.incrementAndGet();
+        } else if (outcome.equals("processed") || outcome.equals("duplicate")) {
+            webhooksRefusedInARow.set(0);
+        }
         MeterRegistry r = registry;
         if (r != null) {
             webhooks(r, eventType, outcome).increment();
@@ -113,6 +131,37 @@ public final class BundleMetrics {
     private static Counter pageMemoryLookups(MeterRegistry r, String outcome) {
         return Counter.builder("infrasage_page_memory_lookups").description("Pages that looked up incident memory, by outcome")
                 .tag("outcome", outcome).register(r);
+    }
+
+    /** Refused webhook deliveries since the last accepted one (PagerDuty's 3-strike rule counts the same way). */
+    public long webhooksRefusedInARow() {
+        return webhooksRefusedInARow.get();
+    }
+
+    /** A run of the self-healing sync ended with this outcome (one of {@link #RECONCILE_RUN_OUTCOMES}). */
+    public void reconcileRun(String outcome) {
+        MeterRegistry r = registry;
+        if (r != null) {
+            reconcileRuns(r, outcome).increment();
+        }
+    }
+
+    private static Counter reconcileRuns(MeterRegistry r, String outcome) {
+        return Counter.builder("infrasage_reconcile_runs").description("Runs of the self-healing sync, by outcome")
+                .tag("outcome", outcome).register(r);
+    }
+
+    /** The self-healing sync did this for one anomaly (one of {@link #RECONCILE_ACTIONS}). */
+    public void reconcileAction(String action) {
+        MeterRegistry r = registry;
+        if (r != null) {
+            reconcileActions(r, action).increment();
+        }
+    }
+
+    private static Counter reconcileActions(MeterRegistry r, String action) {
+        return Counter.builder("infrasage_reconcile_actions").description("Repairs made by the self-healing sync, by action")
+                .tag("action", action).register(r);
     }
 
     public void gauge(String name, String description, Supplier<Number> value) {

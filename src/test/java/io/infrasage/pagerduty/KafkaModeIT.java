@@ -95,6 +95,10 @@ class KafkaModeIT {
         env.put("INFRASAGE_API_TOKEN", RunningBundle.API_TOKEN);
         // no other test's anomaly has a blast radius: only the inhibition test is affected
         env.put("INFRASAGE_INHIBIT_SYMPTOMS", "true");
+        // the self-healing sync runs every second, on exactly one of the instances
+        env.put("PAGERDUTY_API_URL", sandbox.rootUrl());
+        env.put("PAGERDUTY_API_TOKEN", sandbox.apiToken());
+        env.put("INFRASAGE_RECONCILE_INTERVAL", "2s");
         env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(RATE_PER_MINUTE));
         env.put("PAGERDUTY_RATE_LIMIT_BURST", "10");
         env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "200ms");
@@ -139,6 +143,31 @@ class KafkaModeIT {
 
     static List<ReceivedEvent> ingested(String dedupKey) {
         return sandbox.events().stream().filter(e -> dedupKey.equals(e.dedupKey()) && e.status() == 202).toList();
+    }
+
+    @Test
+    @Order(0)
+    void exactlyOneInstanceRunsTheSelfHealingSync() {
+        // once both have joined the turn's group, one runs the sync and the other stands by (before that, the first
+        // instance up ran it alone)
+        await().atMost(Duration.ofSeconds(30)).until(() -> reconcileRuns(a, "standby") >= 1 || reconcileRuns(b, "standby") >= 1);
+        BundleJar standing = reconcileRuns(a, "standby") >= 1 ? a : b;
+        BundleJar running = standing == a ? b : a;
+        double standingCompleted = reconcileRuns(standing, "completed");
+        double runningStandby = reconcileRuns(running, "standby");
+        double runningCompleted = reconcileRuns(running, "completed");
+        await().atMost(Duration.ofSeconds(30)).until(() -> reconcileRuns(running, "completed") >= runningCompleted + 3);
+        assertThat(reconcileRuns(standing, "completed")).as("runs of the instance without the turn").isEqualTo(standingCompleted);
+        assertThat(reconcileRuns(standing, "standby")).as("it stood by meanwhile").isGreaterThan(1);
+        assertThat(reconcileRuns(running, "standby")).as("standby runs of the instance with the turn").isEqualTo(runningStandby);
+    }
+
+    /** infrasage_reconcile_runs_total{outcome} of one instance. */
+    static double reconcileRuns(BundleJar instance, String outcome) {
+        String metrics = RunningBundle.send(HttpRequest.newBuilder(instance.managementUrl("/observe/metrics")).GET().build()).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^infrasage_reconcile_runs_total\\{outcome=\"" + outcome
+                + "\",?}\\s+(\\S+)").matcher(metrics);
+        return m.find() ? Double.parseDouble(m.group(1)) : 0;
     }
 
     @Test

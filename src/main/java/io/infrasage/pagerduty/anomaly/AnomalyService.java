@@ -166,10 +166,7 @@ public final class AnomalyService {
             return answer;
         }
         Instant now = Instant.now();
-        List<NewEvent> events = known.targets().stream()
-                .map(t -> new NewEvent(t.routingKey(), t.team(), "resolve",
-                        PagerDutyEvents.resolve(known.dedupKey(), t.routingKey()).toString()))
-                .toList();
+        List<NewEvent> events = resolveEvents(known);
         List<Row> rows = List.of(
                 StateRows.state(anomalyId, "resolve-requested", StateRows.nextVersion(), now, "resolved")
                         .set("resolved_by", request.runbook()).set("resolved_by_kind", "runbook").build(),
@@ -183,6 +180,14 @@ public final class AnomalyService {
         dispatcher.wake();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), dispatcher.outcome(queued.get(), deliveryWait));
+    }
+
+    /** One resolve per routing key the trigger reached, never another key (PagerDuty would drop it silently). */
+    public static List<NewEvent> resolveEvents(AnomalyRecord known) {
+        return known.targets().stream()
+                .map(t -> new NewEvent(t.routingKey(), t.team(), "resolve",
+                        PagerDutyEvents.resolve(known.dedupKey(), t.routingKey()).toString()))
+                .toList();
     }
 
     private Map<String, Object> alreadyKnown(String anomalyId, Exchange exchange) {

@@ -5,6 +5,9 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.stream.Collectors;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -58,6 +61,40 @@ public final class StateQueries {
         inner.append(" FROM ").append(stateTable).append(" WHERE ").append(rowFilter)
                 .append(" GROUP BY anomaly_id");
         return outer.append(" FROM (").append(inner).append(") ORDER BY anomaly_id").toString();
+    }
+
+    /** Current state of the anomalies whose status is one of these, among those changed within the last days. */
+    public List<Map<String, Object>> withStatus(Collection<String> statuses, long withinDays) {
+        return query(withStatusSql(clickHouse.table(StateRows.STATE), statuses, withinDays), List.of());
+    }
+
+    /**
+     * The view of the anomalies changed within the last days (all their rows, so the view is whole), kept when their
+     * current status is one of these. Statuses are the bundle's own words, never input.
+     */
+    public static String withStatusSql(String stateTable, Collection<String> statuses, long withinDays) {
+        String recent = "anomaly_id IN (SELECT anomaly_id FROM " + stateTable + " WHERE changed_at > subtractDays(now(), "
+                + withinDays + "))";
+        return "SELECT * FROM (" + viewQuery(stateTable, recent) + ") WHERE status IN ("
+                + statuses.stream().sorted().map(st -> "'" + st + "'").collect(Collectors.joining(", ")) + ")";
+    }
+
+    /** The latest time (UTC text, whole seconds) each of these anomalies had an audit entry with this action. */
+    public Map<String, String> lastAudited(String action, List<String> anomalyIds) {
+        Map<String, String> found = new LinkedHashMap<>();
+        if (!anomalyIds.isEmpty()) {
+            List<String> params = new ArrayList<>(anomalyIds);
+            params.add(0, action);
+            query(lastAuditedSql(clickHouse.table(StateRows.AUDIT), anomalyIds.size()), params)
+                    .forEach(r -> found.put((String) r.get("anomaly_id"), (String) r.get("at")));
+        }
+        return found;
+    }
+
+    /** Parameters: the action, then n anomaly ids. */
+    public static String lastAuditedSql(String auditTable, int n) {
+        return "SELECT anomaly_id, toString(max(at), 'UTC') AS at FROM " + auditTable + " WHERE action = ? AND anomaly_id IN ("
+                + String.join(", ", Collections.nCopies(n, "?")) + ") GROUP BY anomaly_id ORDER BY anomaly_id";
     }
 
     public Optional<Map<String, Object>> anomaly(String anomalyId) {

@@ -56,6 +56,7 @@ public final class BundleSettings {
     public static final Setting INHIBIT_SYMPTOMS = Setting.of("infrasage.inhibit-symptoms", "INFRASAGE_INHIBIT_SYMPTOMS");
     public static final Setting INHIBIT_WINDOW = Setting.of("infrasage.inhibit-window", "INFRASAGE_INHIBIT_WINDOW");
     public static final Setting INHIBIT_NOTE_INTERVAL = Setting.of("infrasage.inhibit-note-interval", "INFRASAGE_INHIBIT_NOTE_INTERVAL");
+    public static final Setting RECONCILE_INTERVAL = Setting.of("infrasage.reconcile-interval", "INFRASAGE_RECONCILE_INTERVAL");
     public static final Setting CLICKHOUSE_URL = Setting.of("clickhouse.url", "CLICKHOUSE_URL");
     public static final Setting CLICKHOUSE_USER = Setting.of("clickhouse.user", "CLICKHOUSE_USER");
     public static final Setting CLICKHOUSE_PASSWORD = Setting.of("clickhouse.password", "CLICKHOUSE_PASSWORD");
@@ -65,7 +66,7 @@ public final class BundleSettings {
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
             HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
             KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
-            API_FROM, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL,
+            API_FROM, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL, RECONCILE_INTERVAL,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -106,6 +107,8 @@ public final class BundleSettings {
     public final boolean inhibitSymptoms;
     public final Duration inhibitWindow;
     public final Duration inhibitNoteInterval;
+    /** How often the self-healing sync compares PagerDuty with ClickHouse; zero turns it off (so does no API token). */
+    public final Duration reconcileInterval;
     public final String clickHouseUrl;
     public final String clickHouseDatabase;
     public final String clickHouseUser;
@@ -204,6 +207,7 @@ public final class BundleSettings {
         if (inhibitNoteInterval.toMillis() < 1) {
             r.problem(INHIBIT_NOTE_INTERVAL, "must be at least 1ms");
         }
+        reconcileInterval = r.duration(RECONCILE_INTERVAL, Duration.ofMinutes(5));
         clickHouseUrl = r.optional(CLICKHOUSE_URL).orElse("jdbc:clickhouse://localhost:8123/infrasage");
         clickHouseDatabase = databaseOf(clickHouseUrl, r);
         clickHouseUser = r.optional(CLICKHOUSE_USER).orElse("default");
@@ -341,6 +345,9 @@ public final class BundleSettings {
                 return def;
             }
             String t = v.get().toLowerCase();
+            if (t.equals("0")) {
+                return Duration.ZERO; // "0 turns it off" needs no unit
+            }
             try {
                 if (t.startsWith("pt")) {
                     return Duration.parse(t.toUpperCase());

@@ -59,6 +59,15 @@ public interface AnomalyRecords {
     Optional<List<Long>> follow(String anomalyId, boolean whileOpen, List<NewEvent> events, List<Row> rows);
 
     /**
+     * Queues the resolve events of an anomaly already resolved by a runbook once more: PagerDuty answered 202 to the
+     * first ones, yet still lists the incident as open (the self-healing sync found the resolve lost). A resolve is
+     * idempotent in PagerDuty, so sending it again is safe; the record does not change.
+     *
+     * @return the queued sequence numbers, or empty when the anomaly is unknown or not resolved by a runbook
+     */
+    Optional<List<Long>> resendResolve(String anomalyId, List<NewEvent> events, List<Row> rows);
+
+    /**
      * PagerDuty says the incident is resolved (an engineer, or our own resolve coming back): remember it, the first
      * resolution winning, and make sure no trigger still queued for it goes out, since a trigger sent after a resolve
      * would open a new incident and page again.

@@ -26,6 +26,7 @@ public final class PagerDutyApi {
     private final ProducerTemplate producer;
     private final Optional<String> token;
     private final Optional<String> from;
+    private final RestRateLimit rateLimit = new RestRateLimit();
 
     /** The token stays in this bean: it is set on each request, never put in a property or a route file. */
     public PagerDutyApi(ProducerTemplate producer, Optional<String> token) {
@@ -66,6 +67,17 @@ public final class PagerDutyApi {
         }
     }
 
+    /** The token's REST budget as PagerDuty's ratelimit-* headers last described it (shared by every caller). */
+    public RestRateLimit rateLimit() {
+        return rateLimit;
+    }
+
+    /** One page of GET /webhook_subscriptions (v3): a subscription PagerDuty disabled shows active:false. */
+    public JsonNode webhookSubscriptions(int limit, int offset) {
+        return get("/webhook_subscriptions", Map.of("limit", List.of(Integer.toString(limit)),
+                "offset", List.of(Integer.toString(offset))));
+    }
+
     public boolean enabled() {
         return token.isPresent();
     }
@@ -101,6 +113,9 @@ public final class PagerDutyApi {
             throw new PagerDutyApiException(0, "PagerDuty REST API unreachable: " + answer.getException().getMessage());
         }
         int status = Optional.ofNullable(answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class)).orElse(0);
+        rateLimit.observe(status, answer.getMessage().getHeader("ratelimit-limit", String.class),
+                answer.getMessage().getHeader("ratelimit-remaining", String.class),
+                answer.getMessage().getHeader("ratelimit-reset", String.class));
         String body = answer.getMessage().getBody(String.class);
         if (status < 200 || status >= 300) {
             throw new PagerDutyApiException(status, "PagerDuty REST API answered " + status + " for " + path);

@@ -168,13 +168,9 @@ public final class WebhookHandler {
     /** Final route step: writes the rows and the delivery record exactly once, and answers. */
     public Map<String, Object> persist(Outcome o, Exchange exchange) {
         WebhookEvent e = o.event();
-        List<Row> rows = new ArrayList<>(o.rows());
-        rows.add(Row.into(StateRows.DELIVERIES).set("event_id", e.id()).set("webhook_id", e.deliveryId())
-                .set("event_type", e.type()).set("incident_id", e.incidentId()).set("outcome", o.effect())
-                .set("received_at", Instant.now()).build());
         boolean written;
         try {
-            written = writer.writeOnce(e.id(), rows, PERSIST_TIMEOUT);
+            written = writeOnce(o);
         } catch (RuntimeException ex) {
             metrics.webhook(e.type(), "unavailable");
             throw ex;
@@ -188,6 +184,19 @@ public final class WebhookHandler {
         answer.put("event_type", e.type());
         answer.put("effect", o.effect());
         return answer;
+    }
+
+    /**
+     * Writes an outcome's rows with its delivery record, once per event id: false when that event was written before.
+     * The self-healing sync writes the changes of webhooks that never came through here too, under ids of its own.
+     */
+    public boolean writeOnce(Outcome o) {
+        WebhookEvent e = o.event();
+        List<Row> rows = new ArrayList<>(o.rows());
+        rows.add(Row.into(StateRows.DELIVERIES).set("event_id", e.id()).set("webhook_id", e.deliveryId())
+                .set("event_type", e.type()).set("incident_id", e.incidentId()).set("outcome", o.effect())
+                .set("received_at", Instant.now()).build());
+        return writer.writeOnce(e.id(), rows, PERSIST_TIMEOUT);
     }
 
     // ---- helpers -------------------------------------------------------------------------------------------------

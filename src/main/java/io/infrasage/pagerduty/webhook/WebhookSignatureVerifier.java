@@ -25,6 +25,9 @@ public final class WebhookSignatureVerifier {
     public static final String SIGNATURE_HEADER = "X-PagerDuty-Signature";
     /** PagerDuty delivers up to 256 KB (best effort above 55 KB) and drops anything larger itself. */
     public static final int MAX_BODY_BYTES = 256 * 1024;
+    /** PagerDuty disables a subscription after this many dropped (4xx) deliveries in a row. */
+    public static final int THREE_STRIKES = 3;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WebhookSignatureVerifier.class);
     private static final String VERSION = "v1=";
     /** HMAC-SHA256 is 32 bytes: 64 hex characters. */
     private static final int SIGNATURE_HEX_LENGTH = 64;
@@ -70,6 +73,14 @@ public final class WebhookSignatureVerifier {
         Refusal refusal = check(body, exchange.getMessage().getHeader(SIGNATURE_HEADER, String.class));
         if (refusal != null) {
             metrics.webhook("unverified", "refused");
+            long inARow = metrics.webhooksRefusedInARow();
+            if (inARow >= THREE_STRIKES) {
+                // PagerDuty disables a subscription after 3 dropped deliveries in a row, and then sends nothing for 24 h
+                LOG.error("WEBHOOKS REFUSED: {} deliveries in a row had no valid signature ({}). If they come from PagerDuty, "
+                        + "PAGERDUTY_WEBHOOK_SECRETS does not hold the subscription's secret and PagerDuty has now disabled "
+                        + "the subscription: fix the secret, then re-enable the subscription in PagerDuty. The self-healing "
+                        + "sync (PAGERDUTY_API_TOKEN) fills in acknowledgements and resolutions meanwhile.", inARow, refusal.message);
+            }
             throw new WebhookRefusedException(refusal);
         }
     }

@@ -147,6 +147,17 @@ class ModernClickHouseTest {
     }
 
     @Test
+    void theSelfHealingSyncReadsTheAnomaliesStillOpenAndWhichWereDelivered() {
+        String open = StateQueries.withStatusSql(table(StateRows.STATE), List.of("queued", "sent", "triggered", "acknowledged"), 3650);
+        assertThat(chdb.query(open).maps()).extracting(r -> r.get("anomaly_id") + " " + r.get("status"))
+                .containsExactly("a-2 triggered", "a-3 sent");
+        assertThat(chdb.query(StateQueries.withStatusSql(table(StateRows.STATE), List.of("sent"), 0)).rows())
+                .as("nothing changed within the last 0 days").isEmpty();
+        String delivered = ChDb.bind(StateQueries.lastAuditedSql(table(StateRows.AUDIT), 2), List.of("trigger_delivered", "a-1", "a-2"));
+        assertThat(chdb.query(delivered).rows()).containsExactly(List.of("a-1", "2025-03-01 10:00:01"));
+    }
+
+    @Test
     void anomaliesOfAnIncident() {
         assertThat(chdb.query(ChDb.bind(StateQueries.anomalyIdsOfIncidentSql(table(StateRows.STATE)), List.of(INCIDENT)))
                 .column(0)).containsExactlyInAnyOrder("a-1", "a-2");

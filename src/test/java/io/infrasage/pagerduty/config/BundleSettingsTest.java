@@ -275,6 +275,16 @@ class BundleSettingsTest {
     }
 
     @Test
+    void theSelfHealingSyncRunsEveryFiveMinutesAndAPlainZeroTurnsItOff() {
+        minimalEnv();
+        assertThat(load().reconcileInterval).isEqualTo(Duration.ofMinutes(5));
+        env.put("INFRASAGE_RECONCILE_INTERVAL", "0");
+        assertThat(load().reconcileInterval).isZero();
+        env.put("INFRASAGE_RECONCILE_INTERVAL", "30s");
+        assertThat(load().reconcileInterval).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
     void burstMustBeBelowTheRate() {
         minimalEnv();
         env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", "20");

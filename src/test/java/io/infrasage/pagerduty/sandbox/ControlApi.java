@@ -33,7 +33,8 @@ final class ControlApi {
             "POST   /sandbox/incidents/{id}/priority      {\"user\":\"Alice Example\",\"priority\":\"P1\"}",
             "POST   /sandbox/incidents/{id}/emit          {\"event_type\":\"incident.assigned\",\"user\":\"Alice Example\"}",
             "POST   /sandbox/incidents/{id}/merge         {\"source_incident\":\"Q...\"}",
-            "POST   /sandbox/faults   {\"status\":429,\"count\":3,\"retry_after\":1} | {\"delay_ms\":2000,\"count\":5} | {\"down_ms\":5000}",
+            "POST   /sandbox/faults   {\"status\":429,\"count\":3,\"retry_after\":1} | {\"delay_ms\":2000,\"count\":5} | {\"down_ms\":5000} | {\"lose\":1}",
+            "POST   /sandbox/webhooks/{id}/enable   re-enables a subscription disabled after 3 dropped deliveries",
             "DELETE /sandbox/faults");
 
     private final Vertx vertx;
@@ -59,6 +60,7 @@ final class ControlApi {
         router.get("/sandbox/events").handler(this::events);
         router.get("/sandbox/webhooks").handler(this::webhooks);
         router.post("/sandbox/incidents/:id/:action").handler(this::act);
+        router.post("/sandbox/webhooks/:id/enable").handler(this::enableWebhook);
         router.post("/sandbox/faults").handler(this::addFaults);
         router.delete("/sandbox/faults").handler(this::clearFaults);
     }
@@ -129,6 +131,18 @@ final class ControlApi {
         Replies.json(ctx, 200, body);
     }
 
+    private void enableWebhook(RoutingContext ctx) {
+        try {
+            webhooks.enable(ctx.pathParam("id"));
+            ObjectNode out = Json.object();
+            out.put("id", ctx.pathParam("id"));
+            out.put("active", true);
+            Replies.json(ctx, 200, out);
+        } catch (NoSuchElementException e) {
+            Replies.error(ctx, 404, e.getMessage());
+        }
+    }
+
     private void act(RoutingContext ctx) {
         ObjectNode in = body(ctx);
         if (in == null) {
@@ -180,6 +194,10 @@ final class ControlApi {
                 }
                 understood = true;
             }
+            if (in.has("lose")) {
+                faults.lose(in.get("lose").asInt());
+                understood = true;
+            }
             if (in.has("delay_ms")) {
                 faults.delay(Duration.ofMillis(in.get("delay_ms").asLong()), count);
                 understood = true;
@@ -200,7 +218,7 @@ final class ControlApi {
                 return;
             }
             if (!understood) {
-                throw new IllegalArgumentException("expected status, delay_ms or down_ms");
+                throw new IllegalArgumentException("expected status, delay_ms, down_ms or lose");
             }
             ObjectNode out = Json.object();
             out.set("accepted", in);

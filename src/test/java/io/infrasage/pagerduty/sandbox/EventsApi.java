@@ -115,7 +115,7 @@ final class EventsApi implements Handler<RoutingContext> {
         Faults.Planned plan = faults.next();
         Answer answer = plan.status() != null ? injected(plan, raw, at)
                 : raw == null ? oversize(at)
-                : ingest(raw, at);
+                : ingest(raw, at, plan.lost());
         faults.answered(answer.status());
         if (plan.delay().isZero()) {
             write(ctx, answer);
@@ -130,7 +130,7 @@ final class EventsApi implements Handler<RoutingContext> {
         return invalid(List.of(EventValidator.TOO_LARGE));
     }
 
-    private Answer ingest(byte[] raw, Instant at) {
+    private Answer ingest(byte[] raw, Instant at, boolean lost) {
         if (raw.length > EventValidator.MAX_BODY_BYTES) {
             return oversize(at);
         }
@@ -160,7 +160,7 @@ final class EventsApi implements Handler<RoutingContext> {
             remember(event, event, dedupKey, 429, ReceivedEvent.THROTTLED, at);
             return throttled(null);
         }
-        String outcome = switch (action) {
+        String outcome = lost ? ReceivedEvent.LOST : switch (action) {
             case "trigger" -> store.triggerAlert(routingKey, dedupKey, event);
             case "acknowledge" -> store.acknowledgeAlert(routingKey, dedupKey);
             case "resolve" -> store.resolveAlert(routingKey, dedupKey);

@@ -24,8 +24,11 @@ public final class Faults {
         CompletionStage<Void> startListening();
     }
 
-    /** What to do to one request: answer {@code status} instead of processing (when not null), after {@code delay}. */
-    record Planned(Integer status, Integer retryAfterSeconds, Duration delay) {
+    /**
+     * What to do to one request: answer {@code status} instead of processing (when not null), after {@code delay}; a
+     * {@code lost} event is validated and answered 202 as usual, then dropped instead of ingested.
+     */
+    record Planned(Integer status, Integer retryAfterSeconds, Duration delay, boolean lost) {
     }
 
     private static final class Pending<T> {
@@ -43,6 +46,7 @@ public final class Faults {
     private final Listener listener;
     private final Deque<Pending<Integer>> responses = new ArrayDeque<>();
     private final Deque<Pending<Duration>> delays = new ArrayDeque<>();
+    private final Deque<Pending<Boolean>> losses = new ArrayDeque<>();
     private final List<Integer> statuses = new ArrayList<>();
     private final AtomicInteger requests = new AtomicInteger();
     private volatile boolean down;
@@ -70,6 +74,18 @@ public final class Faults {
             throw new IllegalArgumentException("delay must be positive and count at least 1");
         }
         delays.addLast(new Pending<>(delay, null, count));
+        return this;
+    }
+
+    /**
+     * The next {@code count} valid Events API requests are answered 202 as usual and then lost: no incident changes, no
+     * webhook. What a client cannot tell from a success (an event lost in transit inside PagerDuty).
+     */
+    public synchronized Faults lose(int count) {
+        if (count < 1) {
+            throw new IllegalArgumentException("count must be at least 1");
+        }
+        losses.addLast(new Pending<>(Boolean.TRUE, null, count));
         return this;
     }
 
@@ -119,6 +135,7 @@ public final class Faults {
     synchronized void clearPending() {
         responses.clear();
         delays.clear();
+        losses.clear();
     }
 
     void markDown(boolean isDown) {
@@ -130,9 +147,10 @@ public final class Faults {
         requests.incrementAndGet();
         Pending<Integer> response = take(responses);
         Pending<Duration> delay = take(delays);
+        Pending<Boolean> loss = take(losses);
         return new Planned(response == null ? null : response.value,
                 response == null ? null : response.retryAfterSeconds,
-                delay == null ? Duration.ZERO : delay.value);
+                delay == null ? Duration.ZERO : delay.value, loss != null);
     }
 
     synchronized void answered(int status) {

@@ -88,6 +88,8 @@ final class IncidentStore {
         final List<NoteState> notes = new ArrayList<>();
         String status = TRIGGERED;
         Instant lastStatusChangeAt;
+        /** PagerDuty's last_status_change_by: the user or integration reference, null when PagerDuty itself did it. */
+        ObjectNode lastStatusChangeBy;
         List<User> assignees;
         Named escalationPolicy;
         Named priority;
@@ -167,7 +169,7 @@ final class IncidentStore {
         }
         IncidentState incident = open.incident;
         if (incident.status.equals(TRIGGERED)) {
-            setStatus(incident, ACKNOWLEDGED);
+            setStatus(incident, ACKNOWLEDGED, shapes.integrationRef(incident.service));
             publisher.publish("incident.acknowledged", shapes.integrationRef(incident.service), shapes.incident(incident));
         }
         return ReceivedEvent.ACKNOWLEDGED;
@@ -183,7 +185,7 @@ final class IncidentStore {
         // An incident that holds merged alerts stays open until the last of them resolves.
         boolean allResolved = incident.alerts.stream().allMatch(a -> a.status.equals(RESOLVED));
         if (allResolved && !incident.status.equals(RESOLVED)) {
-            setStatus(incident, RESOLVED);
+            setStatus(incident, RESOLVED, shapes.integrationRef(incident.service));
             publisher.publish("incident.resolved", shapes.integrationRef(incident.service), shapes.incident(incident));
         }
         return ReceivedEvent.RESOLVED;
@@ -208,7 +210,7 @@ final class IncidentStore {
     synchronized Incident acknowledge(String incidentId, String userName) {
         IncidentState incident = open(incidentId, "acknowledge");
         User user = user(userName);
-        setStatus(incident, ACKNOWLEDGED);
+        setStatus(incident, ACKNOWLEDGED, shapes.userRef(user));
         publisher.publish("incident.acknowledged", shapes.userRef(user), shapes.incident(incident));
         return snapshot(incident);
     }
@@ -218,7 +220,7 @@ final class IncidentStore {
         if (!incident.status.equals(ACKNOWLEDGED)) {
             throw new IllegalStateException("incident " + incidentId + " is " + incident.status + ", not acknowledged");
         }
-        setStatus(incident, TRIGGERED);
+        setStatus(incident, TRIGGERED, null);
         // PagerDuty unacknowledges on ack timeout: nobody did it, so there is no agent.
         publisher.publish("incident.unacknowledged", null, shapes.incident(incident));
         return snapshot(incident);
@@ -227,7 +229,7 @@ final class IncidentStore {
     synchronized Incident resolve(String incidentId, String userName) {
         IncidentState incident = open(incidentId, "resolve");
         User user = user(userName);
-        resolveWithAlerts(incident);
+        resolveWithAlerts(incident, shapes.userRef(user));
         publisher.publish("incident.resolved", shapes.userRef(user), shapes.incident(incident));
         return snapshot(incident);
     }
@@ -247,7 +249,7 @@ final class IncidentStore {
             }
         }
         incident.resolveReason = null;
-        setStatus(incident, TRIGGERED);
+        setStatus(incident, TRIGGERED, shapes.userRef(user));
         publisher.publish("incident.reopened", shapes.userRef(user), shapes.incident(incident));
         return snapshot(incident);
     }
@@ -323,7 +325,7 @@ final class IncidentStore {
         reason.put("type", "merge_resolve_reason");
         reason.set("incident", shapes.incidentRef(target));
         source.resolveReason = reason;
-        setStatus(source, RESOLVED);
+        setStatus(source, RESOLVED, null);
         publisher.publish("incident.resolved", null, shapes.incident(source));
         return snapshot(target);
     }
@@ -367,17 +369,18 @@ final class IncidentStore {
     // ---------------------------------------------------------------------------------------------------------------
 
     /** A responder resolving the incident resolves its alerts too, so the next trigger for them pages again. */
-    private void resolveWithAlerts(IncidentState incident) {
+    private void resolveWithAlerts(IncidentState incident, ObjectNode by) {
         for (AlertState alert : incident.alerts) {
             alert.status = RESOLVED;
             openAlerts.remove(new AlertKey(alert.routingKey, alert.dedupKey), alert);
         }
-        setStatus(incident, RESOLVED);
+        setStatus(incident, RESOLVED, by);
     }
 
-    private void setStatus(IncidentState incident, String status) {
+    private void setStatus(IncidentState incident, String status, ObjectNode by) {
         incident.status = status;
         incident.lastStatusChangeAt = clock.instant();
+        incident.lastStatusChangeBy = by;
     }
 
     private IncidentState find(String incidentId) {

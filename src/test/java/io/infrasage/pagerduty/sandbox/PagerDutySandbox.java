@@ -55,6 +55,7 @@ public final class PagerDutySandbox implements AutoCloseable {
     private final String apiToken;
     private final IncidentStore store;
     private final EventsApi eventsApi;
+    private final RestApi restApi;
     private final WebhookSender webhooks;
     private final Faults faults;
 
@@ -102,7 +103,8 @@ public final class PagerDutySandbox implements AutoCloseable {
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_HTTP_BODY));
         router.post("/v2/enqueue").handler(eventsApi);
         router.post("/v2/change/enqueue").handler(eventsApi::change);
-        new RestApi(store, b.apiToken, new RateWindow(b.restRateLimitPerMinute, Duration.ofMinutes(1))).mount(router);
+        this.restApi = new RestApi(store, webhooks, b.apiToken, new RateWindow(b.restRateLimitPerMinute, Duration.ofMinutes(1)));
+        restApi.mount(router);
         new ControlApi(vertx, store, eventsApi, webhooks, faults, listener).mount(router);
         router.errorHandler(404, ctx -> {
             if (ctx.request().path().startsWith("/incidents")) {
@@ -171,6 +173,11 @@ public final class PagerDutySandbox implements AutoCloseable {
     /** Every Events API request so far, oldest first, with the status answered and the outcome. */
     public List<ReceivedEvent> events() {
         return eventsApi.received();
+    }
+
+    /** REST API requests answered 429 (over the per-token limit) so far. */
+    public int restThrottledCount() {
+        return restApi.throttledCount();
     }
 
     /** Every incident, any status, in creation order. */
@@ -283,6 +290,11 @@ public final class PagerDutySandbox implements AutoCloseable {
     /** Subscriptions PagerDuty would have disabled after {@value WebhookSender#DROPS_BEFORE_DISABLE} drops in a row. */
     public List<String> disabledWebhookSubscriptions() {
         return webhooks.disabledSubscriptions();
+    }
+
+    /** Enables a subscription PagerDuty disabled (as after 24 h, or a PUT with active:true); missed events stay missed. */
+    public void enableWebhookSubscription(String subscriptionId) {
+        webhooks.enable(subscriptionId);
     }
 
     /** Queues an already published event again, byte for byte (same ids, same signature), {@code times} times. */

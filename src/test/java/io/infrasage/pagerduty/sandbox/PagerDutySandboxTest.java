@@ -318,6 +318,21 @@ class PagerDutySandboxTest {
     }
 
     @Test
+    void restAnswersCarryPagerDutysRateLimitHeaders() throws Exception {
+        PagerDutySandbox sb = start(PagerDutySandbox.builder().restRateLimitPerMinute(3));
+
+        HttpResponse<String> first = get(sb.rootUrl() + "/incidents", auth());
+        assertThat(first.headers().firstValue("ratelimit-limit")).hasValue("3");
+        assertThat(first.headers().firstValue("ratelimit-remaining")).hasValue("2");
+        assertThat(Long.parseLong(first.headers().firstValue("ratelimit-reset").orElseThrow())).isBetween(1L, 60L);
+        get(sb.rootUrl() + "/incidents", auth());
+        get(sb.rootUrl() + "/incidents", auth());
+        HttpResponse<String> limited = get(sb.rootUrl() + "/incidents", auth());
+        assertThat(limited.statusCode()).isEqualTo(429);
+        assertThat(limited.headers().firstValue("ratelimit-remaining")).hasValue("0");
+    }
+
+    @Test
     void mergeMovesAlertsIntoTheTargetAndResolvesTheSourceWithAReason() throws Exception {
         PagerDutySandbox sb = start(PagerDutySandbox.builder());
         post(sb.eventsUrl(), trigger(KEY_A, "web-1", "web-1 down", "critical"));
@@ -438,6 +453,36 @@ class PagerDutySandboxTest {
         assertThat(sb.disabledWebhookSubscriptions()).containsExactly(sb.webhookSubscriptionIds().get(0));
         assertThat(receiver.requests()).hasSize(3);
         assertThat(sb.webhookEvents()).hasSize(4); // published, but not sent to a disabled subscription
+    }
+
+    @Test
+    void aDisabledSubscriptionIsListedInactiveUntilTheControlCallEnablesItAgain() throws Exception {
+        Receiver receiver = receiver(401, 401, 401, 200);
+        PagerDutySandbox sb = start(PagerDutySandbox.builder().webhook(receiver.url(), List.of("s")));
+        String id = sb.webhookSubscriptionIds().get(0);
+        assertThat(json(get(sb.rootUrl() + "/webhook_subscriptions", auth()).body()).at("/webhook_subscriptions/0/active").asBoolean())
+                .isTrue();
+
+        for (String key : List.of("a", "b", "c")) {
+            post(sb.eventsUrl(), trigger(KEY_A, key, key, "info"));
+        }
+        assertThat(sb.awaitWebhooksIdle(WAIT)).isTrue();
+        JsonNode listed = json(get(sb.rootUrl() + "/webhook_subscriptions", auth()).body());
+        assertThat(listed.at("/webhook_subscriptions/0/id").asText()).isEqualTo(id);
+        assertThat(listed.at("/webhook_subscriptions/0/active").asBoolean()).isFalse();
+        assertThat(listed.at("/webhook_subscriptions/0/delivery_method/url").asText()).isEqualTo(receiver.url());
+        assertThat(get(sb.rootUrl() + "/webhook_subscriptions", "Token token=wrong").statusCode()).isEqualTo(401);
+
+        post(sb.eventsUrl(), trigger(KEY_A, "missed", "missed", "info")); // never sent: PagerDuty does not catch up
+        HttpResponse<String> enabled = post(sb.rootUrl() + "/sandbox/webhooks/" + id + "/enable", "{}");
+        assertThat(enabled.statusCode()).isEqualTo(200);
+        assertThat(json(get(sb.rootUrl() + "/webhook_subscriptions", auth()).body()).at("/webhook_subscriptions/0/active").asBoolean())
+                .isTrue();
+        post(sb.eventsUrl(), trigger(KEY_A, "after", "after", "info"));
+        assertThat(sb.awaitWebhooksIdle(WAIT)).isTrue();
+        assertThat(receiver.requests()).hasSize(4);
+        assertThat(receiver.requests().get(3).text()).contains("\"incident_key\":\"after\"");
+        assertThat(post(sb.rootUrl() + "/sandbox/webhooks/PNOPE/enable", "{}").statusCode()).isEqualTo(404);
     }
 
     @Test
@@ -594,6 +639,22 @@ class PagerDutySandboxTest {
         assertThat(sb.faults().requestCount()).isEqualTo(2);
         assertThat(sb.events()).extracting(ReceivedEvent::outcome).containsExactly("fault", "created");
         assertThat(sb.incidents()).hasSize(1);
+    }
+
+    @Test
+    void aLostEventIsAnswered202LikeAnyOtherAndChangesNothing() throws Exception {
+        PagerDutySandbox sb = start(PagerDutySandbox.builder());
+        post(sb.eventsUrl(), trigger(KEY_A, "lost", "Lost", "error"));
+        HttpResponse<String> lose = post(sb.rootUrl() + "/sandbox/faults", "{\"lose\":1}");
+        assertThat(lose.statusCode()).isEqualTo(200);
+
+        HttpResponse<String> lost = post(sb.eventsUrl(), action(KEY_A, "lost", "resolve"));
+        assertThat(lost.statusCode()).isEqualTo(202);
+        assertThat(json(lost.body()).get("status").asText()).isEqualTo("success");
+        assertThat(sb.incidentByKey("lost").orElseThrow().status()).isEqualTo("triggered");
+        post(sb.eventsUrl(), action(KEY_A, "lost", "resolve"));
+        assertThat(sb.incidentByKey("lost").orElseThrow().status()).as("only the next event is lost").isEqualTo("resolved");
+        assertThat(sb.events()).extracting(ReceivedEvent::outcome).containsExactly("created", "lost", "resolved");
     }
 
     @Test

@@ -105,6 +105,9 @@ final class PagerDutyShapes {
         json.put("incident_key", incident.incidentKey);
         json.put("created_at", Json.seconds(incident.createdAt));
         json.put("last_status_change_at", Json.seconds(incident.lastStatusChangeAt));
+        // who made the last status change: a user, an integration, or the service itself (timeouts, merges)
+        json.set("last_status_change_by", incident.lastStatusChangeBy != null ? incident.lastStatusChangeBy.deepCopy()
+                : serviceRef(incident.service));
         json.set("service", serviceRef(incident.service));
         ArrayNode assignees = json.putArray("assignees");
         incident.assignees.forEach(user -> assignees.add(userRef(user)));

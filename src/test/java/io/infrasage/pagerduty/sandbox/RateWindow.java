@@ -31,13 +31,34 @@ final class RateWindow {
         this.nanoTime = nanoTime;
     }
 
-    /** Admits and counts the request if the key is under its limit; otherwise changes nothing and returns false. */
-    synchronized boolean tryAcquire(String key) {
+    int limit() {
+        return limit;
+    }
+
+    /** Admissions left for the key in the current window. */
+    synchronized int remaining(String key) {
+        return limit - expire(key, nanoTime.getAsLong()).size();
+    }
+
+    /** Whole seconds until the oldest admission leaves the window (0 when none is counted). */
+    synchronized long resetSeconds(String key) {
         long now = nanoTime.getAsLong();
+        Deque<Long> times = expire(key, now);
+        return times.isEmpty() ? 0 : (times.peekFirst() + windowNanos - now + 999_999_999L) / 1_000_000_000L;
+    }
+
+    private Deque<Long> expire(String key, long now) {
         Deque<Long> times = admitted.computeIfAbsent(key, k -> new ArrayDeque<>());
         while (!times.isEmpty() && now - times.peekFirst() >= windowNanos) {
             times.pollFirst();
         }
+        return times;
+    }
+
+    /** Admits and counts the request if the key is under its limit; otherwise changes nothing and returns false. */
+    synchronized boolean tryAcquire(String key) {
+        long now = nanoTime.getAsLong();
+        Deque<Long> times = expire(key, now);
         if (times.size() >= limit) {
             return false;
         }

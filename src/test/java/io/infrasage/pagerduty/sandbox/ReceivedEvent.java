@@ -14,7 +14,7 @@ import java.time.Instant;
  * @param body        the body exactly as parsed (NullNode when it was not a JSON object)
  * @param status      the HTTP status answered
  * @param outcome     one of {@link #CREATED}, {@link #DEDUPLICATED}, {@link #DROPPED}, {@link #ACKNOWLEDGED},
- *                    {@link #RESOLVED}, {@link #REJECTED}, {@link #THROTTLED}, {@link #FAULT}
+ *                    {@link #RESOLVED}, {@link #REJECTED}, {@link #THROTTLED}, {@link #FAULT}, {@link #LOST}
  * @param at          when the request arrived
  */
 public record ReceivedEvent(String routingKey, String eventAction, String dedupKey, JsonNode body, int status,
@@ -34,4 +34,6 @@ public record ReceivedEvent(String routingKey, String eventAction, String dedupK
     public static final String CHANGE_RECORDED = "change_recorded";
     /** Answered by an injected fault ({@link Faults#respond}); the event was not ingested. */
     public static final String FAULT = "fault";
+    /** Valid, answered 202 like any accepted event, then lost ({@link Faults#lose}): PagerDuty never acted on it. */
+    public static final String LOST = "lost";
 }

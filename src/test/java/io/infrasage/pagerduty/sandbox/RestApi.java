@@ -23,9 +23,12 @@ final class RestApi {
     private final String authorization;
     private final RateWindow rateWindow;
     private final String token;
+    private final WebhookSender webhooks;
+    private final java.util.concurrent.atomic.AtomicInteger throttled = new java.util.concurrent.atomic.AtomicInteger();
 
-    RestApi(IncidentStore store, String apiToken, RateWindow rateWindow) {
+    RestApi(IncidentStore store, WebhookSender webhooks, String apiToken, RateWindow rateWindow) {
         this.store = store;
+        this.webhooks = webhooks;
         this.token = apiToken;
         this.authorization = "Token token=" + apiToken;
         this.rateWindow = rateWindow;
@@ -39,6 +42,13 @@ final class RestApi {
         router.post("/incidents/:id/notes").handler(this::addNote);
         router.get("/incidents/:id/alerts").handler(this::listAlerts);
         router.get("/incidents/:id/related_change_events").handler(this::listRelatedChanges);
+        router.route("/webhook_subscriptions*").handler(this::authorize);
+        router.get("/webhook_subscriptions").handler(this::listWebhookSubscriptions);
+    }
+
+    /** REST requests answered 429 so far. */
+    int throttledCount() {
+        return throttled.get();
     }
 
     static void notFound(RoutingContext ctx) {
@@ -48,11 +58,37 @@ final class RestApi {
     private void authorize(RoutingContext ctx) {
         if (!authorization.equals(ctx.request().getHeader("Authorization"))) {
             Replies.restError(ctx, 401, "Unauthorized", 2006);
-        } else if (!rateWindow.tryAcquire(token)) {
+            return;
+        }
+        boolean admitted = rateWindow.tryAcquire(token);
+        // PagerDuty signals its REST limits with these headers on every answer (not Retry-After)
+        ctx.response().putHeader("ratelimit-limit", Integer.toString(rateWindow.limit()))
+                .putHeader("ratelimit-remaining", Integer.toString(rateWindow.remaining(token)))
+                .putHeader("ratelimit-reset", Long.toString(rateWindow.resetSeconds(token)));
+        if (!admitted) {
+            throttled.incrementAndGet();
             Replies.restError(ctx, 429, "Rate Limit Exceeded", 2020);
         } else {
             ctx.next();
         }
+    }
+
+    /** GET /webhook_subscriptions: v3 subscriptions; one disabled after three dropped deliveries shows active:false. */
+    private void listWebhookSubscriptions(RoutingContext ctx) {
+        List<String> disabled = webhooks.disabledSubscriptions();
+        List<ObjectNode> all = webhooks.subscriptions().stream().map(s -> {
+            ObjectNode json = Json.object();
+            json.put("id", s.id());
+            json.put("type", "webhook_subscription");
+            json.put("active", !disabled.contains(s.id()));
+            ObjectNode method = json.putObject("delivery_method");
+            method.put("type", "http_delivery_method");
+            method.put("url", s.url().toString());
+            json.putArray("events").add("incident.triggered").add("incident.acknowledged").add("incident.resolved");
+            json.putObject("filter").put("type", "account_reference");
+            return json;
+        }).toList();
+        page(ctx).ifPresent(p -> Replies.json(ctx, 200, paged("webhook_subscriptions", all, p[0], p[1])));
     }
 
     private void listIncidents(RoutingContext ctx) {

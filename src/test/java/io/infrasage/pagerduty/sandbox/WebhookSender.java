@@ -159,6 +159,19 @@ final class WebhookSender implements IncidentStore.Publisher, AutoCloseable {
         return workers.values().stream().map(w -> w.subscription).toList();
     }
 
+    /**
+     * Enables a disabled subscription again, as PagerDuty does after 24 h or on a PUT with {@code active: true}: events
+     * published from now on are delivered; those published while it was disabled are not (PagerDuty never sends them).
+     */
+    void enable(String subscriptionId) {
+        Worker worker = workers.get(subscriptionId);
+        if (worker == null) {
+            throw new NoSuchElementException("no webhook subscription " + subscriptionId);
+        }
+        worker.consecutiveDrops = 0;
+        worker.disabled = false;
+    }
+
     List<String> disabledSubscriptions() {
         return workers.values().stream().filter(w -> w.disabled).map(w -> w.subscription.id()).toList();
     }
@@ -216,7 +229,7 @@ final class WebhookSender implements IncidentStore.Publisher, AutoCloseable {
         final LinkedBlockingQueue<Delivery> queue = new LinkedBlockingQueue<>();
         final Thread thread;
         volatile boolean disabled;
-        int consecutiveDrops; // touched by the worker thread only
+        volatile int consecutiveDrops; // counted by the worker thread, reset by enable()
 
         Worker(Subscription subscription) {
             this.subscription = subscription;

@@ -170,6 +170,17 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
         }
     }
 
+    @Override
+    public Optional<List<Long>> resendResolve(String anomalyId, List<NewEvent> events, List<Row> rows) {
+        synchronized (turnOf(anomalyId)) {
+            Optional<AnomalyRecord> known = find(anomalyId);
+            if (known.isEmpty() || known.get().runbook().isEmpty()) {
+                return Optional.empty();
+            }
+            return Optional.of(queue(anomalyId, known.get().dedupKey(), events, rows));
+        }
+    }
+
     /** Queued triggers are dropped by the delivering instance when they come up (it reads this fact); none at once. */
     @Override
     public int resolvedInPagerDuty(String anomalyId, String resolvedBy, String resolvedByKind) {

@@ -48,6 +48,16 @@ public record KafkaTopics(String prefix, int partitions, short replicationFactor
         return prefix + "clickhouse-writers";
     }
 
+    /** One partition, never written: whoever holds it in {@link #reconcileGroup()} runs the self-healing sync. */
+    public String reconcileTurn() {
+        return prefix + "reconciler-turn";
+    }
+
+    /** Consumer group of the instances taking turns at the self-healing sync (see KafkaReconcileTurn). */
+    public String reconcileGroup() {
+        return prefix + "reconciler";
+    }
+
     void createMissing(Admin admin, Duration timeout) {
         // with 3 replicas an accept (acks=all) needs 2 of them: a page survives the loss of a broker, and with only one
         // replica left accepting stops (503) instead of trusting a single copy
@@ -61,6 +71,7 @@ public record KafkaTopics(String prefix, int partitions, short replicationFactor
                 TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT, TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync)));
         topics.add(new NewTopic(rows(), partitions, replicationFactor)
                 .configs(Map.of(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG, minInSync)));
+        topics.add(new NewTopic(reconcileTurn(), 1, replicationFactor));
         for (NewTopic topic : topics) {
             try {
                 admin.createTopics(List.of(topic)).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);

@@ -312,6 +312,26 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
     }
 
     @Override
+    public Optional<List<Long>> resendResolve(String anomalyId, List<NewEvent> events, List<Row> rows) {
+        Optional<List<Long>> queued = file.write(db -> {
+            try (PreparedStatement ps = db.prepareStatement(
+                    "SELECT dedup_key FROM anomalies WHERE anomaly_id = ? AND resolved_by_kind = 'runbook'")) {
+                ps.setString(1, anomalyId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.<List<Long>>empty();
+                    }
+                    List<Long> seqs = outbox.enqueue(db, anomalyId, rs.getString(1), events);
+                    spool.spool(db, rows);
+                    return Optional.of(seqs);
+                }
+            }
+        });
+        queued.ifPresent(q -> spool.rowsAdded());
+        return queued;
+    }
+
+    @Override
     public int resolvedInPagerDuty(String anomalyId, String resolvedBy, String resolvedByKind) {
         return file.write(db -> {
             // the first resolution is kept: our own runbook resolve coming back must not be renamed by PagerDuty's echo

@@ -1,0 +1,81 @@
+package io.infrasage.pagerduty.rest;
+
+import java.util.function.LongSupplier;
+
+/**
+ * What PagerDuty last said about the REST API budget of our token: its {@code ratelimit-limit}, {@code -remaining} and
+ * {@code -reset} headers (seconds until the window resets). The limit is per token (about 960 requests a minute), so
+ * every REST caller of the bundle shares one budget; background work (the reconciler) asks {@link #allowsBackgroundCall}
+ * before each call and leaves a reserve for what cannot wait (fetching a trimmed note while a webhook is answered).
+ */
+public final class RestRateLimit {
+
+    /** Background work stops while fewer than this share of the window's requests remain. */
+    static final double BACKGROUND_RESERVE = 0.25;
+
+    private final LongSupplier clockMillis;
+    private volatile int limit = -1;
+    private volatile int remaining = -1;
+    private volatile long resetAtMillis;
+    private volatile boolean throttled;
+
+    public RestRateLimit() {
+        this(System::currentTimeMillis);
+    }
+
+    RestRateLimit(LongSupplier clockMillis) {
+        this.clockMillis = clockMillis;
+    }
+
+    /** Records an answer's headers (absent headers change nothing); a 429 means nothing remains until the reset. */
+    public void observe(int status, String limitHeader, String remainingHeader, String resetHeader) {
+        Integer l = integer(limitHeader);
+        Integer r = integer(remainingHeader);
+        Integer reset = integer(resetHeader);
+        if (l != null) {
+            limit = l;
+        }
+        if (r != null) {
+            remaining = r;
+        }
+        if (reset != null) {
+            resetAtMillis = clockMillis.getAsLong() + reset * 1000L;
+        }
+        if (status == 429) {
+            remaining = 0;
+            throttled = true;
+            if (reset == null) {
+                // PagerDuty's window is a minute: without a reset header, wait for a whole one
+                resetAtMillis = clockMillis.getAsLong() + 60_000;
+            }
+        }
+    }
+
+    /** True unless the last answer left less than the reserve and its window has not reset since. */
+    public boolean allowsBackgroundCall() {
+        if (clockMillis.getAsLong() >= resetAtMillis) {
+            throttled = false;
+            return true;
+        }
+        if (throttled) {
+            return false;
+        }
+        return limit < 0 || remaining < 0 || remaining > limit * BACKGROUND_RESERVE;
+    }
+
+    /** Requests left in the current window as PagerDuty last said (-1: not known yet). */
+    public int remaining() {
+        return remaining;
+    }
+
+    private static Integer integer(String header) {
+        if (header == null || header.isBlank()) {
+            return null;
+        }
+        try {
+            return Integer.valueOf(header.trim());
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}
