@@ -105,7 +105,8 @@ class SelfHealingSyncTest {
     void afterThreeRefusedDeliveriesDisabledTheSubscriptionTheChangesMadeMeanwhileReachClickHouse() {
         int port = RunningBundle.freePort();
         // PagerDuty signs with a secret the bundle does not hold (a rotation gone wrong): every delivery is refused
-        try (PagerDutySandbox sandbox = PagerDutySandbox.builder()
+        try (LogCapture log = new LogCapture();
+             PagerDutySandbox sandbox = PagerDutySandbox.builder()
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of("the-rotated-secret")).start();
              RunningBundle bundle = RunningBundle.start(settings(sandbox, port, "it_heal_strikes"))) {
             String db = database(bundle);
@@ -134,6 +135,10 @@ class SelfHealingSyncTest {
             assertThat(clickHouse.count("SELECT count() FROM " + db + ".audit_log WHERE action = 'reconciled' AND anomaly_id IN ('"
                     + acked + "', '" + resolved + "')")).isEqualTo(2);
 
+            // what the operator reads in the log: the third refusal, and PagerDuty's disabled subscription on every run
+            assertThat(log.toString()).contains("WEBHOOKS REFUSED: 3 deliveries in a row had no valid signature")
+                    .contains("WEBHOOKS DISABLED: PagerDuty lists 1 webhook subscription(s) as inactive: " + subscription)
+                    .doesNotContain("the-rotated-secret").doesNotContain(RunningBundle.SECRET);
             MetricsTest.Scrape scrape = MetricsTest.Scrape.of(bundle);
             assertThat(scrape.value("infrasage_webhooks_total", Map.of("outcome", "refused"))).isEqualTo(3.0);
             assertThat(scrape.value("infrasage_webhooks_refused_in_a_row", Map.of())).isEqualTo(3.0);
@@ -197,6 +202,35 @@ class SelfHealingSyncTest {
     }
 
     // ---------------------------------------------------------------------------------------------------------------
+
+    /** The bundle's log lines (log4j2, the backend of the runnable jar) while open. */
+    static final class LogCapture implements AutoCloseable {
+        private final java.io.StringWriter text = new java.io.StringWriter();
+        private final org.apache.logging.log4j.core.appender.WriterAppender appender;
+
+        LogCapture() {
+            appender = org.apache.logging.log4j.core.appender.WriterAppender.newBuilder().setName("self-healing-test")
+                    .setTarget(text).setLayout(org.apache.logging.log4j.core.layout.PatternLayout.newBuilder()
+                            .withPattern("%p %c{1} - %m%n").build()).build();
+            appender.start();
+            root().addAppender(appender);
+        }
+
+        private static org.apache.logging.log4j.core.Logger root() {
+            return (org.apache.logging.log4j.core.Logger) org.apache.logging.log4j.LogManager.getRootLogger();
+        }
+
+        @Override
+        public synchronized String toString() {
+            return text.toString();
+        }
+
+        @Override
+        public void close() {
+            root().removeAppender(appender);
+            appender.stop();
+        }
+    }
 
     private Map<String, String> settings(PagerDutySandbox sandbox, int port, String dbPrefix) {
         Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase(dbPrefix)));
