@@ -73,6 +73,7 @@ final class CrashRun {
                 + " Bundle JVM options: %s.", count, names.size(), rate, posters, limit, limit, String.join(" ", s.bundleJavaOptions)));
         String database = "crash_" + s.runId;
         ExecutorService chaos = Executors.newSingleThreadExecutor();
+        ExecutorService platform = Executors.newSingleThreadExecutor();
         // the sandbox's URLs are added once it runs (it needs the webhook URL, so the instances' ports, first)
         Map<String, String> env = s.bundleEnv(database, dir.resolve("data"), "http://unused", "http://unused");
         if (kafka) {
@@ -109,7 +110,28 @@ final class CrashRun {
                 bundle.start(victim);
                 event(Stats.f("kill -9 #%d of %s, restarted and ready after %.0f ms", kills, victimName, (System.nanoTime() - t0) / 1e6));
             };
+            // Kafka: the survivor works on while the platform replaces the killed instance, so its start must not hold
+            // back the next step (PagerDuty going down); only the next kill of the same instance waits for it
+            List<Future<?>> replacements = java.util.Collections.synchronizedList(new ArrayList<>());
+            Runnable killAndReplace = () -> {
+                kills++;
+                int kill = kills;
+                bundle.kill(victim);
+                event(Stats.f("kill -9 #%d of %s; the platform starts it again", kill, victimName));
+                long t0 = System.nanoTime();
+                replacements.add(platform.submit(() -> {
+                    bundle.start(victim);
+                    event(Stats.f("%s started again after kill -9 #%d, ready after %.0f ms", victimName, kill, (System.nanoTime() - t0) / 1e6));
+                }));
+            };
             Runnable killForGood = () -> {
+                for (Future<?> f : List.copyOf(replacements)) {
+                    try {
+                        f.get(2, TimeUnit.MINUTES);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the killed instance did not start again: " + e, e);
+                    }
+                }
                 kills++;
                 bundle.kill(victim);
                 event(Stats.f("kill -9 #%d of %s, left dead: the survivor takes its partitions", kills, victimName));
@@ -119,7 +141,7 @@ final class CrashRun {
                 event("PagerDuty down (sandbox stops listening)");
             };
             Map<Integer, Runnable> plan = kafka
-                    ? Map.of(count * 3 / 20, restart, count / 2, down, count * 13 / 20, killForGood)
+                    ? Map.of(count * 3 / 20, killAndReplace, count / 2, down, count * 13 / 20, killForGood)
                     : Map.of(count * 3 / 20, restart, count * 7 / 20, restart, count / 2, down, count * 13 / 20, restart,
                             count * 17 / 20, restart);
             List<Future<?>> actions = java.util.Collections.synchronizedList(new ArrayList<>());
@@ -225,6 +247,7 @@ final class CrashRun {
             return clean ? 0 : 1;
         } finally {
             chaos.shutdownNow();
+            platform.shutdownNow();
             bundle.killAll();
         }
     }
