@@ -6,20 +6,32 @@
 #   scripts/benchmark.sh storm    10,000 anomalies over 20 routing keys within 30 s against PagerDuty's 120/min per key
 #                                 (about 6 minutes: the drain alone takes at least 4.2)
 #   scripts/benchmark.sh crash    kill -9 the bundle during a storm and during a PagerDuty outage (about 3 minutes)
+#   scripts/benchmark.sh kafka    Kafka mode (INFRASAGE_QUEUE=kafka): two instances on one local broker, the load spread
+#                                 over both; start-up, accept latency at 50/200/1000 per second, delivered events/s end
+#                                 to end, CPU per anomaly of both instances summed (and the broker's on its own), memory
+#                                 (about 4 minutes; BENCH_SKIP= adds the ceiling, Alertmanager and webhook phases)
+#   scripts/benchmark.sh kafka-crash
+#                                 Kafka mode: the crash storm over two instances; kill -9 one during the storm (it is
+#                                 started again) and again during a PagerDuty outage (left dead): accepted against
+#                                 delivered, duplicates, order per key, 429s at the sandbox (about 3 minutes)
 # It installs what it needs (JDK, Maven, ClickHouse, prometheus-alertmanager from Debian), builds, starts its own
 # loopback ClickHouse on ports of its own (other checkouts' servers are left alone), and runs the driver
 # (io.infrasage.pagerduty.bench.Benchmark, test sources), which runs the PagerDuty sandbox in-process and starts the
 # bundle as operators do: java -jar target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar, configured by environment.
+# The Kafka modes also start a one-node broker of their own (scripts/kafka.sh, on BENCH_KAFKA_PORT, default 19392, fresh
+# data under .local/kafka-bench) and stop it afterwards; a broker already answering on that port is used as it is.
 # Everything listens on 127.0.0.1 only; every load is bounded in count and time. Report: target/benchmark/report-<mode>.md
 # Env: BENCH_BUNDLE_JAVA_OPTS (JVM options of the bundle, default below), MALLOC_ARENA_MAX, BENCH_CLICKHOUSE_HTTP_PORT/TCP_PORT,
-#      and the sizes read by the driver (BENCH_STEP_SECONDS, BENCH_THROUGHPUT_COUNT, BENCH_WEBHOOK_COUNT, BENCH_STORM_COUNT...).
+#      BENCH_KAFKA_PORT, BENCH_KAFKA_PARTITIONS (default 12, as the bundle), BENCH_KAFKA_INSTANCES (kafka mode, default 2),
+#      and the sizes read by the driver (BENCH_STEP_SECONDS, BENCH_THROUGHPUT_COUNT, BENCH_WEBHOOK_COUNT, BENCH_STORM_COUNT,
+#      BENCH_CRASH_COUNT, BENCH_CRASH_RATE, BENCH_CRASH_POSTERS...).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case "$mode" in
-  all|storm|crash) ;;
-  *) echo "usage: $0 [all|storm|crash]" >&2; exit 2 ;;
+  all|storm|crash|kafka|kafka-crash) ;;
+  *) echo "usage: $0 [all|storm|crash|kafka|kafka-crash]" >&2; exit 2 ;;
 esac
 
 export CLICKHOUSE_HTTP_PORT=${BENCH_CLICKHOUSE_HTTP_PORT:-18323}
@@ -57,15 +69,36 @@ for db in $(ch_query "SELECT name FROM system.databases WHERE match(name, '^(ben
 done
 
 driver=""
+kafka_started=false
+kafka_env() { KAFKA_PORT=${BENCH_KAFKA_PORT:-19392} KAFKA_DIR=${BENCH_KAFKA_DIR:-$PWD/.local/kafka-bench} "$@"; }
 cleanup() {
   if [ -n "$driver" ] && kill -0 "$driver" 2>/dev/null; then
     kill "$driver" 2>/dev/null || true   # its shutdown hook stops the bundle, Alertmanager and the responder it started
     wait "$driver" 2>/dev/null || true
   fi
+  if $kafka_started; then kafka_env scripts/kafka.sh stop >/dev/null || true; fi
   if ! $ch_was_up; then scripts/clickhouse.sh stop >/dev/null || true; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+case "$mode" in
+  kafka*)
+    kafka_port=${BENCH_KAFKA_PORT:-19392}
+    kafka_dir=${BENCH_KAFKA_DIR:-$PWD/.local/kafka-bench}
+    if (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null; then
+      echo "== Kafka already answers on 127.0.0.1:$kafka_port: using it"
+    else
+      # a broker of the benchmark's own, from empty: earlier runs' topics would only cost disk and start-up time
+      rm -rf "$kafka_dir/data"
+      echo "== Kafka on 127.0.0.1:$kafka_port"
+      kafka_started=true
+      kafka_env scripts/kafka.sh start
+      export BENCH_KAFKA_PID=$(cat "$kafka_dir/pid")
+    fi
+    export BENCH_KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:$kafka_port
+    ;;
+esac
 
 mkdir -p target/benchmark
 echo "== benchmark $mode ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)); bundle JVM options: ${BENCH_BUNDLE_JAVA_OPTS:-(JVM defaults)}"

@@ -27,6 +27,10 @@ public final class BenchSettings {
     public final int clickHouseHttpPort;
     public final Path out;
     public final String runId;
+    /** The broker of the Kafka modes (scripts/benchmark.sh starts one and sets it); null for the embedded modes. */
+    public final String kafkaBootstrapServers;
+    /** The broker's process, for its CPU time; -1 when unknown (a broker the script did not start). */
+    public final long kafkaPid;
 
     public BenchSettings() {
         projectRoot = Path.of(env("BENCH_PROJECT_ROOT", ".")).toAbsolutePath().normalize();
@@ -39,6 +43,8 @@ public final class BenchSettings {
         clickHouseHttpPort = Integer.parseInt(env("CLICKHOUSE_HTTP_PORT", "18123"));
         out = projectRoot.resolve(env("BENCH_OUT", "target/benchmark"));
         runId = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
+        kafkaBootstrapServers = env("BENCH_KAFKA_BOOTSTRAP_SERVERS", null);
+        kafkaPid = Long.parseLong(env("BENCH_KAFKA_PID", "-1"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build with mvn package first");
         }
@@ -70,6 +76,28 @@ public final class BenchSettings {
         env.put("PAGERDUTY_WEBHOOK_SECRETS", WEBHOOK_SECRET);
         env.put("INFRASAGE_API_TOKEN", API_TOKEN);
         return env;
+    }
+
+    /**
+     * The Kafka mode on top of {@link #bundleEnv}: every instance on the run's broker, with topics of the run's own
+     * (prefix bench-&lt;run id&gt;.), one replica (one broker), {@code BENCH_KAFKA_PARTITIONS} partitions (default: the
+     * bundle's 12).
+     */
+    public Map<String, String> withKafka(Map<String, String> env) {
+        if (kafkaBootstrapServers == null) {
+            throw new IllegalStateException("BENCH_KAFKA_BOOTSTRAP_SERVERS must be set (scripts/benchmark.sh kafka starts a broker)");
+        }
+        env.put("INFRASAGE_QUEUE", "kafka");
+        env.put("KAFKA_BOOTSTRAP_SERVERS", kafkaBootstrapServers);
+        env.put("KAFKA_TOPIC_PREFIX", "bench-" + runId + ".");
+        env.put("KAFKA_REPLICATION_FACTOR", "1");
+        env.put("KAFKA_PARTITIONS", Integer.toString(envInt("BENCH_KAFKA_PARTITIONS", 12)));
+        return env;
+    }
+
+    /** CPU seconds the broker used so far; NaN when its process is unknown. */
+    public double kafkaCpuSeconds() {
+        return kafkaPid < 0 ? Double.NaN : BundleJar.cpuSeconds(kafkaPid);
     }
 
     /** A ClickHouse query over its HTTP interface (TSV answer, trimmed). */

@@ -28,10 +28,19 @@ import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
  * InfraSage: it posts each anomaly (and, for every fourth one, its resolve a little later) in order and retries until it
  * gets a 2xx, so a kill only delays it. Verdict: every accepted anomaly paged exactly once (one incident per dedup
  * key), every accepted resolve delivered after its trigger, nothing resolved that was not asked for.
+ * <p>
+ * {@code scripts/benchmark.sh kafka-crash}: the same storm against two instances on one Kafka broker, spread over both
+ * as a round-robin load balancer would (anomaly i to instance i mod 2, its resolve to the other one; a request that gets
+ * no 2xx is retried at the next instance). Instance b is killed with kill -9 during the storm and started again (as a
+ * platform replaces a pod), then killed again during the PagerDuty outage and left dead: instance a must take its
+ * partitions and deliver everything b had accepted once PagerDuty is back. Same verdict, plus the 429s at the sandbox,
+ * which allows as many events per minute per routing key as the bundle's pace (one pace per key across instances).
+ * The sandbox's webhooks go to instance a, which is never killed (a load balancer would send them to a live one).
  */
 final class CrashRun {
 
     private final BenchSettings s;
+    private final boolean kafka;
     private final int count = BenchSettings.envInt("BENCH_CRASH_COUNT", 4_000);
     private final int rate = BenchSettings.envInt("BENCH_CRASH_RATE", 200);
     private final int limit = BenchSettings.envInt("BENCH_CRASH_SANDBOX_LIMIT", 300);
@@ -39,58 +48,102 @@ final class CrashRun {
     private final Report report;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private final List<String> log = new ArrayList<>();
-    private volatile BundleJar bundle;
+    private final java.util.concurrent.atomic.AtomicInteger failedOver = new java.util.concurrent.atomic.AtomicInteger();
+    private BundleInstances bundle;
+    private List<URI> anomalies;
     private int kills;
 
-    CrashRun(BenchSettings s) {
+    /** @param kafka two instances on the run's Kafka broker, one of them killed, instead of one embedded instance */
+    CrashRun(BenchSettings s, boolean kafka) {
         this.s = s;
-        this.report = new Report(s.out.resolve("report-crash.md"));
+        this.kafka = kafka;
+        this.report = new Report(s.out.resolve(kafka ? "report-kafka-crash.md" : "report-crash.md"));
     }
 
     int run() throws Exception {
-        Path dir = s.out.resolve("crash-" + s.runId);
+        Path dir = s.out.resolve((kafka ? "kafka-crash-" : "crash-") + s.runId);
         Files.createDirectories(dir);
         List<String> names = Workload.services(BenchSettings.SERVICES);
-        report.title("InfraSage PagerDuty bundle: kill -9 during a storm and during a PagerDuty outage");
+        report.title(kafka ? "InfraSage PagerDuty bundle, Kafka mode: kill -9 one of two instances during a storm and during a PagerDuty outage"
+                : "InfraSage PagerDuty bundle: kill -9 during a storm and during a PagerDuty outage");
         report.note(Stats.f("A shorter storm, to keep this mode to a few minutes: %,d anomalies over %d services due at %d/s from"
                 + " %d concurrent posters that retry until accepted, every fourth one resolved by a runbook 20 of its poster's posts later; sandbox limit %d events per minute per routing key,"
                 + " bundle PAGERDUTY_RATE_LIMIT_PER_MINUTE=%d, BURST=10, PAGERDUTY_RETRY_INITIAL_DELAY=200ms,"
                 + " PAGERDUTY_RETRY_MAX_DELAY=2s, PAGERDUTY_RETRY_THROTTLED_DELAY=2s; the sandbox sends its webhooks back."
                 + " Bundle JVM options: %s.", count, names.size(), rate, posters, limit, limit, String.join(" ", s.bundleJavaOptions)));
         String database = "crash_" + s.runId;
-        BundleJar.Ports ports = BundleJar.Ports.free();
         ExecutorService chaos = Executors.newSingleThreadExecutor();
+        ExecutorService platform = Executors.newSingleThreadExecutor();
+        // the sandbox's URLs are added once it runs (it needs the webhook URL, so the instances' ports, first)
+        Map<String, String> env = s.bundleEnv(database, dir.resolve("data"), "http://unused", "http://unused");
+        if (kafka) {
+            s.withKafka(env);
+            report.note(Stats.f("Kafka mode: 2 instances, INFRASAGE_QUEUE=kafka, one local broker (%s), KAFKA_PARTITIONS=%s,"
+                    + " KAFKA_REPLICATION_FACTOR=1; anomaly i posted to instance i mod 2 and its resolve to the other one, a"
+                    + " request without a 2xx retried at the next instance. Webhooks go to instance a, which is never killed.",
+                    s.kafkaBootstrapServers, env.get("KAFKA_PARTITIONS")));
+        }
+        bundle = new BundleInstances(s, kafka ? 2 : 1, dir, Duration.ofSeconds(kafka ? 120 : 60));
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().rateLimitPerMinute(limit)
-                .webhook("http://127.0.0.1:" + ports.server() + "/api/v1/pagerduty/webhook", List.of(BenchSettings.WEBHOOK_SECRET))
+                .webhook(bundle.urls("/api/v1/pagerduty/webhook").get(0).toString(), List.of(BenchSettings.WEBHOOK_SECRET))
                 .start()) {
-            Map<String, String> env = s.bundleEnv(database, dir.resolve("data"), sandbox.eventsUrl(), sandbox.rootUrl());
-            env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(limit));
-            env.put("PAGERDUTY_RATE_LIMIT_BURST", "10");
-            env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "200ms");
-            env.put("PAGERDUTY_RETRY_MAX_DELAY", "2s");
-            env.put("PAGERDUTY_RETRY_THROTTLED_DELAY", "2s");
-            Path bundleLog = dir.resolve("bundle.log");
-            bundle = BundleJar.start(s.projectRoot, s.jar, s.bundleJavaOptions, env, ports, bundleLog, Duration.ofSeconds(60));
-            URI anomalies = bundle.url("/api/v1/anomalies");
+            Map<String, String> withSandbox = new java.util.HashMap<>(env);
+            withSandbox.put("PAGERDUTY_EVENTS_URL", sandbox.eventsUrl());
+            withSandbox.put("PAGERDUTY_API_URL", sandbox.rootUrl());
+            withSandbox.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", Integer.toString(limit));
+            withSandbox.put("PAGERDUTY_RATE_LIMIT_BURST", "10");
+            withSandbox.put("PAGERDUTY_RETRY_INITIAL_DELAY", "200ms");
+            withSandbox.put("PAGERDUTY_RETRY_MAX_DELAY", "2s");
+            withSandbox.put("PAGERDUTY_RETRY_THROTTLED_DELAY", "2s");
+            bundle.env(withSandbox).startAll();
+            anomalies = bundle.urls("/api/v1/anomalies");
             String prefix = "k" + s.runId + "-";
             Set<String> accepted = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
             Set<String> resolved = java.util.Collections.synchronizedSet(new LinkedHashSet<>());
+            // embedded: the only instance, killed and restarted on the same data folder; Kafka: instance b
+            int victim = bundle.size() - 1;
+            String victimName = kafka ? "instance " + BundleInstances.name(victim) : "the bundle";
             Runnable restart = () -> {
                 kills++;
-                bundle.kill();
+                bundle.kill(victim);
                 long t0 = System.nanoTime();
-                bundle = BundleJar.start(s.projectRoot, s.jar, s.bundleJavaOptions, env, ports, bundleLog, Duration.ofSeconds(60));
-                event(Stats.f("kill -9 #%d, restarted and ready after %.0f ms", kills, (System.nanoTime() - t0) / 1e6));
+                bundle.start(victim);
+                event(Stats.f("kill -9 #%d of %s, restarted and ready after %.0f ms", kills, victimName, (System.nanoTime() - t0) / 1e6));
             };
-            Map<Integer, Runnable> plan = Map.of(
-                    count * 3 / 20, restart,
-                    count * 7 / 20, restart,
-                    count / 2, () -> {
-                        sandbox.faults().down();
-                        event("PagerDuty down (sandbox stops listening)");
-                    },
-                    count * 13 / 20, restart,
-                    count * 17 / 20, restart);
+            // Kafka: the survivor works on while the platform replaces the killed instance, so its start must not hold
+            // back the next step (PagerDuty going down); only the next kill of the same instance waits for it
+            List<Future<?>> replacements = java.util.Collections.synchronizedList(new ArrayList<>());
+            Runnable killAndReplace = () -> {
+                kills++;
+                int kill = kills;
+                bundle.kill(victim);
+                event(Stats.f("kill -9 #%d of %s; the platform starts it again", kill, victimName));
+                long t0 = System.nanoTime();
+                replacements.add(platform.submit(() -> {
+                    bundle.start(victim);
+                    event(Stats.f("%s started again after kill -9 #%d, ready after %.0f ms", victimName, kill, (System.nanoTime() - t0) / 1e6));
+                }));
+            };
+            Runnable killForGood = () -> {
+                for (Future<?> f : List.copyOf(replacements)) {
+                    try {
+                        f.get(2, TimeUnit.MINUTES);
+                    } catch (Exception e) {
+                        throw new IllegalStateException("the killed instance did not start again: " + e, e);
+                    }
+                }
+                kills++;
+                bundle.kill(victim);
+                event(Stats.f("kill -9 #%d of %s, left dead: the survivor takes its partitions", kills, victimName));
+            };
+            Runnable down = () -> {
+                sandbox.faults().down();
+                event("PagerDuty down (sandbox stops listening)");
+            };
+            Map<Integer, Runnable> plan = kafka
+                    ? Map.of(count * 3 / 20, killAndReplace, count / 2, down, count * 13 / 20, killForGood)
+                    : Map.of(count * 3 / 20, restart, count * 7 / 20, restart, count / 2, down, count * 13 / 20, restart,
+                            count * 17 / 20, restart);
             List<Future<?>> actions = java.util.Collections.synchronizedList(new ArrayList<>());
             long start = BenchClock.nanos();
             long period = 1_000_000_000L / rate;
@@ -105,7 +158,7 @@ final class CrashRun {
                     List<Integer> pendingResolves = new ArrayList<>();
                     for (int i = first; i < count; i += posters) {
                         if (plan.containsKey(i)) {
-                            event("at anomaly " + i + ": " + (i == count / 2 ? "PagerDuty goes down" : "kill -9"));
+                            event("at anomaly " + i + ": " + (i == count / 2 ? "PagerDuty goes down" : "kill -9 " + victimName));
                             actions.add(chaos.submit(plan.get(i)));
                         }
                         long due = start + i * period;
@@ -114,18 +167,20 @@ final class CrashRun {
                             LockSupport.parkNanos(wait);
                         }
                         String id = prefix + i;
-                        if (post(anomalies, Workload.anomaly(id, names.get(i % names.size())))) {
+                        if (post(anomalies, i, Workload.anomaly(id, names.get(i % names.size())))) {
                             accepted.add(id);
                             if (i % 4 == 0) {
                                 pendingResolves.add(i);
                             }
                         }
                         while (!pendingResolves.isEmpty() && pendingResolves.get(0) <= i - 20 * posters) {
-                            resolve(prefix + pendingResolves.remove(0), resolved);
+                            int r = pendingResolves.remove(0);
+                            resolve(prefix + r, r + 1, resolved);
                         }
                     }
                     while (!pendingResolves.isEmpty()) {
-                        resolve(prefix + pendingResolves.remove(0), resolved);
+                        int r = pendingResolves.remove(0);
+                        resolve(prefix + r, r + 1, resolved);
                     }
                     return null;
                 }));
@@ -139,8 +194,11 @@ final class CrashRun {
             }
             event(Stats.f("all %,d anomalies posted after %.0f s; PagerDuty comes back", count, (BenchClock.nanos() - start) / 1e9));
             sandbox.faults().up();
-            Thread.sleep(300); // deliveries of the backlog are in flight now
-            restart.run();
+            long back = BenchClock.nanos();
+            if (!kafka) {
+                Thread.sleep(300); // deliveries of the backlog are in flight now
+                restart.run();
+            }
 
             Set<String> triggerKeys = new HashSet<>();
             accepted.forEach(id -> triggerKeys.add(Workload.dedupKey(id)));
@@ -157,52 +215,68 @@ final class CrashRun {
                         d.resolvesExpected - d.resolvesMissing, d.resolvesExpected));
                 Thread.sleep(5_000);
             }
-            event(Stats.f("everything delivered %.0f s after the first anomaly", (BenchClock.nanos() - start) / 1e9));
+            event(Stats.f("everything delivered %.0f s after the first anomaly, %.0f s after PagerDuty came back",
+                    (BenchClock.nanos() - start) / 1e9, (BenchClock.nanos() - back) / 1e9));
             sandbox.awaitWebhooksIdle(Duration.ofSeconds(60));
-            BundleJar.Memory memory = bundle.memory();
-            bundle.stop();
+            String memory = bundle.memory();
+            bundle.close();
 
             report.section("What happened");
             log.forEach(l -> report.note("- " + l));
             report.section("Verdict");
             report.figure("anomalies posted / accepted (2xx, retried through the kills)", count + " / " + accepted.size());
-            report.figure("kill -9", kills + " times (" + (kills - 1) + " during the storm or the outage, 1 right after PagerDuty came back)");
+            report.figure("kill -9", kafka ? kills + " times (instance b: once during the storm, started again; once during the"
+                    + " outage, left dead)" : kills + " times (" + (kills - 1) + " during the storm or the outage, 1 right after PagerDuty came back)");
+            if (kafka) {
+                report.figure("requests without a 2xx at one instance, then accepted at the other", Integer.toString(failedOver.get()));
+            }
             d = new Deliveries(sandbox, triggerKeys, resolveKeys);
+            report.figure("accepted anomalies / delivered (an incident in PagerDuty)", d.expected + " / " + (d.expected - d.lost));
             d.report(report);
-            report.figure("bundle memory at the end", memory.toString());
+            report.figure(kafka ? "memory of the surviving instance at the end" : "bundle memory at the end", memory);
             boolean clean = d.clean() && accepted.size() == count;
             report.goal("crash: lost", "0", Integer.toString(d.lost + d.resolvesMissing), d.lost == 0 && d.resolvesMissing == 0);
             report.goal("crash: duplicate incidents", "0", Integer.toString(d.duplicateIncidents), d.duplicateIncidents == 0);
             report.goal("crash: order per key (trigger before resolve)", "0 violations", Integer.toString(d.orderViolations),
                     d.orderViolations == 0);
+            if (kafka) {
+                report.goal("crash: 429s at the sandbox (one pace per key across instances)", "0", Integer.toString(d.throttled),
+                        d.throttled == 0);
+            }
             report.write();
             return clean ? 0 : 1;
         } finally {
             chaos.shutdownNow();
-            BundleJar b = bundle;
-            if (b != null) {
-                b.kill();
-            }
+            platform.shutdownNow();
+            bundle.killAll();
         }
     }
 
-    private void resolve(String id, Set<String> resolved) {
-        if (post(bundle.url("/api/v1/anomalies/" + id + "/resolve"), "{\"runbook\":\"scale-up\",\"actor\":\"runbook-bot\"}"
+    /** The runbook's resolve, first sent to instance {@code first mod n} (with two: not the one that took the trigger). */
+    private void resolve(String id, int first, Set<String> resolved) {
+        if (post(bundle.urls("/api/v1/anomalies/" + id + "/resolve"), first, "{\"runbook\":\"scale-up\",\"actor\":\"runbook-bot\"}"
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
             resolved.add(id);
         }
     }
 
-    /** Posts until a 2xx, the way InfraSage retries: 100 ms apart, for at most two minutes. */
-    private boolean post(URI uri, byte[] body) {
+    /**
+     * Posts until a 2xx, the way InfraSage retries: 100 ms apart, for at most two minutes. Attempt k goes to instance
+     * {@code (first + k) mod n}, as a load balancer sends a retry elsewhere when an instance fails.
+     */
+    private boolean post(List<URI> instances, int first, byte[] body) {
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (System.nanoTime() < deadline) {
+        for (int attempt = 0; System.nanoTime() < deadline; attempt++) {
+            URI uri = instances.get((first + attempt) % instances.size());
             try {
                 HttpResponse<Void> r = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
                         .header("Content-Type", "application/json").header("Authorization", "Bearer " + BenchSettings.API_TOKEN)
                         .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
                         HttpResponse.BodyHandlers.discarding());
                 if (r.statusCode() >= 200 && r.statusCode() < 300) {
+                    if (attempt % instances.size() != 0) {
+                        failedOver.incrementAndGet();
+                    }
                     return true;
                 }
             } catch (IOException e) {

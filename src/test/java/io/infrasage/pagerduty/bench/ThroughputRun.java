@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.BiFunction;
+import java.util.function.DoubleSupplier;
 import java.util.function.Function;
 
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
@@ -20,12 +21,20 @@ import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
  * {@code scripts/benchmark.sh} (mode all): start-up time, the HTTP ceiling, accept latency at fixed rates, end-to-end
  * throughput against Alertmanager in the same run, signed webhooks persisted to ClickHouse, and memory under load.
  * The sandbox's and the bundle's rate limits are raised far out of the way here: this mode measures the pipeline.
+ * <p>
+ * {@code scripts/benchmark.sh kafka}: the same pipeline phases against two instances on one Kafka broker
+ * ({@code INFRASAGE_QUEUE=kafka}), the load spread over both (request i goes to instance i mod 2, as a round-robin load
+ * balancer would send it), CPU time summed over both instances (the broker's reported on its own). The ceiling,
+ * Alertmanager and webhook phases are left out by default (they do not depend on the queue; {@code BENCH_SKIP=} brings
+ * them back).
  */
 final class ThroughputRun {
 
     private static final int[] RATES = {50, 200, 1000};
 
     private final BenchSettings s;
+    private final boolean kafka;
+    private final int instanceCount;
     private final int stepSeconds = BenchSettings.envInt("BENCH_STEP_SECONDS", 10);
     private final int throughputCount = BenchSettings.envInt("BENCH_THROUGHPUT_COUNT", 10_000);
     private final int concurrency = BenchSettings.envInt("BENCH_CONCURRENCY", 32);
@@ -34,21 +43,33 @@ final class ThroughputRun {
     private final int webhookRate = BenchSettings.envInt("BENCH_WEBHOOK_RATE", 3_000);
     private final List<String> services = Workload.services(BenchSettings.SERVICES);
     /** Phases to leave out, comma-separated (ceiling, pipeline, alertmanager, webhooks): for partial reruns. */
-    private final List<String> skip = List.of(BenchSettings.env("BENCH_SKIP", "").split(","));
+    private final List<String> skip;
     private final Report report;
     private LoadGenerator gen;
     private PagerDutySandbox sandbox;
 
-    ThroughputRun(BenchSettings s) {
+    /** @param kafka two instances (BENCH_KAFKA_INSTANCES) on the run's Kafka broker instead of one embedded instance */
+    ThroughputRun(BenchSettings s, boolean kafka) {
         this.s = s;
-        this.report = new Report(s.out.resolve("report-all.md"));
+        this.kafka = kafka;
+        this.instanceCount = kafka ? BenchSettings.envInt("BENCH_KAFKA_INSTANCES", 2) : 1;
+        String skipped = System.getenv("BENCH_SKIP");
+        this.skip = List.of((skipped != null ? skipped : kafka ? "ceiling,alertmanager,webhooks" : "").split(","));
+        this.report = new Report(s.out.resolve(kafka ? "report-kafka.md" : "report-all.md"));
     }
 
-    /** Where load goes and how its deliveries are recognised in the sandbox. */
-    private record Target(String name, URI url, BiFunction<String, String, byte[]> body, Function<String, String> key,
-                          SandboxWatch watch, URI metrics, long pid) {
-        HttpRequest request(String id, String service) {
-            return LoadGenerator.post(url, body.apply(id, service), Map.of());
+    /**
+     * Where load goes and how its deliveries are recognised in the sandbox. Request i goes to {@code urls[i mod n]};
+     * {@code cpuSeconds} sums the target's processes; {@code brokerCpuSeconds} is the Kafka broker's, or null.
+     */
+    private record Target(String name, List<URI> urls, BiFunction<String, String, byte[]> body, Function<String, String> key,
+                          SandboxWatch watch, List<URI> metrics, DoubleSupplier cpuSeconds, DoubleSupplier brokerCpuSeconds) {
+        HttpRequest request(int i, String id, String service) {
+            return LoadGenerator.post(urls.get(i % urls.size()), body.apply(id, service), Map.of());
+        }
+
+        boolean isBundle() {
+            return !metrics.isEmpty();
         }
     }
 
@@ -57,9 +78,10 @@ final class ThroughputRun {
     }
 
     int run() throws Exception {
-        Path dir = s.out.resolve("all-" + s.runId);
+        Path dir = s.out.resolve((kafka ? "kafka-" : "all-") + s.runId);
         Files.createDirectories(dir);
-        report.title("InfraSage PagerDuty bundle: benchmark");
+        report.title(kafka ? "InfraSage PagerDuty bundle: benchmark, Kafka mode (" + instanceCount + " instances, one broker)"
+                : "InfraSage PagerDuty bundle: benchmark");
         report.note("ClickHouse " + s.clickHouseVersion() + "; Alertmanager: " + alertmanagerVersion() + "; bundle JVM options: "
                 + (s.bundleJavaOptions.isEmpty() ? "(none: JVM defaults)" : String.join(" ", s.bundleJavaOptions))
                 + "; logs and data in " + s.projectRoot.relativize(dir) + ".");
@@ -69,40 +91,51 @@ final class ThroughputRun {
             gen = g;
             this.sandbox = sandbox;
             Map<String, String> env = s.bundleEnv(database, dir.resolve("data"), sandbox.eventsUrl(), sandbox.rootUrl());
+            if (kafka) {
+                s.withKafka(env);
+                report.note(Stats.f("Kafka mode: %d instances, INFRASAGE_QUEUE=kafka, one local broker (%s, scripts/kafka.sh),"
+                        + " topics %s*, KAFKA_PARTITIONS=%s, KAFKA_REPLICATION_FACTOR=1; request i goes to instance i mod %d.",
+                        instanceCount, s.kafkaBootstrapServers, env.get("KAFKA_TOPIC_PREFIX"), env.get("KAFKA_PARTITIONS"), instanceCount));
+            }
             // the pipeline, not the limiter: PagerDuty's per-key pace is what storm mode measures
             env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", "10000000");
             env.put("PAGERDUTY_RATE_LIMIT_BURST", "1000000");
             report.note("Sandbox rate limit 10,000,000/min per routing key, bundle PAGERDUTY_RATE_LIMIT_PER_MINUTE=10000000,"
                     + " PAGERDUTY_RATE_LIMIT_BURST=1000000; " + services.size() + " services, one routing key each; no webhook"
-                    + " subscription in the sandbox (webhooks are measured on their own below).");
+                    + " subscription in the sandbox" + (skip.contains("webhooks") ? "." : " (webhooks are measured on their own below)."));
 
-            BundleJar bundle = readyTimes(dir, env);
+            BundleInstances bundle = readyTimes(dir, env);
             try {
                 if (!skip.contains("ceiling")) {
                     ceiling(dir);
                 }
                 if (!skip.contains("pipeline")) {
                     SandboxWatch bundleWatch = SandboxWatch.byDedupKey(sandbox, "infrasage-b" + s.runId);
-                    Target bundleTarget = new Target("bundle", bundle.url("/api/v1/anomalies"), Workload::anomaly,
-                            Workload::dedupKey, bundleWatch, bundle.managementUrl("/observe/metrics"), bundle.pid());
+                    Target bundleTarget = new Target(kafka ? "bundle (" + instanceCount + " instances, Kafka)" : "bundle",
+                            bundle.urls("/api/v1/anomalies"), Workload::anomaly, Workload::dedupKey, bundleWatch,
+                            bundle.managementUrls("/observe/metrics"), bundle::cpuSeconds, kafka ? s::kafkaCpuSeconds : null);
                     double[] bundleFigures = pipeline(bundleTarget, "b" + s.runId);
-                    report.figure("bundle memory after the anomaly phases", bundle.memory().toString());
+                    report.figure("bundle memory after the anomaly phases", bundle.memory());
                     double[] amFigures = skip.contains("alertmanager") ? null : alertmanager(dir, sandbox);
                     if (amFigures != null) {
                         compare(bundleFigures, amFigures);
                     }
                 }
-                double webhooksPerSecond = skip.contains("webhooks") ? Double.NaN : webhooks(bundle, database);
-                saveMetrics(bundle, dir.resolve("bundle-metrics.txt"));
-                BundleJar.Memory end = bundle.memory();
+                double webhooksPerSecond = skip.contains("webhooks") ? Double.NaN : webhooks(bundle.get(0), database);
+                for (int i = 0; i < bundle.size(); i++) {
+                    saveMetrics(bundle.get(i), dir.resolve(bundle.size() == 1 ? "bundle-metrics.txt"
+                            : "instance-" + BundleInstances.name(i) + "-metrics.txt"));
+                }
+                double peak = bundle.peakMiB();
                 report.section("Memory");
-                report.figure("bundle after all phases", end.toString());
-                report.goal("RSS under load", "≤ 300 MB", Stats.f("VmHWM %.0f MiB", end.peakMiB()), end.peakMiB() <= 300);
+                report.figure("bundle after all phases", bundle.memory());
+                report.goal("RSS under load" + (bundle.size() > 1 ? " (each instance)" : ""), "≤ 300 MB",
+                        Stats.f("VmHWM %.0f MiB", peak), peak <= 300);
                 if (!Double.isNaN(webhooksPerSecond)) {
                     report.goal("signed webhook deliveries persisted", "≥ 3,000/s", Stats.rate(webhooksPerSecond), webhooksPerSecond >= 3000);
                 }
             } finally {
-                bundle.stop();
+                bundle.close();
             }
         }
         report.write();
@@ -113,8 +146,8 @@ final class ThroughputRun {
     private double[] alertmanager(Path dir, PagerDutySandbox sandbox) {
         try (Alertmanager am = Alertmanager.start(dir.resolve("alertmanager"), Alertmanager.config(sandbox.eventsUrl(),
                 services, Workload.routingKeys(services.size())), dir.resolve("alertmanager.log"))) {
-            Target amTarget = new Target("Alertmanager", am.url("/api/v2/alerts"), Alertmanager::alert, id -> id,
-                    SandboxWatch.bySummary(sandbox, "a" + s.runId), null, am.pid());
+            Target amTarget = new Target("Alertmanager", List.of(am.url("/api/v2/alerts")), Alertmanager::alert, id -> id,
+                    SandboxWatch.bySummary(sandbox, "a" + s.runId), List.of(), () -> BundleJar.cpuSeconds(am.pid()), null);
             double[] figures = pipeline(amTarget, "a" + s.runId);
             report.figure("Alertmanager memory after its phases", BundleJar.memory(am.pid()).toString());
             return figures;
@@ -131,25 +164,37 @@ final class ThroughputRun {
 
     // ---------------------------------------------------------------------------------------------------------------
 
-    /** Three starts with ClickHouse already up: a fresh database (schema created), then two restarts on it. */
-    private BundleJar readyTimes(Path dir, Map<String, String> env) {
-        report.section("Start-up: process start to /observe/health 200, ClickHouse already up");
+    /**
+     * Embedded: three starts with ClickHouse already up, a fresh database (schema created), then two restarts on it.
+     * Kafka: each instance started once, one after the other (the first creates the run's topics and the schema).
+     */
+    private BundleInstances readyTimes(Path dir, Map<String, String> env) {
+        report.section("Start-up: process start to /observe/health 200, ClickHouse" + (kafka ? " and Kafka" : "") + " already up");
         List<Double> times = new ArrayList<>();
-        BundleJar.Ports ports = BundleJar.Ports.free();
-        BundleJar last = null;
-        for (int i = 0; i < 3; i++) {
-            if (last != null) {
-                last.stop();
+        BundleInstances instances = new BundleInstances(s, instanceCount, dir, Duration.ofSeconds(kafka ? 120 : 60)).env(env);
+        if (kafka) {
+            for (int i = 0; i < instanceCount; i++) {
+                double ready = instances.start(i).readyMillis();
+                times.add(ready);
+                report.figure("instance " + BundleInstances.name(i) + (i == 0 ? " (new database and topics: created)" : ""),
+                        Stats.ms(ready));
             }
-            last = BundleJar.start(s.projectRoot, s.jar, s.bundleJavaOptions, env, ports, dir.resolve("bundle.log"), Duration.ofSeconds(60));
-            times.add(last.readyMillis());
-            report.figure("start " + (i + 1) + (i == 0 ? " (new database: schema created)" : " (restart, same database and outbox)"),
-                    Stats.ms(last.readyMillis()));
+        } else {
+            for (int i = 0; i < 3; i++) {
+                if (i > 0) {
+                    instances.stop(0);
+                }
+                double ready = instances.start(0).readyMillis();
+                times.add(ready);
+                report.figure("start " + (i + 1) + (i == 0 ? " (new database: schema created)" : " (restart, same database and outbox)"),
+                        Stats.ms(ready));
+            }
         }
         double worst = times.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
-        double median = times.stream().sorted().toList().get(1);
-        report.goal("ready after start", "≤ 3 s", "median " + Stats.ms(median) + ", worst " + Stats.ms(worst), worst <= 3000);
-        return last;
+        double median = times.stream().sorted().toList().get((times.size() - 1) / 2);
+        report.goal("ready after start" + (kafka ? " (Kafka mode, each instance)" : ""), "≤ 3 s",
+                (kafka ? "best " : "median ") + Stats.ms(median) + ", worst " + Stats.ms(worst), worst <= 3000);
+        return instances;
     }
 
     /** The bare Vert.x responder: what HTTP alone costs on this machine with this generator. */
@@ -169,15 +214,15 @@ final class ThroughputRun {
                 }
                 Thread.sleep(100);
             }
-            Target t = new Target("responder", url, Workload::anomaly, id -> id, null, null, p.pid());
-            gen.closedLoop(i -> t.request("warm-" + i, services.get(i % services.size())), 5_000, concurrency, Duration.ofSeconds(60));
+            Target t = new Target("responder", List.of(url), Workload::anomaly, id -> id, null, List.of(), () -> BundleJar.cpuSeconds(p.pid()), null);
+            gen.closedLoop(i -> t.request(i, "warm-" + i, services.get(i % services.size())), 5_000, concurrency, Duration.ofSeconds(60));
             for (int rate : RATES) {
-                LoadGenerator.Result r = gen.openLoop(i -> t.request("c" + rate + "-" + i, services.get(i % services.size())),
+                LoadGenerator.Result r = gen.openLoop(i -> t.request(i, "c" + rate + "-" + i, services.get(i % services.size())),
                         rate * stepSeconds, rate, 5_000, Duration.ofSeconds(stepSeconds + 60));
                 report.figure(Stats.f("responder at %d/s for %d s", rate, stepSeconds), Stats.latencies(r.latenciesMillis())
                         + "; " + r.ok() + "/" + r.count + " answered 2xx");
             }
-            LoadGenerator.Result max = gen.closedLoop(i -> t.request("cmax-" + i, services.get(i % services.size())),
+            LoadGenerator.Result max = gen.closedLoop(i -> t.request(i, "cmax-" + i, services.get(i % services.size())),
                     Math.max(throughputCount * 2, 20_000), concurrency, Duration.ofMinutes(3));
             report.figure(Stats.f("responder, %d in flight (most it answers)", concurrency), Stats.rate(max.throughput())
                     + "; " + Stats.latencies(max.latenciesMillis()));
@@ -209,15 +254,17 @@ final class ThroughputRun {
                     + "; " + step.delivered() + "/" + step.accepted() + " delivered");
             if (rate == 200) {
                 at200 = new double[] {Stats.percentile(step.deliveryMillis(), 50), Stats.percentile(step.deliveryMillis(), 99)};
-                if (t.name().equals("bundle")) {
+                if (t.isBundle()) {
                     double p99 = Stats.percentile(accept, 99);
-                    report.goal("accept p99 at 200/s", "≤ 10 ms", Stats.ms(p99), p99 <= 10);
+                    report.goal("accept p99 at 200/s" + (kafka ? " (Kafka mode)" : ""), "≤ 10 ms", Stats.ms(p99), p99 <= 10);
                 }
             }
         }
-        double cpuBefore = BundleJar.cpuSeconds(t.pid());
+        double cpuBefore = t.cpuSeconds().getAsDouble();
+        double brokerBefore = t.brokerCpuSeconds() == null ? Double.NaN : t.brokerCpuSeconds().getAsDouble();
         Step max = closedStep(t, prefix + "t", throughputCount, concurrency);
-        double cpu = BundleJar.cpuSeconds(t.pid()) - cpuBefore;
+        double cpu = t.cpuSeconds().getAsDouble() - cpuBefore;
+        double brokerCpu = t.brokerCpuSeconds() == null ? Double.NaN : t.brokerCpuSeconds().getAsDouble() - brokerBefore;
         LoadGenerator.Result r = max.result();
         double[] received = receivedTimesSeconds(max, t, prefix + "t");
         double overall = received.length / Math.max(1e-9, (max.lastReceived() - r.startNanos) / 1e9);
@@ -227,8 +274,13 @@ final class ThroughputRun {
         report.figure(Stats.f("%s delivered end to end (first submit to last event in the sandbox)", t.name()),
                 Stats.rate(overall) + " overall, " + Stats.rate(steady) + " steady (10th to 90th percentile of deliveries); "
                         + max.delivered() + "/" + max.accepted() + " delivered; delivery " + Stats.latencies(max.deliveryMillis()));
-        report.figure(Stats.f("%s CPU time per anomaly in that phase (user + system, its own process only)", t.name()),
+        report.figure(Stats.f("%s CPU time per anomaly in that phase (user + system, %s)", t.name(),
+                t.urls().size() > 1 ? "its " + t.urls().size() + " processes summed" : "its own process only"),
                 Stats.f("%.2f ms (%.1f s for %d)", cpu * 1000 / Math.max(1, max.delivered()), cpu, max.delivered()));
+        if (!Double.isNaN(brokerCpu)) {
+            report.figure("Kafka broker CPU time per anomaly in that phase (its JVM, not counted above)",
+                    Stats.f("%.2f ms (%.1f s)", brokerCpu * 1000 / Math.max(1, max.delivered()), brokerCpu));
+        }
         return new double[] {steady, at200[0], at200[1], overall};
     }
 
@@ -251,21 +303,23 @@ final class ThroughputRun {
         report.progress(t.name() + " still busy after 3 minutes; measuring on");
     }
 
+    /** Events not yet delivered, summed over the target's instances; -1 when one does not answer. */
     private static double outboxDepth(Target t) {
-        if (t.metrics() == null) {
-            return 0;
+        double depth = 0;
+        for (URI metrics : t.metrics()) {
+            try {
+                String text = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(metrics).GET().build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+                depth += text.lines().filter(l -> l.startsWith("infrasage_outbox_depth")).map(l -> l.substring(l.lastIndexOf(' ') + 1))
+                        .mapToDouble(Double::parseDouble).findFirst().orElse(0);
+            } catch (java.io.IOException e) {
+                return -1;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return -1;
+            }
         }
-        try {
-            String text = java.net.http.HttpClient.newHttpClient().send(HttpRequest.newBuilder(t.metrics()).GET().build(),
-                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-            return text.lines().filter(l -> l.startsWith("infrasage_outbox_depth")).map(l -> l.substring(l.lastIndexOf(' ') + 1))
-                    .mapToDouble(Double::parseDouble).findFirst().orElse(0);
-        } catch (java.io.IOException e) {
-            return -1;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return -1;
-        }
+        return depth;
     }
 
     /** The bundle's own metrics at the end (ClickHouse batch timings, PagerDuty call latencies), kept next to its log. */
@@ -313,13 +367,13 @@ final class ThroughputRun {
 
     private Step openStep(Target t, String prefix, int rate, int seconds) {
         int n = rate * seconds;
-        LoadGenerator.Result r = gen.openLoop(i -> t.request(prefix + i, services.get(i % services.size())), n, rate, 5_000,
+        LoadGenerator.Result r = gen.openLoop(i -> t.request(i, prefix + i, services.get(i % services.size())), n, rate, 5_000,
                 Duration.ofSeconds(seconds + 60));
         return delivered(t, prefix, r);
     }
 
     private Step closedStep(Target t, String prefix, int n, int inFlight) {
-        LoadGenerator.Result r = gen.closedLoop(i -> t.request(prefix + i, services.get(i % services.size())), n, inFlight,
+        LoadGenerator.Result r = gen.closedLoop(i -> t.request(i, prefix + i, services.get(i % services.size())), n, inFlight,
                 Duration.ofMinutes(5));
         return delivered(t, prefix, r);
     }

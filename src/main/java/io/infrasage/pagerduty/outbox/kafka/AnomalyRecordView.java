@@ -16,6 +16,7 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -57,14 +58,37 @@ final class AnomalyRecordView implements AutoCloseable {
     }
 
     void start() {
-        partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                .map(p -> new TopicPartition(topic, p.partition())).toList();
+        partitions = partitionsOfTopic(Duration.ofSeconds(30));
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         running = true;
         thread = new Thread(this::loop, "kafka-anomaly-records");
         thread.setDaemon(true);
         thread.start();
+    }
+
+    /**
+     * The topic's partitions. Right after this instance created the topic, the metadata a consumer sees may list none
+     * yet: assigned nothing, this copy would stay empty for good (every resolve at this instance answered 404), so wait
+     * until Kafka lists them.
+     */
+    private List<TopicPartition> partitionsOfTopic(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            List<PartitionInfo> listed = consumer.partitionsFor(topic, timeout);
+            if (listed != null && !listed.isEmpty()) {
+                return listed.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Kafka lists no partitions of topic " + topic + " after " + timeout.toSeconds() + " s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the partitions of " + topic, e);
+            }
+        }
     }
 
     private void loop() {

@@ -3,9 +3,17 @@ package io.infrasage.pagerduty.outbox.kafka;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import org.apache.kafka.clients.consumer.MockConsumer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,6 +32,31 @@ class AnomalyRecordViewTest {
     static String accepted(String... keys) {
         return AnomalyFacts.write(new AnomalyFacts.Accepted("infrasage-a1",
                 java.util.Arrays.stream(keys).map(k -> new RoutingTarget("team", k)).toList(), "critical", 1));
+    }
+
+    /**
+     * Found by the Kafka benchmark: the instance that had just created the topics read metadata listing no partition
+     * yet, assigned itself nothing, and answered every later resolve sent to it 404.
+     */
+    @Test
+    void aCopyStartedBeforeKafkaListsTheNewTopicsPartitionsWaitsForThemInsteadOfReadingNothing() {
+        MockConsumer<String, String> consumer = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
+        TopicPartition p0 = new TopicPartition("t", 0);
+        TopicPartition p1 = new TopicPartition("t", 1);
+        consumer.updateBeginningOffsets(Map.of(p0, 0L, p1, 0L));
+        Node broker = new Node(1, "127.0.0.1", 9092);
+        // the topic's partitions show up in the metadata a moment after start
+        CompletableFuture.runAsync(() -> consumer.updatePartitions("t", List.of(
+                new PartitionInfo("t", 0, broker, new Node[] {broker}, new Node[] {broker}),
+                new PartitionInfo("t", 1, broker, new Node[] {broker}, new Node[] {broker}))),
+                CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+        AnomalyRecordView view = new AnomalyRecordView(consumer, "t", null);
+        try {
+            view.start();
+            assertThat(consumer.assignment()).containsExactlyInAnyOrder(p0, p1);
+        } finally {
+            view.close();
+        }
     }
 
     @Test
