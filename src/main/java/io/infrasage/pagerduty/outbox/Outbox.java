@@ -1,7 +1,6 @@
 package io.infrasage.pagerduty.outbox;
 
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import io.infrasage.pagerduty.clickhouse.Row;
@@ -13,16 +12,11 @@ import io.infrasage.pagerduty.clickhouse.Row;
  */
 public interface Outbox {
 
-    /** The routing keys that may have due events, each with a version for {@link #drained}. */
-    Map<String, Long> activeRoutingKeys();
-
-    /** Every known key may have due events: at start, and once a second for anything overlooked. */
-    void activateAll();
-
-    void activate(String routingKey);
-
-    /** A poll found no more due events for the key than it asked for: leave it alone until something touches it. */
-    void drained(String routingKey, long version);
+    /**
+     * Which routing keys may have due events: the adapter activates a key when its events are durably queued or a head
+     * of its queues is gone; the dispatcher polls the active ones and marks them drained.
+     */
+    DueRoutingKeys dueKeys();
 
     /**
      * The heads of the (dedup key, routing key) queues of one routing key that are due, oldest first: order is kept per

@@ -181,7 +181,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                 }
                 if (now >= recheckAt) {
                     // once a second every key is looked at: events queued before a restart, anything overlooked
-                    store.activateAll();
+                    store.dueKeys().activateAll();
                     recheckAt = now + IDLE_POLL_MILLIS;
                 }
                 Retry due;
@@ -190,10 +190,10 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                         retries.add(due);
                         break;
                     }
-                    store.activate(due.routingKey());
+                    store.dueKeys().activate(due.routingKey());
                 }
                 // fair to every key: each poll starts one key further, and a key takes at most its share of the room
-                List<Map.Entry<String, Long>> keys = new ArrayList<>(store.activeRoutingKeys().entrySet());
+                List<Map.Entry<String, Long>> keys = new ArrayList<>(store.dueKeys().active().entrySet());
                 if (!keys.isEmpty()) {
                     Collections.rotate(keys, (int) (rounds++ % keys.size()));
                 }
@@ -249,7 +249,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             workers.execute(() -> deliver(e));
         }
         if (!more) {
-            store.drained(routingKey, version);
+            store.dueKeys().drained(routingKey, version);
         }
         return Long.MAX_VALUE;
     }

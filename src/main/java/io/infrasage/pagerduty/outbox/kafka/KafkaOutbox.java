@@ -279,23 +279,8 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
     }
 
     @Override
-    public Map<String, Long> activeRoutingKeys() {
-        return keys.active();
-    }
-
-    @Override
-    public void activateAll() {
-        keys.activateAll();
-    }
-
-    @Override
-    public void activate(String routingKey) {
-        keys.activate(routingKey);
-    }
-
-    @Override
-    public void drained(String routingKey, long version) {
-        keys.drained(routingKey, version);
+    public DueRoutingKeys dueKeys() {
+        return keys;
     }
 
     @Override

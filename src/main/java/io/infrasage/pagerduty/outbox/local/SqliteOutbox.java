@@ -6,7 +6,6 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 import io.infrasage.pagerduty.clickhouse.Row;
@@ -103,23 +102,8 @@ public final class SqliteOutbox implements Outbox {
     }
 
     @Override
-    public Map<String, Long> activeRoutingKeys() {
-        return keys.active();
-    }
-
-    @Override
-    public void activateAll() {
-        keys.activateAll();
-    }
-
-    @Override
-    public void activate(String routingKey) {
-        keys.activate(routingKey);
-    }
-
-    @Override
-    public void drained(String routingKey, long version) {
-        keys.drained(routingKey, version);
+    public DueRoutingKeys dueKeys() {
+        return keys;
     }
 
     @Override
