@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.Inhibition;
 import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
@@ -32,7 +33,8 @@ class LocalInhibitionTest {
 
     static Optional<Inhibition.Acceptance> accept(LocalStore store, String id, String service, List<String> radius, RoutingTarget team,
                                                   long since) {
-        return store.records().acceptOrInhibit(anomaly(id, service, radius, team), since, List.of(), trigger(team, id), r -> List.of());
+        return store.records().accept(new AcceptRequest(anomaly(id, service, radius, team), since, List.of(), trigger(team, id),
+                r -> List.of())).accepted();
     }
 
     @Test

@@ -10,7 +10,9 @@ import java.sql.Statement;
 import java.util.List;
 
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,11 +29,16 @@ class LocalStoreTest {
         return List.of(new NewEvent(TEAM.routingKey(), TEAM.team(), "trigger", "{}"));
     }
 
+    static AcceptRequest paging(String id) {
+        return AcceptRequest.paging(new NewAnomaly(id, "infrasage-" + id, "payment-api", List.of(), List.of(TEAM), "critical"),
+                trigger(), List.of());
+    }
+
     @Test
     void onlyTheBundlesOwnResolveIsCreditedToARunbook() {
         try (LocalStore store = new LocalStore(dir)) {
-            store.records().accept("a-runbook", "infrasage-a-runbook", List.of(TEAM), "critical", "queued", trigger(), List.of());
-            store.records().accept("a-merged", "infrasage-a-merged", List.of(TEAM), "critical", "queued", trigger(), List.of());
+            store.records().accept(paging("a-runbook"));
+            store.records().accept(paging("a-merged"));
             store.records().resolve("a-runbook", "restart-pods", List.of(), List.of());
             store.records().resolvedInPagerDuty("a-merged", "Alice Example", "merged");
             // a later resolve of the incident the merged anomaly went into keeps the first resolution
