@@ -49,6 +49,20 @@ class LocalInhibitionTest {
     }
 
     @Test
+    void inABatchASymptomIsHeldByARootCauseGivenBeforeItInTheSameCommit() {
+        try (LocalStore store = new LocalStore(dir)) {
+            var outcomes = store.records().acceptAll(List.of(
+                    new AcceptRequest(anomaly("r1", "payment-api", List.of("checkout-api"), PAYMENTS), 0L, List.of(), trigger(PAYMENTS, "r1"),
+                            r -> List.of()),
+                    new AcceptRequest(anomaly("s1", "checkout-api", List.of(), CHECKOUT), 0L, List.of(), trigger(CHECKOUT, "s1"),
+                            r -> List.of())), List.of());
+            assertThat(outcomes.get(0).accepted().orElseThrow().inhibitedBy()).isEmpty();
+            assertThat(outcomes.get(1).accepted().orElseThrow().inhibitedBy()).contains("r1");
+            assertThat(store.outbox().depth()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void heldTriggersSurviveARestartAndAreQueuedWhenTheRootCauseIsResolved() {
         try (LocalStore store = new LocalStore(dir)) {
             accept(store, "r1", "payment-api", List.of("checkout-api"), PAYMENTS, 0);
