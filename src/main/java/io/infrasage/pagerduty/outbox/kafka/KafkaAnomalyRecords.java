@@ -128,7 +128,8 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
                     continue;
                 }
                 Optional<String> rootCause = r.inhibition() && !r.inhibitable().isEmpty()
-                        ? rootCauseGivenBefore(earlierRootCauses, a).or(() -> view.openRootCauseOf(a.service(), a.anomalyId(), r.rootCauseSinceMillis()))
+                        ? rootCauseGivenBefore(earlierRootCauses, a)
+                                .or(() -> view.openRootCauseOf(a.service(), a.anomalyId(), r.rootCauseSinceMillis()))
                         : Optional.empty();
                 List<NewEvent> queuedNow = new ArrayList<>(r.pagedAnyway());
                 if (rootCause.isPresent()) {
