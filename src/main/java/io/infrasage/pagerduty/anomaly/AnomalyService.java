@@ -23,7 +23,9 @@ import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.outbox.RowSpool;
+import org.apache.camel.Body;
 import org.apache.camel.Exchange;
+import org.apache.camel.Header;
 
 /**
  * The seed's lifecycle steps 1 and 3: page for an anomaly, and send the resolve when a runbook fixed it. Accepting
@@ -96,7 +98,8 @@ public final class AnomalyService {
     }
 
     /** Queues one trigger per team, atomically with the anomaly's record, unless the anomaly is already known. */
-    public Map<String, Object> page(Anomaly a, String severity, List<RoutingTarget> targets, Exchange exchange) {
+    public Map<String, Object> page(@Body Anomaly a, @Header("severity") String severity, @Header("teams") List<RoutingTarget> targets,
+                                    Exchange exchange) {
         Answer answer = acceptAll(List.of(pending(a, severity, targets)), List.of()).get(0);
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, answer.status());
         return answer.body();

@@ -133,6 +133,11 @@ public final class RoutingRules {
                 cont != null && cont.asBoolean(), inhibit == null || inhibit.asBoolean());
     }
 
+    /** The route's step: the anomaly bound by type, so no expression is evaluated per exchange to pick its service. */
+    public List<RoutingTarget> targetsOf(Anomaly anomaly) {
+        return targetsFor(anomaly.service());
+    }
+
     /** The teams an anomaly of this service pages, in rule order, each routing key once. */
     public List<RoutingTarget> targetsFor(String service) {
         Map<String, RoutingTarget> byKey = new LinkedHashMap<>();

@@ -36,6 +36,11 @@ public final class SeverityPolicy {
         return new SeverityPolicy(warningFrom, errorFrom, criticalFrom, min);
     }
 
+    /** The route's step: the anomaly bound by type, so no expression is evaluated per exchange to pick its score. */
+    public String severityOf(Anomaly anomaly) {
+        return severityFor(anomaly.score());
+    }
+
     /** The PagerDuty severity to page with, or null when the anomaly is not paged (recorded as suppressed). */
     public String severityFor(double score) {
         String severity;
