@@ -10,13 +10,14 @@ import java.util.Map;
 import jdk.jfr.consumer.RecordedEvent;
 import jdk.jfr.consumer.RecordedFrame;
 import jdk.jfr.consumer.RecordedStackTrace;
+import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
  * Where a JVM's CPU went, from JFR recordings' {@code jdk.ExecutionSample} events (Java threads caught running; native
  * code and the JVM's own threads are not sampled): self time by method (the top frame), self time rolled up by package,
- * and rolled up by the package of the nearest frame outside the JDK (so time spent in {@code java.util} or
- * {@code sun.nio} is charged to the library that called it). Markdown, for the benchmark's report and for
+ * rolled up by the package of the nearest frame outside the JDK (so time spent in {@code java.util} or
+ * {@code sun.nio} is charged to the library that called it), and by thread. Markdown, for the benchmark's report and for
  * {@code scripts/jfr-top.sh f.jfr [g.jfr ...]}, which sums the recordings given.
  */
 public final class JfrTop {
@@ -28,6 +29,7 @@ public final class JfrTop {
     private final Map<String, Integer> byMethod = new HashMap<>();
     private final Map<String, Integer> byPackage = new HashMap<>();
     private final Map<String, Integer> byCaller = new HashMap<>();
+    private final Map<String, Integer> byThread = new HashMap<>();
     private int samples;
 
     private JfrTop() {
@@ -40,7 +42,7 @@ public final class JfrTop {
                 while (in.hasMoreEvents()) {
                     RecordedEvent e = in.readEvent();
                     if (SAMPLE.equals(e.getEventType().getName())) {
-                        top.add(e.getStackTrace());
+                        top.add(e.getStackTrace(), e.getThread("sampledThread"));
                     }
                 }
             }
@@ -48,11 +50,14 @@ public final class JfrTop {
         return top;
     }
 
-    private void add(RecordedStackTrace stack) {
+    private void add(RecordedStackTrace stack, RecordedThread thread) {
         if (stack == null || stack.getFrames().isEmpty()) {
             return;
         }
         samples++;
+        // pools' threads as one: "pagerduty-sender", "vert.x-worker-thread-"
+        String threadName = thread == null || thread.getJavaName() == null ? "(unknown)" : thread.getJavaName();
+        byThread.merge(threadName.replaceAll("[0-9]+", ""), 1, Integer::sum);
         List<RecordedFrame> frames = stack.getFrames();
         String type = frames.get(0).getMethod().getType().getName();
         byMethod.merge(type + "." + frames.get(0).getMethod().getName(), 1, Integer::sum);
@@ -83,16 +88,17 @@ public final class JfrTop {
         return samples;
     }
 
-    /** Markdown: the sample count and three tables (top {@code methods} methods, top {@code packages} of each roll-up). */
+    /** Markdown: four tables (top {@code methods} methods, top {@code packages} of each roll-up). */
     public List<String> markdown(int methods, int packages) {
         List<String> out = new ArrayList<>();
-        out.add(Stats.f("%d execution samples (Java threads caught running on a CPU).", samples));
         if (samples == 0) {
+            out.add("No execution samples.");
             return out;
         }
         table(out, "self time by method", byMethod, methods);
         table(out, "self time by package", byPackage, packages);
         table(out, "by the nearest non-JDK frame's package (JDK code charged to its caller)", byCaller, packages);
+        table(out, "by thread (numbers dropped: a pool's threads together)", byThread, packages);
         return out;
     }
 
@@ -119,6 +125,8 @@ public final class JfrTop {
             System.err.println("usage: JfrTop [--top N] recording.jfr [more.jfr ...]");
             System.exit(2);
         }
-        of(files).markdown(top, 15).forEach(System.out::println);
+        JfrTop summary = of(files);
+        System.out.println(summary.samples() + " execution samples (Java threads caught running on a CPU).");
+        summary.markdown(top, 15).forEach(System.out::println);
     }
 }

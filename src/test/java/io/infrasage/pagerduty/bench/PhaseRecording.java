@@ -18,11 +18,22 @@ final class PhaseRecording {
     private final String phase;
     private final List<Long> pids;
     private final Path dir;
+    private double cpuAtStart;
+    private double cpuAtStop = Double.NaN;
 
     private PhaseRecording(String phase, List<Long> pids, Path dir) {
         this.phase = phase;
         this.pids = pids;
         this.dir = dir;
+    }
+
+    private double cpuNow() {
+        return pids.stream().mapToDouble(BundleJar::cpuSeconds).sum();
+    }
+
+    /** CPU seconds the processes used between start and stop (user + system), to set the samples against. */
+    double cpuSeconds() {
+        return cpuAtStop - cpuAtStart;
     }
 
     /** Starts a recording named {@code phase} in each process. */
@@ -31,11 +42,13 @@ final class PhaseRecording {
         for (long pid : pids) {
             jcmd(pid, "JFR.start", "name=" + phase, "settings=profile");
         }
+        r.cpuAtStart = r.cpuNow();
         return r;
     }
 
     /** Stops the recordings and writes them; returns the files written. */
     List<Path> stop() {
+        cpuAtStop = cpuNow();
         List<Path> files = new ArrayList<>();
         for (long pid : pids) {
             Path file = dir.resolve(phase + "-" + pid + ".jfr");

@@ -232,8 +232,13 @@ final class ThroughputRun {
         List<Path> files = recording.stop();
         try {
             List<String> summary = new ArrayList<>();
-            summary.add("Recordings: " + files.stream().map(f -> s.projectRoot.relativize(f).toString()).toList() + ".");
-            summary.addAll(JfrTop.of(files).markdown(25, 15));
+            JfrTop top = JfrTop.of(files);
+            // JFR samples Java code only: JIT compilation, GC and native code (SQLite, socket writes) are the difference
+            summary.add(Stats.f("Recordings: %s; %.1f s of process CPU while recording, %d execution samples (at most one per"
+                    + " thread every 10 ms: about %.1f s of Java code caught running).", files.stream()
+                    .map(f -> s.projectRoot.relativize(f).toString()).toList(), recording.cpuSeconds(), top.samples(),
+                    top.samples() / 100.0));
+            summary.addAll(top.markdown(25, 15));
             profiles.put(phase, summary);
         } catch (java.io.IOException e) {
             profiles.put(phase, List.of("could not read " + files + ": " + e.getMessage()));
@@ -371,7 +376,8 @@ final class ThroughputRun {
             for (int c : connections) {
                 loads.add(closedLoad(t, feed, prefix + feed.tag().charAt(0) + c + "-", c));
             }
-            profiled(Stats.f("%s fed %s, %s connections (%s)", t.name(), feed.name(), connections, t.urls().size() > 1
+            profiled(Stats.f("%s fed %s, %s connections (%s)", t.name(), feed.name(),
+                    String.join(" and ", connections.stream().map(String::valueOf).toList()), t.urls().size() > 1
                     ? "every instance's recording summed" : "whole phase"), recording);
         }
         return new Pipeline(at200[0], at200[1], loads);
@@ -398,13 +404,13 @@ final class ThroughputRun {
         report.figure(what + ": delivered end to end (first submit to last event in the sandbox)", Stats.rate(overall)
                 + " overall, " + Stats.rate(steady) + " steady (10th to 90th percentile of deliveries); " + max.delivered() + "/"
                 + max.accepted() + " delivered; delivery " + Stats.latencies(max.deliveryMillis()));
-        double cpuMs = cpu * 1000 / Math.max(1, max.delivered());
+        double cpuMs = max.delivered() == 0 ? Double.NaN : cpu * 1000 / max.delivered();
         report.figure(Stats.f("%s: CPU time per delivered event (user + system from the first POST until idle, %s)", what,
                 t.urls().size() > 1 ? "its " + t.urls().size() + " processes summed" : "its own process only"),
-                Stats.f("%.2f ms (%.1f s for %d)", cpuMs, cpu, max.delivered()));
+                Stats.f("%s (%.1f s for %d)", Stats.ms(cpuMs), cpu, max.delivered()));
         if (!Double.isNaN(brokerCpu)) {
             report.figure(what + ": Kafka broker CPU time per delivered event (its JVM, not counted above)",
-                    Stats.f("%.2f ms (%.1f s)", brokerCpu * 1000 / Math.max(1, max.delivered()), brokerCpu));
+                    Stats.f("%s (%.1f s)", Stats.ms(max.delivered() == 0 ? Double.NaN : brokerCpu * 1000 / max.delivered()), brokerCpu));
         }
         return new Load(t.name(), feed, connections, items, max.delivered(), steady, overall, Stats.percentile(accept, 50),
                 Stats.percentile(accept, 99), Stats.percentile(max.deliveryMillis(), 50), Stats.percentile(max.deliveryMillis(), 99),
@@ -481,14 +487,15 @@ final class ThroughputRun {
      */
     private void sideBySide(String bundleName, Pipeline bundle, Pipeline am) {
         report.section("Side by side, same run, same sandbox: end to end with each feed");
-        report.note("| target | fed | connections | anomalies | delivered/s steady | delivered/s overall | accept p50 / p99 per POST"
+        report.note("| target | fed | connections | delivered of sent | delivered/s steady | delivered/s overall | accept p50 / p99 per POST"
                 + " | delivery p50 / p99 | CPU per delivered event |");
         report.note("|---|---|---:|---:|---:|---:|---|---|---:|");
         for (Pipeline p : am == null ? List.of(bundle) : List.of(bundle, am)) {
             for (Load l : p.loads()) {
-                report.note(Stats.f("| %s | %s | %d | %d | %s | %s | %s / %s | %s / %s | %.2f ms |", l.target(), l.feed().name(),
-                        l.connections(), l.delivered(), Stats.rate(l.steady()), Stats.rate(l.overall()), Stats.ms(l.acceptP50()),
-                        Stats.ms(l.acceptP99()), Stats.ms(l.deliveryP50()), Stats.ms(l.deliveryP99()), l.cpuMsPerEvent()));
+                report.note(Stats.f("| %s | %s | %d | %d of %d | %s | %s | %s / %s | %s / %s | %s |", l.target(), l.feed().name(),
+                        l.connections(), l.delivered(), l.items(), Stats.rate(l.steady()), Stats.rate(l.overall()),
+                        Stats.ms(l.acceptP50()), Stats.ms(l.acceptP99()), Stats.ms(l.deliveryP50()), Stats.ms(l.deliveryP99()),
+                        Stats.ms(l.cpuMsPerEvent())));
             }
         }
         report.note("");
@@ -496,8 +503,8 @@ final class ThroughputRun {
         boolean cpuMet = true;
         for (Load l : bundle.loads()) {
             if (l.feed().batched()) {
-                batchedCpu.add(Stats.f("%.2f ms at %d connections", l.cpuMsPerEvent(), l.connections()));
-                cpuMet &= l.cpuMsPerEvent() <= 0.5;
+                batchedCpu.add(Stats.ms(l.cpuMsPerEvent()) + " at " + l.connections() + " connections");
+                cpuMet &= l.cpuMsPerEvent() <= 0.5; // false for NaN: nothing delivered
             }
         }
         if (!batchedCpu.isEmpty()) {
@@ -516,13 +523,13 @@ final class ThroughputRun {
                 }
                 double ratio = b.steady() / a.steady();
                 report.figure(Stats.f("delivered events/s, both fed %s, %d connections", feed.name(), c), Stats.f(
-                        "%s %s steady (%s overall), Alertmanager %s steady (%s overall): ratio %.2f× steady, %.2f× overall",
+                        "%s %s steady (%s overall), Alertmanager %s steady (%s overall): ratio %s steady, %s overall",
                         bundleName, Stats.rate(b.steady()), Stats.rate(b.overall()), Stats.rate(a.steady()), Stats.rate(a.overall()),
-                        ratio, b.overall() / a.overall()));
+                        Stats.ratio(ratio), Stats.ratio(b.overall() / a.overall())));
                 if (feed.batched()) {
                     report.goal(Stats.f("delivered events/s vs Alertmanager, both fed %s, %d connections%s", feed.name(), c,
-                            kafka ? " (Kafka mode)" : ""), "≥ 2×", Stats.f("%.2f× (%s vs %s steady)", ratio, Stats.rate(b.steady()),
-                            Stats.rate(a.steady())), ratio >= 2);
+                            kafka ? " (Kafka mode)" : ""), "≥ 2×", Stats.f("%s (%s vs %s steady)", Stats.ratio(ratio),
+                            Stats.rate(b.steady()), Stats.rate(a.steady())), ratio >= 2);
                 }
             }
         }
