@@ -2,6 +2,7 @@ package io.infrasage.pagerduty;
 
 import java.util.List;
 
+import io.infrasage.pagerduty.anomaly.AnomalyBatch;
 import io.infrasage.pagerduty.anomaly.AnomalyFollowUps;
 import io.infrasage.pagerduty.anomaly.AnomalyParser;
 import io.infrasage.pagerduty.anomaly.AnomalyService;
@@ -97,6 +98,8 @@ public class BundleConfiguration implements CamelConfiguration {
         AutoCloseable queue;
         java.util.function.Consumer<PagerDutyDispatcher> startQueue;
         ReconcileTurn reconcileTurn;
+        // durable commits of the local file (each one fsync); Kafka mode has no such file
+        java.util.function.LongSupplier commits;
         if (s.queue.equals("kafka")) {
             KafkaClients clients = KafkaClients.fromCamel(camel, s.kafkaBootstrapServers);
             KafkaTopics topics = new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor);
@@ -115,6 +118,7 @@ public class BundleConfiguration implements CamelConfiguration {
                 turn.start();
             };
             reconcileTurn = turn;
+            commits = null;
         } else {
             LocalStore store = new LocalStore(s.dataDir);
             ClickHouseSpool spool = new ClickHouseSpool(store.spool(), writer);
@@ -127,6 +131,7 @@ public class BundleConfiguration implements CamelConfiguration {
             };
             startQueue = d -> spool.start();
             reconcileTurn = ReconcileTurn.always();
+            commits = store::commits;
         }
         DependencyState pagerDuty = new DependencyState("PagerDuty", "pages wait in the outbox and are retried");
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
@@ -145,10 +150,12 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("bundleMetrics", metrics);
         registry.bind("clickHouse", clickHouse);
         registry.bind("clickHouseWriter", writer);
-        registry.bind("anomalyParser", new AnomalyParser(metrics));
+        AnomalyParser parser = new AnomalyParser(metrics);
+        registry.bind("anomalyParser", parser);
         registry.bind("severityPolicy", s.severityPolicy);
         registry.bind("routingRules", s.routingRules);
-        registry.bind("pageNotRouted", new PageNotRouted(metrics));
+        PageNotRouted pageNotRouted = new PageNotRouted(metrics);
+        registry.bind("pageNotRouted", pageNotRouted);
         PageMemory pageMemory = new PageMemory(s.pageMemory, s.pageMemoryMax, s.pageMemoryRefresh, new IncidentMemoryView(), metrics);
         PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken, s.apiFrom);
         RootCauseNotes rootCauseNotes = new RootCauseNotes(api);
@@ -159,8 +166,10 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("rootCauseNotes", rootCauseNotes);
         // routes/symptom-inhibition.camel.yaml posts the notes on a timer: its period in milliseconds, as the timer reads it
         properties.addOverrideProperty("infrasage.inhibit-note-interval", Long.toString(s.inhibitNoteInterval.toMillis()));
-        registry.bind("anomalyService", new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
-                metrics, s.deliveryWait, new SymptomInhibition(s.inhibitSymptoms, s.inhibitWindow, s.routingRules, rootCauseNotes)));
+        AnomalyService anomalyService = new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
+                metrics, s.deliveryWait, new SymptomInhibition(s.inhibitSymptoms, s.inhibitWindow, s.routingRules, rootCauseNotes));
+        registry.bind("anomalyService", anomalyService);
+        registry.bind("anomalyBatch", new AnomalyBatch(parser, s.severityPolicy, s.routingRules, pageNotRouted, anomalyService, s.batchMax));
         registry.bind("anomalyFollowUps", new AnomalyFollowUps(records, dispatcher, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
@@ -208,6 +217,9 @@ public class BundleConfiguration implements CamelConfiguration {
                 metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", outbox::depth);
                 metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",
                         () -> outbox.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));
+                if (commits != null) {
+                    metrics.counter("infrasage_outbox_commits", "Durable commits (each one fsync) of the local outbox file", commits);
+                }
                 metrics.gauge("infrasage_clickhouse_spool_depth", "State rows waiting for ClickHouse", rowSpool::depth);
                 metrics.gauge("infrasage_page_memory_age_seconds", "Seconds since the incident memory view was last refreshed "
                         + "from ClickHouse (-1: not yet)", pageMemory::ageSeconds);

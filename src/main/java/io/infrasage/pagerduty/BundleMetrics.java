@@ -3,9 +3,11 @@ package io.infrasage.pagerduty;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -162,6 +164,14 @@ public final class BundleMetrics {
     private static Counter reconcileActions(MeterRegistry r, String action) {
         return Counter.builder("infrasage_reconcile_actions").description("Repairs made by the self-healing sync, by action")
                 .tag("action", action).register(r);
+    }
+
+    /** A count kept elsewhere, read when scraped (Prometheus adds _total). */
+    public void counter(String name, String description, LongSupplier count) {
+        MeterRegistry r = registry;
+        if (r != null) {
+            FunctionCounter.builder(name, count, LongSupplier::getAsLong).description(description).register(r);
+        }
     }
 
     public void gauge(String name, String description, Supplier<Number> value) {

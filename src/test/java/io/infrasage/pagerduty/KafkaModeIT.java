@@ -53,6 +53,7 @@ class KafkaModeIT {
     static final String CRASH_KEY = "C".repeat(28) + "crsh";
     static final String REDELIVER_KEY = "D".repeat(28) + "dlvr";
     static final String SYMPTOM_KEY = "Y".repeat(28) + "symp";
+    static final String BATCH_KEY = "B".repeat(28) + "btch";
     static final int RATE_PER_MINUTE = 60;
 
     static LocalKafka kafka;
@@ -89,6 +90,7 @@ class KafkaModeIT {
                 + "{\"service_pattern\":\"storm-*\",\"service_key\":\"" + STORM_KEY + "\",\"team\":\"storm\"},"
                 + "{\"service_pattern\":\"crash-*\",\"service_key\":\"" + CRASH_KEY + "\",\"team\":\"crash\"},"
                 + "{\"service_pattern\":\"redeliver-*\",\"service_key\":\"" + REDELIVER_KEY + "\",\"team\":\"redeliver\"},"
+                + "{\"service_pattern\":\"batch-*\",\"service_key\":\"" + BATCH_KEY + "\",\"team\":\"batch\"},"
                 + "{\"service_pattern\":\"symptom-*\",\"service_key\":\"" + SYMPTOM_KEY + "\",\"team\":\"symptoms\"},"
                 + "{\"service_pattern\":\"*\",\"service_key\":\"" + OTHER_KEY + "\",\"team\":\"default\"}]");
         env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
@@ -249,6 +251,44 @@ class KafkaModeIT {
         assertThat(post(a, "/api/v1/anomalies/" + root + "/resolve", "{\"runbook\":\"raise-pool\"}").statusCode()).isEqualTo(202);
         await().atMost(Duration.ofSeconds(20)).until(() -> sandbox.incidentByKey("infrasage-" + symptom).isPresent());
         assertThat(ingested("infrasage-" + symptom)).extracting(ReceivedEvent::routingKey).containsExactly(SYMPTOM_KEY);
+    }
+
+    @Test
+    @Order(2)
+    void aBatchPostedToOneInstancePagesOncePerItemAndIsADuplicateAtTheOther() throws Exception {
+        String prefix = "kafka-batch-" + System.nanoTime() + "-";
+        List<String> items = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            items.add(anomaly(prefix + i, "batch-api"));
+        }
+        items.add(anomaly(prefix + 0, "batch-api"));
+        // a root cause and its symptom in the same batch: the symptom is held by the root cause given before it
+        items.add("{\"anomaly_id\":\"" + prefix + "root\",\"service\":\"batch-db\",\"score\":0.9,\"blast_radius\":[\"batch-web\"]}");
+        items.add(anomaly(prefix + "symptom", "batch-web"));
+        String batch = "[" + String.join(",", items) + "]";
+
+        HttpResponse<String> answer = post(a, "/api/v1/anomalies", batch);
+
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+        var body = new com.fasterxml.jackson.databind.ObjectMapper().readTree(answer.body());
+        assertThat(body.get("accepted").asInt()).isEqualTo(8);
+        List<String> statuses = new ArrayList<>();
+        body.get("items").forEach(item -> statuses.add(item.get("status").asText()));
+        assertThat(statuses).containsExactly("queued", "queued", "queued", "queued", "queued", "duplicate", "queued", "inhibited");
+        assertThat(body.get("items").get(7).get("inhibited_by").asText()).isEqualTo(prefix + "root");
+        List<String> paged = List.of(prefix + 0, prefix + 1, prefix + 2, prefix + 3, prefix + 4, prefix + "root");
+        await().atMost(Duration.ofSeconds(30)).until(() -> paged.stream().allMatch(id -> sandbox.incidentByKey("infrasage-" + id).isPresent()));
+
+        HttpResponse<String> again = post(b, "/api/v1/anomalies", batch);
+        assertThat(again.statusCode()).isEqualTo(202);
+        List<String> repeated = new ArrayList<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(again.body()).get("items")
+                .forEach(item -> repeated.add(item.get("status").asText()));
+        assertThat(repeated).containsOnly("duplicate");
+        for (String id : paged) {
+            assertThat(ingested("infrasage-" + id)).as(id).hasSize(1);
+        }
+        assertThat(ingested("infrasage-" + prefix + "symptom")).isEmpty();
     }
 
     @Test

@@ -82,6 +82,51 @@ class NeverLoseAPageTest {
         }
     }
 
+    @Test
+    void killedRightAfterABatchWasAnsweredEveryItemIsDeliveredExactlyOnceAfterTheRestart() throws Exception {
+        LocalClickHouse clickHouse = LocalClickHouse.shared();
+        Path data = Files.createTempDirectory("outbox-batch-crash");
+        Path log = Files.createDirectories(LocalClickHouse.projectRoot().resolve("target")).resolve("crash-batch-test-bundle.log");
+        // the batch is delivered in one go after the restart: past PagerDuty's 120 events per minute and key
+        try (PagerDutySandbox sandbox = PagerDutySandbox.builder().port(0).rateLimitPerMinute(100_000).start()) {
+            Map<String, String> env = new HashMap<>();
+            env.put("CLICKHOUSE_URL", clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase("it_batch_crash")));
+            env.put("PAGERDUTY_EVENTS_URL", sandbox.eventsUrl());
+            env.put("PAGERDUTY_SERVICE_KEY", KEY);
+            env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
+            env.put("INFRASAGE_DATA_DIR", data.toString());
+            env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "100ms");
+            env.put("PAGERDUTY_RETRY_MAX_DELAY", "500ms");
+            env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", "100000");
+            env.put("PAGERDUTY_RATE_LIMIT_BURST", "1000");
+
+            sandbox.faults().down(); // nothing can be delivered before the kill
+            List<String> ids = new ArrayList<>();
+            List<String> items = new ArrayList<>();
+            for (int i = 0; i < 150; i++) {
+                String id = "batch-crash-" + i + "-" + System.nanoTime();
+                ids.add(id);
+                items.add("{\"anomaly_id\":\"" + id + "\",\"service\":\"api\",\"score\":0.9}");
+            }
+            BundleProcess bundle = BundleProcess.start(env, log);
+            var answer = bundle.postJson("/api/v1/anomalies", "[" + String.join(",", items) + "]");
+            bundle.kill();
+            assertThat(answer.statusCode()).as(answer.body()).isEqualTo(202);
+            assertThat(sandbox.events()).as("delivered before the kill").noneMatch(e -> e.status() == 202);
+
+            sandbox.faults().up();
+            try (BundleProcess restarted = BundleProcess.start(env, log)) {
+                await().atMost(Duration.ofSeconds(60)).until(() -> ids.stream().allMatch(id -> delivered(sandbox, id)));
+                Thread.sleep(300); // a second delivery of any of them would show up now
+            }
+            for (String id : ids) {
+                String key = "infrasage-" + id;
+                assertThat(sandbox.events().stream().filter(e -> key.equals(e.dedupKey()) && e.status() == 202)).as(key).hasSize(1);
+                assertThat(sandbox.incidentsByKey(key)).as(key).hasSize(1);
+            }
+        }
+    }
+
     private static boolean delivered(PagerDutySandbox sandbox, String id) {
         return sandbox.incidentByKey("infrasage-" + id).isPresent();
     }

@@ -26,7 +26,7 @@ import io.infrasage.pagerduty.http.StrictJson;
 
 /**
  * Turns a posted body (JSON text or bytes, or a Map/JsonNode from a host route) into an Anomaly, or refuses it with
- * 400 naming every problem the schema finds. Fields that are only too long are cut, never refused (AnomalyFieldLimits).
+ * 400 naming every problem the schema finds; a JSON array is a batch, whose items it reads one by one. Fields that are only too long are cut, never refused (AnomalyFieldLimits).
  */
 public final class AnomalyParser {
 
@@ -51,6 +51,29 @@ public final class AnomalyParser {
         } catch (IOException e) {
             throw new IllegalStateException("cannot read schema/anomaly.schema.json", e);
         }
+    }
+
+    /**
+     * One anomaly or a batch: a JSON array (or a List from a host route) becomes the list of its items, each read by
+     * {@link #parse} later on its own; any other body is read here once and left for {@link #parse}.
+     */
+    public Object oneOrMany(Object body) {
+        if (body instanceof List<?> || body instanceof Map<?, ?>) {
+            return body;
+        }
+        JsonNode node;
+        try {
+            node = toJson(body);
+        } catch (InvalidRequestException e) {
+            metrics.anomaly("rejected");
+            throw e;
+        }
+        if (node != null && node.isArray()) {
+            List<JsonNode> items = new ArrayList<>(node.size());
+            node.forEach(items::add);
+            return items;
+        }
+        return node;
     }
 
     public Anomaly parse(Object body) {

@@ -14,6 +14,8 @@ import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.http.InvalidRequestException;
 import io.infrasage.pagerduty.inhibition.SymptomInhibition;
+import io.infrasage.pagerduty.outbox.AcceptOutcome;
+import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Inhibition;
@@ -55,90 +57,126 @@ public final class AnomalyService {
         this.deliveryWait = deliveryWait;
     }
 
-    /** Below the lowest band or the minimum severity: recorded, not paged. A later, higher score of the same id pages. */
-    public Map<String, Object> suppress(Anomaly a, Exchange exchange) {
-        Instant now = Instant.now();
-        String reason = severityPolicy.suppressionReason(a.score());
-        spool.spool(List.of(details(StateRows.state(a.anomalyId(), "suppressed-" + now.toEpochMilli(), StateRows.nextVersion(), now,
-                                "suppressed"), a, null, List.of()).set("detail", reason).build(),
-                        StateRows.audit(now, "suppressed-" + a.anomalyId() + "-" + now.toEpochMilli(), a.anomalyId(), "suppressed",
-                                "infrasage", "InfraSage", "bundle").set("detail", reason).build()));
-        metrics.anomaly("suppressed");
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), null, List.of(), "suppressed");
-        answer.put("reason", reason);
-        return answer;
+    /** What the single POST answers for one anomaly: its HTTP status and body. */
+    public record Answer(int status, Map<String, Object> body) {
+    }
+
+    /** A suppressed anomaly: the rows that record it, and its answer. */
+    public record Suppression(List<Row> rows, Answer answer) {
     }
 
     /**
-     * Queues one trigger per team, atomically with the anomaly's record, unless the anomaly is already known. The
-     * triggers are finished here (PageComposer: limits and incident memory), so the outbox holds what will be sent.
+     * A trigger (or several) ready to be accepted: what the records are asked to write, and what the answer needs once
+     * they decided. The triggers are finished here (PageComposer: limits and incident memory), so the outbox holds what
+     * will be sent.
      */
+    public record Pending(Anomaly anomaly, String severity, List<RoutingTarget> targets, List<RoutingTarget> held,
+                          PageComposer.Page page, AcceptRequest request) {
+    }
+
+    /** Below the lowest band or the minimum severity: recorded, not paged. A later, higher score of the same id pages. */
+    public Map<String, Object> suppress(Anomaly a, Exchange exchange) {
+        Suppression s = suppression(a);
+        spool.spool(s.rows());
+        metrics.anomaly("suppressed");
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, s.answer().status());
+        return s.answer().body();
+    }
+
+    public Suppression suppression(Anomaly a) {
+        Instant now = Instant.now();
+        String reason = severityPolicy.suppressionReason(a.score());
+        List<Row> rows = List.of(details(StateRows.state(a.anomalyId(), "suppressed-" + now.toEpochMilli(), StateRows.nextVersion(), now,
+                        "suppressed"), a, null, List.of()).set("detail", reason).build(),
+                StateRows.audit(now, "suppressed-" + a.anomalyId() + "-" + now.toEpochMilli(), a.anomalyId(), "suppressed",
+                        "infrasage", "InfraSage", "bundle").set("detail", reason).build());
+        Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), null, List.of(), "suppressed");
+        answer.put("reason", reason);
+        return new Suppression(rows, new Answer(202, answer));
+    }
+
+    /** Queues one trigger per team, atomically with the anomaly's record, unless the anomaly is already known. */
     public Map<String, Object> page(Anomaly a, String severity, List<RoutingTarget> targets, Exchange exchange) {
+        Answer answer = acceptAll(List.of(pending(a, severity, targets)), List.of()).get(0);
+        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, answer.status());
+        return answer.body();
+    }
+
+    /**
+     * The triggers of an anomaly and its rows. With symptom inhibition the records decide, in the same write as the
+     * accept, whether an open root cause paged within the window names this service in its blast radius. If so, the
+     * triggers of the teams that did not opt out are held until that root cause is resolved; the answer, state and
+     * audit say "inhibited" and name it.
+     */
+    public Pending pending(Anomaly a, String severity, List<RoutingTarget> targets) {
         Instant now = Instant.now();
         PageComposer.Page page = composer.compose(a, severity, targets);
         List<NewEvent> events = new ArrayList<>();
         for (int i = 0; i < targets.size(); i++) {
             events.add(new NewEvent(targets.get(i).routingKey(), targets.get(i).team(), "trigger", page.events().get(i)));
         }
-        List<Row> rows = new ArrayList<>(List.of(
+        List<Row> queuedRows = new ArrayList<>(List.of(
                 details(StateRows.state(a.anomalyId(), "queued", StateRows.nextVersion(), now, "queued"), a, severity, targets).build(),
                 StateRows.audit(now, "accepted-" + a.anomalyId(), a.anomalyId(), "page_queued", "infrasage", "InfraSage", "bundle")
                         .set("detail", "severity " + severity + ", teams " + teams(targets)).build()));
-        rows.addAll(page.rows());
-        if (inhibition.enabled()) {
-            return pageUnlessSymptom(a, severity, targets, page, events, rows, now, exchange);
+        queuedRows.addAll(page.rows());
+        NewAnomaly record = new NewAnomaly(a.anomalyId(), a.dedupKey(), a.service(),
+                a.blastRadius() == null ? List.of() : a.blastRadius(), targets, severity);
+        if (!inhibition.enabled()) {
+            return new Pending(a, severity, targets, List.of(), page, AcceptRequest.paging(record, events, queuedRows));
         }
-        Optional<List<Long>> queued = store.accept(a.anomalyId(), a.dedupKey(), targets, severity, "queued", events, rows);
-        if (queued.isEmpty()) {
-            return alreadyKnown(a.anomalyId(), exchange);
-        }
-        dispatcher.wake();
-        String status = dispatcher.outcome(queued.get(), deliveryWait);
-        metrics.anomaly(status);
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
-        page.describeIn(answer);
-        return answer;
-    }
-
-    /**
-     * Symptom inhibition: the records decide, in the same write as the accept, whether an open root cause paged within
-     * the window names this service in its blast radius. If so, the triggers of the teams that did not opt out are held
-     * until that root cause is resolved; the answer, state and audit say "inhibited" and name it.
-     */
-    private Map<String, Object> pageUnlessSymptom(Anomaly a, String severity, List<RoutingTarget> targets, PageComposer.Page page,
-                                                  List<NewEvent> events, List<Row> queuedRows, Instant now, Exchange exchange) {
         List<RoutingTarget> held = inhibition.inhibitable(a.service(), targets);
         List<NewEvent> pagedAnyway = events.stream().filter(e -> held.stream().noneMatch(t -> t.routingKey().equals(e.routingKey()))).toList();
         List<NewEvent> inhibitable = events.stream().filter(e -> !pagedAnyway.contains(e)).toList();
-        List<RoutingTarget> pagedNow = targets.stream().filter(t -> !held.contains(t)).toList();
-        Optional<Inhibition.Acceptance> accepted = store.acceptOrInhibit(
-                new NewAnomaly(a.anomalyId(), a.dedupKey(), a.service(), a.blastRadius() == null ? List.of() : a.blastRadius(), targets, severity),
-                inhibition.rootCausesSince(now.toEpochMilli()), pagedAnyway, inhibitable,
-                rootCause -> rootCause.isEmpty() ? queuedRows : inhibitedRows(a, severity, targets, held, rootCause.get(), page, now));
-        if (accepted.isEmpty()) {
-            return alreadyKnown(a.anomalyId(), exchange);
+        return new Pending(a, severity, targets, held, page, new AcceptRequest(record, inhibition.rootCausesSince(now.toEpochMilli()),
+                pagedAnyway, inhibitable,
+                rootCause -> rootCause.isEmpty() ? queuedRows : inhibitedRows(a, severity, targets, held, rootCause.get(), page, now)));
+    }
+
+    /**
+     * Accepts the anomalies, and records the suppressed ones, in one durable write of the records (one commit for a
+     * whole batch), then answers each as the single POST would: queued (or sent), inhibited, duplicate, or 409
+     * already_resolved.
+     */
+    public List<Answer> acceptAll(List<Pending> pending, List<Suppression> suppressed) {
+        List<Row> unpagedRows = suppressed.stream().flatMap(s -> s.rows().stream()).toList();
+        List<AcceptOutcome> outcomes = pending.isEmpty() && unpagedRows.isEmpty() ? List.of()
+                : store.acceptAll(pending.stream().map(Pending::request).toList(), unpagedRows);
+        suppressed.forEach(s -> metrics.anomaly("suppressed"));
+        if (outcomes.stream().anyMatch(o -> o.accepted().isPresent())) {
+            dispatcher.wake();
         }
-        dispatcher.wake();
-        String status = dispatcher.outcome(accepted.get().queued(), deliveryWait);
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        if (accepted.get().inhibitedBy().isEmpty()) {
+        List<Answer> answers = new ArrayList<>(pending.size());
+        for (int i = 0; i < pending.size(); i++) {
+            answers.add(answerFor(pending.get(i), outcomes.get(i)));
+        }
+        return answers;
+    }
+
+    private Answer answerFor(Pending p, AcceptOutcome outcome) {
+        Anomaly a = p.anomaly();
+        if (outcome.known().isPresent()) {
+            return alreadyKnown(outcome.known().get());
+        }
+        Inhibition.Acceptance accepted = outcome.accepted().orElseThrow();
+        String status = dispatcher.outcome(accepted.queued(), deliveryWait);
+        if (accepted.inhibitedBy().isEmpty()) {
             metrics.anomaly(status);
-            Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, targets, status);
-            page.describeIn(answer);
-            return answer;
+            Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), p.severity(), p.targets(), status);
+            p.page().describeIn(answer);
+            return new Answer(202, answer);
         }
-        String rootCause = accepted.get().inhibitedBy().get();
+        String rootCause = accepted.inhibitedBy().get();
         metrics.anomaly(Inhibition.INHIBITED);
         store.find(rootCause).ifPresent(r -> inhibition.notes().alsoAffected(rootCause, r.dedupKey(), a.service(), a.anomalyId(), a.score()));
-        Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), severity, pagedNow, Inhibition.INHIBITED);
+        List<RoutingTarget> pagedNow = p.targets().stream().filter(t -> !p.held().contains(t)).toList();
+        Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), p.severity(), pagedNow, Inhibition.INHIBITED);
         answer.put("inhibited_by", rootCause);
         List<Map<String, String>> heldTeams = new ArrayList<>();
-        held.forEach(t -> heldTeams.add(Map.of("team", t.team(), "routing_key", t.maskedKey())));
+        p.held().forEach(t -> heldTeams.add(Map.of("team", t.team(), "routing_key", t.maskedKey())));
         answer.put("held_teams", heldTeams);
-        page.describeIn(answer);
-        return answer;
+        p.page().describeIn(answer);
+        return new Answer(202, answer);
     }
 
     private static List<Row> inhibitedRows(Anomaly a, String severity, List<RoutingTarget> targets, List<RoutingTarget> held,
@@ -190,19 +228,17 @@ public final class AnomalyService {
                 .toList();
     }
 
-    private Map<String, Object> alreadyKnown(String anomalyId, Exchange exchange) {
-        AnomalyRecord known = store.find(anomalyId).orElseThrow();
+    private Answer alreadyKnown(AnomalyRecord known) {
+        String anomalyId = known.anomalyId();
         if (known.resolved()) {
             metrics.anomaly("already_resolved");
-            exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 409);
             Map<String, Object> answer = answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), "already_resolved");
             answer.put("error", "anomaly '" + anomalyId + "' was already resolved; nobody is paged again for it. "
                     + "Post a new anomaly_id for a new occurrence.");
-            return answer;
+            return new Answer(409, answer);
         }
         metrics.anomaly("duplicate");
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), "duplicate");
+        return new Answer(202, answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), "duplicate"));
     }
 
     private static Row.Builder details(Row.Builder row, Anomaly a, String severity, List<RoutingTarget> targets) {

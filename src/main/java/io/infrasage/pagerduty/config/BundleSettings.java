@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
 
+import io.infrasage.pagerduty.anomaly.AnomalyBatch;
 import io.infrasage.pagerduty.anomaly.RoutingRules;
 import io.infrasage.pagerduty.anomaly.SeverityPolicy;
 
@@ -39,6 +40,7 @@ public final class BundleSettings {
     public static final Setting DELIVERY_WAIT = Setting.of("anomaly.delivery-wait", "INFRASAGE_DELIVERY_WAIT");
     public static final Setting CONCURRENCY = Setting.of("pagerduty.concurrency", "PAGERDUTY_CONCURRENCY");
     public static final Setting OUTBOX_MAX_AGE = Setting.of("infrasage.outbox-max-age", "INFRASAGE_OUTBOX_MAX_AGE");
+    public static final Setting BATCH_MAX = Setting.of("anomaly.batch-max", "INFRASAGE_BATCH_MAX");
     public static final Setting HTTP_MAX_IN_FLIGHT = Setting.of("infrasage.http-max-in-flight", "INFRASAGE_HTTP_MAX_IN_FLIGHT");
     public static final Setting HTTP_HEADER_TIMEOUT = Setting.of("infrasage.http-header-timeout", "INFRASAGE_HTTP_HEADER_TIMEOUT");
     public static final Setting HTTP_BODY_TIMEOUT = Setting.of("infrasage.http-body-timeout", "INFRASAGE_HTTP_BODY_TIMEOUT");
@@ -63,8 +65,8 @@ public final class BundleSettings {
 
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
-            WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, CONCURRENCY, OUTBOX_MAX_AGE,
-            HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
+            WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, BATCH_MAX, CONCURRENCY,
+            OUTBOX_MAX_AGE, HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
             KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
             API_FROM, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL, RECONCILE_INTERVAL,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
@@ -87,6 +89,7 @@ public final class BundleSettings {
     public final boolean ingestInsecure;
     public final Duration deliveryWait;
     public final int concurrency;
+    public final int batchMax;
     public final int httpMaxInFlight;
     public final Duration httpHeaderTimeout;
     public final Duration httpBodyTimeout;
@@ -174,6 +177,7 @@ public final class BundleSettings {
         }
         deliveryWait = r.duration(DELIVERY_WAIT, Duration.ofMillis(0));
         concurrency = r.positiveInt(CONCURRENCY, 16);
+        batchMax = r.positiveInt(BATCH_MAX, AnomalyBatch.DEFAULT_MAX);
         httpMaxInFlight = r.positiveInt(HTTP_MAX_IN_FLIGHT, 256);
         httpHeaderTimeout = r.positiveDuration(HTTP_HEADER_TIMEOUT, Duration.ofSeconds(10));
         httpBodyTimeout = r.positiveDuration(HTTP_BODY_TIMEOUT, Duration.ofSeconds(10));

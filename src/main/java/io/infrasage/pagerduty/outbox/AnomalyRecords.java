@@ -3,7 +3,6 @@ package io.infrasage.pagerduty.outbox;
 import java.util.List;
 import java.util.Optional;
 
-import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
 
 /**
@@ -16,24 +15,25 @@ public interface AnomalyRecords {
     Optional<AnomalyRecord> find(String anomalyId);
 
     /**
-     * Records a new anomaly with its events and ClickHouse rows.
+     * Records new anomalies with their events and ClickHouse rows, in order, in one durable write (one fsync, or one
+     * wait for Kafka's acks), so a batch costs one commit, not one per anomaly. An anomaly already known, also one
+     * given earlier in the same list, is written no more. With symptom inhibition (see {@link AcceptRequest}), an open,
+     * paged anomaly (not resolved, not held back itself) accepted at or after its {@code rootCauseSinceMillis} whose
+     * blast radius names the anomaly's service, also one earlier in the same list, holds its {@code inhibitable}
+     * events until that root cause is resolved; only {@code pagedAnyway} are queued. Resolving the root cause (either
+     * resolve method) queues the held events of its symptoms that are still open.
      *
-     * @return the sequence numbers of the queued events, or empty when the anomaly was already known (nothing written)
+     * @param unpagedRows rows of anomalies recorded but not paged (suppressed), written in the same commit
+     * @return one outcome per request, in order
+     * @throws RuntimeException when the write is not durable: none of the list may be answered as accepted (repeating
+     *         the whole list is safe: what did get written is then answered as already known)
      */
-    Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity, String status,
-                                List<NewEvent> events, List<Row> rows);
+    List<AcceptOutcome> acceptAll(List<AcceptRequest> requests, List<Row> unpagedRows);
 
-    /**
-     * Records a new anomaly, with its service and blast radius, for symptom inhibition: when an open, paged anomaly
-     * (not resolved, not held back itself) accepted at or after {@code rootCauseSinceMillis} names this anomaly's
-     * service in its blast radius, the {@code inhibitable} events are held until that root cause is resolved, and
-     * only {@code pagedAnyway} are queued. Resolving the root cause (either resolve method) queues the held events
-     * of its symptoms that are still open.
-     *
-     * @return what was queued and what holds the rest, or empty when the anomaly was already known (nothing written)
-     */
-    Optional<Inhibition.Acceptance> acceptOrInhibit(NewAnomaly anomaly, long rootCauseSinceMillis, List<NewEvent> pagedAnyway,
-                                                    List<NewEvent> inhibitable, Inhibition.Rows rows);
+    /** One anomaly: {@link #acceptAll} of one. */
+    default AcceptOutcome accept(AcceptRequest request) {
+        return acceptAll(List.of(request), List.of()).get(0);
+    }
 
     /**
      * PagerDuty refused a trigger of this anomaly for good (400): nobody was paged there, so it must not hold symptoms

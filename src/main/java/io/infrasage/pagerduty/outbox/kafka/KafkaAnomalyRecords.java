@@ -3,14 +3,19 @@ package io.infrasage.pagerduty.outbox.kafka;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
-import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
+import io.infrasage.pagerduty.outbox.AcceptOutcome;
+import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Inhibition;
@@ -31,8 +36,11 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 final class KafkaAnomalyRecords implements AnomalyRecords {
 
     static final Duration KAFKA_WAIT = Duration.ofSeconds(15);
-    /** Requests for one anomaly at this instance take turns, so a second one reads the first one's fact. */
-    private final Object[] turns = new Object[64];
+    /**
+     * Requests for one anomaly at this instance take turns, so a second one reads the first one's fact. A batch takes
+     * the turns of all its anomalies, always in index order, so two batches never wait for each other in a circle.
+     */
+    private final ReentrantLock[] turns = new ReentrantLock[64];
 
     private final KafkaTopics topics;
     private final Producer<String, String> producer;
@@ -45,12 +53,26 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
         this.view = view;
         this.spool = spool;
         for (int i = 0; i < turns.length; i++) {
-            turns[i] = new Object();
+            turns[i] = new ReentrantLock();
         }
     }
 
-    private Object turnOf(String anomalyId) {
-        return turns[Math.floorMod(anomalyId.hashCode(), turns.length)];
+    private <T> T inTurn(Collection<String> anomalyIds, Supplier<T> work) {
+        int[] taken = anomalyIds.stream().mapToInt(id -> Math.floorMod(id.hashCode(), turns.length)).distinct().sorted().toArray();
+        for (int i : taken) {
+            turns[i].lock();
+        }
+        try {
+            return work.get();
+        } finally {
+            for (int i = taken.length - 1; i >= 0; i--) {
+                turns[taken[i]].unlock();
+            }
+        }
+    }
+
+    private <T> T inTurn(String anomalyId, Supplier<T> work) {
+        return inTurn(List.of(anomalyId), work);
     }
 
     @Override
@@ -60,23 +82,8 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
     }
 
     @Override
-    public Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
-                                       String status, List<NewEvent> events, List<Row> rows) {
-        synchronized (turnOf(anomalyId)) {
-            view.awaitCurrent(KAFKA_WAIT);
-            if (view.known(anomalyId)) {
-                return Optional.empty();
-            }
-            List<Long> seqs = queue(anomalyId, dedupKey, events, rows);
-            await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.acceptedKey(anomalyId),
-                    AnomalyFacts.write(new AnomalyFacts.Accepted(dedupKey, targets, severity, System.currentTimeMillis())))));
-            return Optional.of(seqs);
-        }
-    }
-
-    @Override
     public Optional<List<Long>> resolve(String anomalyId, String resolvedBy, List<NewEvent> events, List<Row> rows) {
-        synchronized (turnOf(anomalyId)) {
+        return inTurn(anomalyId, () -> {
             Optional<AnomalyRecord> known = find(anomalyId);
             if (known.isEmpty() || known.get().resolved()) {
                 return Optional.empty();
@@ -86,50 +93,108 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
                     AnomalyFacts.write(new AnomalyFacts.Resolution(resolvedBy, "runbook", System.currentTimeMillis())))));
             releaseSymptomsOf(anomalyId);
             return Optional.of(seqs);
-        }
+        });
     }
 
     /**
-     * Symptom inhibition across instances. The held triggers (h/ facts), the events paged anyway and the rows go first,
-     * then the a/ fact naming the root cause. Deciding and resolving may happen at two instances at once, so each side
-     * writes its own fact first and reads the other's after: the resolving instance writes r/ and then looks for held
-     * symptoms; this one writes a/ and then looks whether the root cause got resolved meanwhile. Kafka's log order
-     * means at least one of the two sees the other and queues the held triggers. Both may: a trigger queued twice is
-     * one incident at PagerDuty (same dedup key).
+     * Every anomaly of the list, decided in order against this instance's view (read up to the topic's end first) and
+     * the anomalies given earlier in the list, with two waits for the whole list instead of two per anomaly: first
+     * Kafka takes every held trigger, delivery and row, then every a/ fact. So each anomaly's events are in Kafka
+     * before its fact, as for one anomaly: a failure in between leaves events without facts (no 202 was given; the
+     * client's retry queues them again, which PagerDuty's dedup key makes harmless), never a fact without its events.
+     * <p>
+     * Symptom inhibition across instances: the held triggers (h/ facts) go before the a/ fact naming the root cause.
+     * Deciding and resolving may happen at two instances at once, so each side writes its own fact first and reads
+     * the other's after: the resolving instance writes r/ and then looks for held symptoms; this one writes a/ and
+     * then looks whether the root cause got resolved meanwhile. Kafka's log order means at least one of the two sees
+     * the other and queues the held triggers. Both may: a trigger queued twice is one incident at PagerDuty.
      */
     @Override
-    public Optional<Inhibition.Acceptance> acceptOrInhibit(NewAnomaly a, long rootCauseSinceMillis, List<NewEvent> pagedAnyway,
-                                                           List<NewEvent> inhibitable, Inhibition.Rows rows) {
-        synchronized (turnOf(a.anomalyId())) {
+    public List<AcceptOutcome> acceptAll(List<AcceptRequest> requests, List<Row> unpagedRows) {
+        return inTurn(requests.stream().map(r -> r.anomaly().anomalyId()).toList(), () -> {
             view.awaitCurrent(KAFKA_WAIT);
-            if (view.known(a.anomalyId())) {
-                return Optional.empty();
-            }
-            Optional<String> rootCause = inhibitable.isEmpty() ? Optional.empty()
-                    : view.openRootCauseOf(a.service(), a.anomalyId(), rootCauseSinceMillis);
-            List<NewEvent> now = new ArrayList<>(pagedAnyway);
-            if (rootCause.isPresent()) {
-                List<Future<RecordMetadata>> held = new ArrayList<>();
-                for (NewEvent e : inhibitable) {
-                    held.add(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.heldKey(a.anomalyId(), e.routingKey()),
-                            AnomalyFacts.write(new AnomalyFacts.Held(e.routingKey(), e.team(), e.action(), e.body())))));
+            long now = System.currentTimeMillis();
+            Map<String, AnomalyRecord> earlier = new HashMap<>();
+            List<NewAnomaly> earlierRootCauses = new ArrayList<>();
+            List<AcceptOutcome> outcomes = new ArrayList<>(requests.size());
+            List<Pending> pending = new ArrayList<>();
+            List<Future<RecordMetadata>> others = new ArrayList<>(spool.send(unpagedRows));
+            for (AcceptRequest r : requests) {
+                NewAnomaly a = r.anomaly();
+                Optional<AnomalyRecord> known = view.known(a.anomalyId()) ? view.find(a.anomalyId())
+                        : Optional.ofNullable(earlier.get(a.anomalyId()));
+                if (known.isPresent()) {
+                    outcomes.add(AcceptOutcome.known(known.get()));
+                    continue;
                 }
-                held.forEach(KafkaAnomalyRecords::await);
-            } else {
-                now.addAll(inhibitable);
+                Optional<String> rootCause = r.inhibition() && !r.inhibitable().isEmpty()
+                        ? rootCauseGivenBefore(earlierRootCauses, a)
+                                .or(() -> view.openRootCauseOf(a.service(), a.anomalyId(), r.rootCauseSinceMillis()))
+                        : Optional.empty();
+                List<NewEvent> queuedNow = new ArrayList<>(r.pagedAnyway());
+                if (rootCause.isPresent()) {
+                    for (NewEvent e : r.inhibitable()) {
+                        others.add(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.heldKey(a.anomalyId(), e.routingKey()),
+                                AnomalyFacts.write(new AnomalyFacts.Held(e.routingKey(), e.team(), e.action(), e.body())))));
+                    }
+                } else {
+                    queuedNow.addAll(r.inhibitable());
+                    if (r.inhibition()) {
+                        earlierRootCauses.add(a);
+                    }
+                }
+                List<Future<RecordMetadata>> deliveries = sendDeliveries(a.anomalyId(), a.dedupKey(), queuedNow, now);
+                others.addAll(spool.send(r.rows().of(rootCause)));
+                pending.add(new Pending(r, rootCause, deliveries, outcomes.size()));
+                outcomes.add(null);
+                earlier.put(a.anomalyId(), new AnomalyRecord(a.anomalyId(), a.dedupKey(), a.targets(), a.severity(),
+                        rootCause.isPresent() ? Inhibition.INHIBITED : "queued", null, null, null));
             }
-            List<Long> seqs = queue(a.anomalyId(), a.dedupKey(), now, rows.of(rootCause));
-            await(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.acceptedKey(a.anomalyId()),
-                    AnomalyFacts.write(new AnomalyFacts.Accepted(a.dedupKey(), a.targets(), a.severity(), System.currentTimeMillis(),
-                            a.service(), a.blastRadius(), rootCause.orElse(null))))));
-            if (rootCause.isPresent()) {
+            List<List<Long>> seqs = new ArrayList<>();
+            for (Pending p : pending) {
+                seqs.add(p.deliveries().stream().map(KafkaAnomalyRecords::awaitSeq).toList());
+            }
+            others.forEach(KafkaAnomalyRecords::await);
+            List<Future<RecordMetadata>> facts = new ArrayList<>();
+            for (Pending p : pending) {
+                NewAnomaly a = p.request().anomaly();
+                AnomalyFacts.Accepted fact = p.request().inhibition()
+                        ? new AnomalyFacts.Accepted(a.dedupKey(), a.targets(), a.severity(), now, a.service(), a.blastRadius(),
+                                p.rootCause().orElse(null))
+                        : new AnomalyFacts.Accepted(a.dedupKey(), a.targets(), a.severity(), now);
+                facts.add(producer.send(new ProducerRecord<>(topics.anomalies(), AnomalyFacts.acceptedKey(a.anomalyId()),
+                        AnomalyFacts.write(fact))));
+            }
+            facts.forEach(KafkaAnomalyRecords::await);
+            if (pending.stream().anyMatch(p -> p.rootCause().isPresent())) {
                 view.awaitCurrent(KAFKA_WAIT);
-                if (view.heldNoLonger(rootCause.get())) {
-                    release(a.anomalyId(), rootCause.get());
+                for (Pending p : pending) {
+                    if (p.rootCause().isPresent() && view.heldNoLonger(p.rootCause().get())) {
+                        release(p.request().anomaly().anomalyId(), p.rootCause().get());
+                    }
                 }
             }
-            return Optional.of(new Inhibition.Acceptance(seqs, rootCause));
+            for (int i = 0; i < pending.size(); i++) {
+                Pending p = pending.get(i);
+                outcomes.set(p.index(), AcceptOutcome.accepted(new Inhibition.Acceptance(seqs.get(i), p.rootCause())));
+            }
+            return outcomes;
+        });
+    }
+
+    /** An anomaly accepted, its deliveries produced, its fact not yet: where its outcome goes in the list. */
+    private record Pending(AcceptRequest request, Optional<String> rootCause, List<Future<RecordMetadata>> deliveries, int index) {
+    }
+
+    /** The newest root cause given earlier in the same list, paged, whose blast radius names this anomaly's service. */
+    private static Optional<String> rootCauseGivenBefore(List<NewAnomaly> earlier, NewAnomaly symptom) {
+        for (int i = earlier.size() - 1; i >= 0; i--) {
+            NewAnomaly candidate = earlier.get(i);
+            if (!candidate.anomalyId().equals(symptom.anomalyId()) && candidate.blastRadius().contains(symptom.service())) {
+                return Optional.of(candidate.anomalyId());
+            }
         }
+        return Optional.empty();
     }
 
     @Override
@@ -161,24 +226,24 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
     /** Same as resolve: one turn per anomaly at this instance, the record read up to the topic's end first. */
     @Override
     public Optional<List<Long>> follow(String anomalyId, boolean whileOpen, List<NewEvent> events, List<Row> rows) {
-        synchronized (turnOf(anomalyId)) {
+        return inTurn(anomalyId, () -> {
             Optional<AnomalyRecord> known = find(anomalyId);
             if (known.isEmpty() || whileOpen && known.get().resolved()) {
                 return Optional.empty();
             }
             return Optional.of(queue(anomalyId, known.get().dedupKey(), events, rows));
-        }
+        });
     }
 
     @Override
     public Optional<List<Long>> resendResolve(String anomalyId, List<NewEvent> events, List<Row> rows) {
-        synchronized (turnOf(anomalyId)) {
+        return inTurn(anomalyId, () -> {
             Optional<AnomalyRecord> known = find(anomalyId);
             if (known.isEmpty() || known.get().runbook().isEmpty()) {
                 return Optional.empty();
             }
             return Optional.of(queue(anomalyId, known.get().dedupKey(), events, rows));
-        }
+        });
     }
 
     /** Queued triggers are dropped by the delivering instance when they come up (it reads this fact); none at once. */
@@ -195,20 +260,26 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
 
     /** Produces the events (key = routing key) and rows, and waits until Kafka has every one (acks=all). */
     private List<Long> queue(String anomalyId, String dedupKey, List<NewEvent> events, List<Row> rows) {
-        long now = System.currentTimeMillis();
+        List<Future<RecordMetadata>> sent = sendDeliveries(anomalyId, dedupKey, events, System.currentTimeMillis());
+        List<Future<RecordMetadata>> spooled = spool.send(rows);
+        List<Long> seqs = sent.stream().map(KafkaAnomalyRecords::awaitSeq).toList();
+        spooled.forEach(KafkaAnomalyRecords::await);
+        return seqs;
+    }
+
+    private List<Future<RecordMetadata>> sendDeliveries(String anomalyId, String dedupKey, List<NewEvent> events, long now) {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (NewEvent e : events) {
             sent.add(producer.send(new ProducerRecord<>(topics.deliveries(), e.routingKey(),
                     DeliveryRecord.write(anomalyId, dedupKey, e, now))));
         }
-        List<Future<RecordMetadata>> spooled = spool.send(rows);
-        List<Long> seqs = new ArrayList<>();
-        for (Future<RecordMetadata> f : sent) {
-            RecordMetadata m = await(f);
-            seqs.add(DeliveryRecord.seq(m.partition(), m.offset()));
-        }
-        spooled.forEach(KafkaAnomalyRecords::await);
-        return seqs;
+        return sent;
+    }
+
+    /** The delivery's place in Kafka, once Kafka has it. */
+    private static long awaitSeq(Future<RecordMetadata> delivery) {
+        RecordMetadata m = await(delivery);
+        return DeliveryRecord.seq(m.partition(), m.offset());
     }
 
     static RecordMetadata await(Future<RecordMetadata> f) {

@@ -32,6 +32,11 @@ public final class LocalStore implements AutoCloseable {
         return spool;
     }
 
+    /** Durable commits (fsyncs) of the file since it was opened. */
+    public long commits() {
+        return file.commits();
+    }
+
     @Override
     public void close() {
         file.close();

@@ -15,6 +15,8 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
+import io.infrasage.pagerduty.outbox.AcceptOutcome;
+import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Inhibition;
@@ -23,8 +25,8 @@ import io.infrasage.pagerduty.outbox.NewEvent;
 
 /**
  * The anomalies table of the local file: what was paged for each anomaly and to which routing keys, so a repeat is
- * recognised and a resolve reaches exactly the keys the trigger reached. Each accept and resolve is one transaction
- * with its outbox events and ClickHouse rows.
+ * recognised and a resolve reaches exactly the keys the trigger reached. Each accept (one anomaly or a batch) and each
+ * resolve is one transaction with its outbox events and ClickHouse rows.
  */
 public final class SqliteAnomalyRecords implements AnomalyRecords {
 
@@ -74,51 +76,57 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
 
     @Override
     public Optional<AnomalyRecord> find(String anomalyId) {
-        return file.read(db -> {
-            try (PreparedStatement ps = db.prepareStatement(
-                    "SELECT anomaly_id, dedup_key, targets, severity, status, resolved_at, resolved_by, resolved_by_kind"
-                            + " FROM anomalies WHERE anomaly_id = ?")) {
-                ps.setString(1, anomalyId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.empty();
-                    }
-                    List<RoutingTarget> targets = JSON.readValue(rs.getString(3), TARGETS).stream()
-                            .map(m -> new RoutingTarget(m.get("team"), m.get("routing_key"))).toList();
-                    long resolvedAtMillis = rs.getLong(6);
-                    Long resolvedAt = rs.wasNull() ? null : resolvedAtMillis;
-                    return Optional.of(new AnomalyRecord(rs.getString(1), rs.getString(2), targets, rs.getString(4),
-                            rs.getString(5), resolvedAt, rs.getString(7), rs.getString(8)));
+        return file.read(db -> record(db, anomalyId));
+    }
+
+    private static Optional<AnomalyRecord> record(Connection db, String anomalyId) throws Exception {
+        try (PreparedStatement ps = db.prepareStatement(
+                "SELECT anomaly_id, dedup_key, targets, severity, status, resolved_at, resolved_by, resolved_by_kind"
+                        + " FROM anomalies WHERE anomaly_id = ?")) {
+            ps.setString(1, anomalyId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Optional.empty();
                 }
+                List<RoutingTarget> targets = JSON.readValue(rs.getString(3), TARGETS).stream()
+                        .map(m -> new RoutingTarget(m.get("team"), m.get("routing_key"))).toList();
+                long resolvedAtMillis = rs.getLong(6);
+                Long resolvedAt = rs.wasNull() ? null : resolvedAtMillis;
+                return Optional.of(new AnomalyRecord(rs.getString(1), rs.getString(2), targets, rs.getString(4),
+                        rs.getString(5), resolvedAt, rs.getString(7), rs.getString(8)));
             }
-        });
+        }
     }
 
+    /**
+     * Every anomaly in one write, in order: a repeat later in the list finds the earlier one, a symptom finds a root
+     * cause given before it, and a resolve comes before or after the whole list. One commit, one fsync.
+     */
     @Override
-    public Optional<List<Long>> accept(String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
-                                       String status, List<NewEvent> events, List<Row> rows) {
-        Optional<List<Long>> queued = file.write(db -> {
-            if (!insert(db, anomalyId, dedupKey, targets, severity, status, null)) {
-                return Optional.<List<Long>>empty();
+    public List<AcceptOutcome> acceptAll(List<AcceptRequest> requests, List<Row> unpagedRows) {
+        List<AcceptOutcome> outcomes = file.write(db -> {
+            List<AcceptOutcome> out = new ArrayList<>(requests.size());
+            for (AcceptRequest r : requests) {
+                out.add(acceptOne(db, r));
             }
-            List<Long> seqs = outbox.enqueue(db, anomalyId, dedupKey, events);
-            spool.spool(db, rows);
-            return Optional.of(seqs);
+            spool.spool(db, unpagedRows);
+            return out;
         });
-        queued.ifPresent(q -> spool.rowsAdded());
-        return queued;
+        if (!unpagedRows.isEmpty() || outcomes.stream().anyMatch(o -> o.accepted().isPresent())) {
+            spool.rowsAdded();
+        }
+        return outcomes;
     }
 
-    /** The root cause is looked up and the anomaly written in one write: a resolve of it comes before or after, whole. */
-    @Override
-    public Optional<Inhibition.Acceptance> acceptOrInhibit(NewAnomaly a, long rootCauseSinceMillis, List<NewEvent> pagedAnyway,
-                                                           List<NewEvent> inhibitable, Inhibition.Rows rows) {
-        Optional<Inhibition.Acceptance> accepted = file.write(db -> {
-            Optional<String> rootCause = inhibitable.isEmpty() ? Optional.empty() : openRootCauseOf(db, a, rootCauseSinceMillis);
-            if (!insert(db, a.anomalyId(), a.dedupKey(), a.targets(), a.severity(),
-                    rootCause.isPresent() ? Inhibition.INHIBITED : "queued", rootCause.orElse(null))) {
-                return Optional.<Inhibition.Acceptance>empty();
-            }
+    private AcceptOutcome acceptOne(Connection db, AcceptRequest r) throws Exception {
+        NewAnomaly a = r.anomaly();
+        Optional<String> rootCause = r.inhibition() && !r.inhibitable().isEmpty()
+                ? openRootCauseOf(db, a, r.rootCauseSinceMillis()) : Optional.empty();
+        if (!insert(db, a.anomalyId(), a.dedupKey(), a.targets(), a.severity(),
+                rootCause.isPresent() ? Inhibition.INHIBITED : "queued", rootCause.orElse(null))) {
+            return AcceptOutcome.known(record(db, a.anomalyId()).orElseThrow());
+        }
+        if (r.inhibition()) {
             try (PreparedStatement ps = db.prepareStatement("INSERT OR IGNORE INTO blast_radius (service, anomaly_id) VALUES (?,?)")) {
                 for (String service : a.blastRadius()) {
                     ps.setString(1, service);
@@ -127,18 +135,16 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                 }
                 ps.executeBatch();
             }
-            List<NewEvent> now = new ArrayList<>(pagedAnyway);
-            if (rootCause.isPresent()) {
-                hold(db, a.anomalyId(), inhibitable);
-            } else {
-                now.addAll(inhibitable);
-            }
-            List<Long> seqs = outbox.enqueue(db, a.anomalyId(), a.dedupKey(), now);
-            spool.spool(db, rows.of(rootCause));
-            return Optional.of(new Inhibition.Acceptance(seqs, rootCause));
-        });
-        accepted.ifPresent(q -> spool.rowsAdded());
-        return accepted;
+        }
+        List<NewEvent> now = new ArrayList<>(r.pagedAnyway());
+        if (rootCause.isPresent()) {
+            hold(db, a.anomalyId(), r.inhibitable());
+        } else {
+            now.addAll(r.inhibitable());
+        }
+        List<Long> seqs = outbox.enqueue(db, a.anomalyId(), a.dedupKey(), now);
+        spool.spool(db, r.rows().of(rootCause));
+        return AcceptOutcome.accepted(new Inhibition.Acceptance(seqs, rootCause));
     }
 
     private static boolean insert(Connection db, String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,

@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one SQLite file (data/bundle.db) of the embedded adapter, and its group commit. WAL with synchronous=FULL: a commit
@@ -32,6 +33,8 @@ public final class SqliteFile implements AutoCloseable {
     private final Object commitLock = new Object();
     /** Writers waiting to enter the monitor: a commit waits (briefly) for them to join it. */
     private final AtomicInteger entering = new AtomicInteger();
+    /** Commits of writes that reached the disk: each is one fsync (WAL, synchronous=FULL). */
+    private final AtomicLong commits = new AtomicLong();
     /** Writes made since the last commit (guarded by this). */
     private Batch open = new Batch();
 
@@ -132,6 +135,7 @@ public final class SqliteFile implements AutoCloseable {
                     open = new Batch();
                     try {
                         db.commit();
+                        commits.incrementAndGet();
                         batch.onDurable.forEach(Runnable::run);
                         batch.durable.complete(null);
                     } catch (SQLException e) {
@@ -150,6 +154,11 @@ public final class SqliteFile implements AutoCloseable {
         } catch (CompletionException e) {
             throw new IllegalStateException("local store write failed: " + e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    /** How many commits of writes reached the disk since the file was opened (what fsyncs cost per anomaly). */
+    public long commits() {
+        return commits.get();
     }
 
     @Override

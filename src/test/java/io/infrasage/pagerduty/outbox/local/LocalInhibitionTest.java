@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.Inhibition;
 import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
@@ -32,7 +33,8 @@ class LocalInhibitionTest {
 
     static Optional<Inhibition.Acceptance> accept(LocalStore store, String id, String service, List<String> radius, RoutingTarget team,
                                                   long since) {
-        return store.records().acceptOrInhibit(anomaly(id, service, radius, team), since, List.of(), trigger(team, id), r -> List.of());
+        return store.records().accept(new AcceptRequest(anomaly(id, service, radius, team), since, List.of(), trigger(team, id),
+                r -> List.of())).accepted();
     }
 
     @Test
@@ -43,6 +45,20 @@ class LocalInhibitionTest {
             Inhibition.Acceptance late = accept(store, "s1", "checkout-api", List.of(), CHECKOUT, afterRootCause).orElseThrow();
             assertThat(late.inhibitedBy()).isEmpty();
             assertThat(late.queued()).hasSize(1);
+        }
+    }
+
+    @Test
+    void inABatchASymptomIsHeldByARootCauseGivenBeforeItInTheSameCommit() {
+        try (LocalStore store = new LocalStore(dir)) {
+            var outcomes = store.records().acceptAll(List.of(
+                    new AcceptRequest(anomaly("r1", "payment-api", List.of("checkout-api"), PAYMENTS), 0L, List.of(), trigger(PAYMENTS, "r1"),
+                            r -> List.of()),
+                    new AcceptRequest(anomaly("s1", "checkout-api", List.of(), CHECKOUT), 0L, List.of(), trigger(CHECKOUT, "s1"),
+                            r -> List.of())), List.of());
+            assertThat(outcomes.get(0).accepted().orElseThrow().inhibitedBy()).isEmpty();
+            assertThat(outcomes.get(1).accepted().orElseThrow().inhibitedBy()).contains("r1");
+            assertThat(store.outbox().depth()).isEqualTo(1);
         }
     }
 

@@ -7,15 +7,24 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.clickhouse.Row;
+import io.infrasage.pagerduty.outbox.AcceptOutcome;
+import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The embedded adapter on a real SQLite file: who resolved an anomaly, and what an unknown anomaly leaves behind. */
+/**
+ * The embedded adapter on a real SQLite file: who resolved an anomaly, what an unknown anomaly leaves behind, and what
+ * a batch costs.
+ */
 class LocalStoreTest {
 
     static final RoutingTarget TEAM = new RoutingTarget("payments", "R".repeat(32));
@@ -27,11 +36,16 @@ class LocalStoreTest {
         return List.of(new NewEvent(TEAM.routingKey(), TEAM.team(), "trigger", "{}"));
     }
 
+    static AcceptRequest paging(String id) {
+        return AcceptRequest.paging(new NewAnomaly(id, "infrasage-" + id, "payment-api", List.of(), List.of(TEAM), "critical"),
+                trigger(), List.of());
+    }
+
     @Test
     void onlyTheBundlesOwnResolveIsCreditedToARunbook() {
         try (LocalStore store = new LocalStore(dir)) {
-            store.records().accept("a-runbook", "infrasage-a-runbook", List.of(TEAM), "critical", "queued", trigger(), List.of());
-            store.records().accept("a-merged", "infrasage-a-merged", List.of(TEAM), "critical", "queued", trigger(), List.of());
+            store.records().accept(paging("a-runbook"));
+            store.records().accept(paging("a-merged"));
             store.records().resolve("a-runbook", "restart-pods", List.of(), List.of());
             store.records().resolvedInPagerDuty("a-merged", "Alice Example", "merged");
             // a later resolve of the incident the merged anomaly went into keeps the first resolution
@@ -44,6 +58,32 @@ class LocalStoreTest {
             assertThat(merged.runbook()).isEmpty();
             assertThat(merged.resolvedBy()).isEqualTo("Alice Example");
             assertThat(merged.resolvedByKind()).isEqualTo("merged");
+        }
+    }
+
+    @Test
+    void aBatchIsAcceptedWithOneCommitAndItsRepeatsAreAnsweredWithTheirRecords() {
+        try (LocalStore store = new LocalStore(dir)) {
+            store.records().accept(paging("resolved-before"));
+            store.records().resolve("resolved-before", "restart-pods", List.of(), List.of());
+            List<AcceptRequest> batch = new ArrayList<>();
+            for (int i = 0; i < 50; i++) {
+                batch.add(paging("batch-" + i));
+            }
+            batch.add(paging("batch-7"));
+            batch.add(paging("resolved-before"));
+            List<Row> suppressed = List.of(new Row("anomaly_state", Map.of("anomaly_id", "low-score")));
+
+            long before = store.commits();
+            List<AcceptOutcome> outcomes = store.records().acceptAll(batch, suppressed);
+
+            assertThat(store.commits() - before).as("commits (fsyncs) for a batch of %d", batch.size()).isEqualTo(1);
+            assertThat(outcomes).hasSize(52);
+            assertThat(outcomes.subList(0, 50)).allSatisfy(o -> assertThat(o.accepted().orElseThrow().queued()).hasSize(1));
+            assertThat(outcomes.get(50).known().orElseThrow().resolved()).as("batch-7 given twice").isFalse();
+            assertThat(outcomes.get(51).known().orElseThrow().resolved()).isTrue();
+            assertThat(store.outbox().depth()).as("the 50 triggers and the earlier one").isEqualTo(51);
+            assertThat(store.spool().depth()).isEqualTo(1);
         }
     }
 
