@@ -40,6 +40,9 @@
 #      BENCH_PROFILE=1         records the bundle with JFR (jcmd JFR.start/JFR.stop, settings=profile) during each
 #                              end-to-end feed and the webhook phase, and adds each phase's top frames to the report
 #                              (recordings in target/benchmark/<mode>-<run>/jfr/; scripts/jfr-top.sh summarises any)
+#      BENCH_PROFILE=async     the same with async-profiler (fetched from Maven Central, tools.profiler:async-profiler,
+#                              loaded into the bundle with jcmd JVMTI.agent_load; event=cpu, every 10 ms of CPU): it
+#                              sees native code, GC and JIT too, where JFR samples Java code only
 #      and for the other modes BENCH_STORM_COUNT, BENCH_STORM_SECONDS, BENCH_CRASH_COUNT, BENCH_CRASH_RATE, BENCH_CRASH_POSTERS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -70,6 +73,20 @@ echo "== building (mvn package, tests compiled, not run)"
 mvn -o -q -B -DskipTests package || mvn -q -B -DskipTests package
 mvn -o -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null \
   || mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null
+
+if [ "${BENCH_PROFILE:-0}" = async ]; then
+  # async-profiler from Maven Central (its jar carries the native library), unpacked once under .local/
+  ap_version=4.1
+  ap_dir=$PWD/.local/async-profiler-$ap_version
+  case "$(uname -m)" in aarch64|arm64) ap_arch=linux-arm64 ;; *) ap_arch=linux-x64 ;; esac
+  if [ ! -f "$ap_dir/libasyncProfiler.so" ]; then
+    ap_artifact=tools.profiler:async-profiler:$ap_version:jar:$ap_arch
+    mvn -o -q -B dependency:copy -Dartifact=$ap_artifact -DoutputDirectory="$ap_dir" \
+      || mvn -q -B dependency:copy -Dartifact=$ap_artifact -DoutputDirectory="$ap_dir"
+    unzip -qjo "$ap_dir/async-profiler-$ap_version-$ap_arch.jar" "$ap_arch/libasyncProfiler.so" -d "$ap_dir"
+  fi
+  export BENCH_ASYNC_PROFILER_LIB=$ap_dir/libasyncProfiler.so
+fi
 
 ch_was_up=false
 if scripts/clickhouse.sh status >/dev/null 2>&1; then ch_was_up=true; fi

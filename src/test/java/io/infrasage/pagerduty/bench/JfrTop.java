@@ -14,8 +14,9 @@ import jdk.jfr.consumer.RecordedThread;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Where a JVM's CPU went, from JFR recordings' {@code jdk.ExecutionSample} events (Java threads caught running; native
- * code and the JVM's own threads are not sampled): self time by method (the top frame), self time rolled up by package,
+ * Where a JVM's CPU went, from {@code jdk.ExecutionSample} events: of a JFR recording (Java threads caught running in
+ * Java code; native code and the JVM's own threads are not sampled), or of async-profiler's JFR output (every thread's
+ * CPU, native frames included): self time by method (the top frame), self time rolled up by package,
  * rolled up by the package of the nearest frame outside the JDK (so time spent in {@code java.util} or
  * {@code sun.nio} is charged to the library that called it), and by thread. Markdown, for the benchmark's report and for
  * {@code scripts/jfr-top.sh f.jfr [g.jfr ...]}, which sums the recordings given.
@@ -59,18 +60,33 @@ public final class JfrTop {
         String threadName = thread == null || thread.getJavaName() == null ? "(unknown)" : thread.getJavaName();
         byThread.merge(threadName.replaceAll("[0-9]+", ""), 1, Integer::sum);
         List<RecordedFrame> frames = stack.getFrames();
-        String type = frames.get(0).getMethod().getType().getName();
-        byMethod.merge(type + "." + frames.get(0).getMethod().getName(), 1, Integer::sum);
-        byPackage.merge(packageOf(type), 1, Integer::sum);
-        String caller = "(JDK only)";
+        RecordedFrame top = frames.get(0);
+        String type = top.getMethod().getType().getName();
+        if (isNative(top)) {
+            byMethod.merge("[" + top.getType() + "] " + (type.isEmpty() ? "" : type + " ") + top.getMethod().getName(), 1, Integer::sum);
+            byPackage.merge("(" + top.getType() + (type.isEmpty() ? "" : " " + type) + ")", 1, Integer::sum);
+        } else {
+            byMethod.merge(type + "." + top.getMethod().getName(), 1, Integer::sum);
+            byPackage.merge(packageOf(type), 1, Integer::sum);
+        }
+        String caller = "(JDK and native code only: JVM threads, GC, JIT)";
         for (RecordedFrame f : frames) {
             String t = f.getMethod().getType().getName();
-            if (!isJdk(t)) {
+            if (!isNative(f) && !isJdk(t)) {
                 caller = packageOf(t);
                 break;
             }
         }
         byCaller.merge(caller, 1, Integer::sum);
+    }
+
+    /**
+     * A frame outside Java code: async-profiler's recordings have them ("Native", "C++", "Kernel"; the type is the
+     * library, or empty), JFR's own do not.
+     */
+    private static boolean isNative(RecordedFrame f) {
+        String kind = f.getType();
+        return "Native".equals(kind) || "C++".equals(kind) || "Kernel".equals(kind);
     }
 
     private static boolean isJdk(String type) {
@@ -126,7 +142,7 @@ public final class JfrTop {
             System.exit(2);
         }
         JfrTop summary = of(files);
-        System.out.println(summary.samples() + " execution samples (Java threads caught running on a CPU).");
+        System.out.println(summary.samples() + " execution samples.");
         summary.markdown(top, 15).forEach(System.out::println);
     }
 }

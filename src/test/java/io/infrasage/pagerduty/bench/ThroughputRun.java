@@ -34,8 +34,8 @@ import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
  * batches beside it. The ceiling and webhook phases are left out by default (they do not depend on the queue;
  * {@code BENCH_SKIP=} brings them back).
  * <p>
- * {@code BENCH_PROFILE=1} records the bundle with JFR during each end-to-end feed and during the webhook phase
- * ({@link PhaseRecording}) and adds each phase's top frames ({@link JfrTop}) to the report.
+ * {@code BENCH_PROFILE=1} (JFR) or {@code async} (async-profiler) records the bundle during each end-to-end feed and
+ * during the webhook phase ({@link PhaseRecording}) and adds each phase's top frames ({@link JfrTop}) to the report.
  */
 final class ThroughputRun {
 
@@ -54,7 +54,8 @@ final class ThroughputRun {
     /** Connections (requests in flight) of the end-to-end runs and of the ceiling. */
     private final List<Integer> connections = Arrays.stream(BenchSettings.env("BENCH_CONNECTIONS", "32,64").split(","))
             .map(String::trim).filter(c -> !c.isEmpty()).map(Integer::parseInt).toList();
-    private final boolean profile = "1".equals(BenchSettings.env("BENCH_PROFILE", "0"));
+    /** BENCH_PROFILE: null when not profiling. */
+    private final PhaseRecording.Profiler profiler = PhaseRecording.Profiler.fromEnv();
     private final Feed single = new Feed("one per POST", "single", 1);
     private final Feed batch = new Feed("batches of " + batchSize, "batch", batchSize);
     private final int webhookCount = BenchSettings.envInt("BENCH_WEBHOOK_COUNT", 30_000);
@@ -158,9 +159,10 @@ final class ThroughputRun {
                     + " subscription in the sandbox" + (skip.contains("webhooks") ? "." : " (webhooks are measured on their own below)."));
 
             bundle = readyTimes(dir, env);
-            if (profile) {
+            if (profiler != null) {
                 jfrDir = Files.createDirectories(dir.resolve("jfr"));
-                report.note("BENCH_PROFILE=1: JFR (settings=profile) records the bundle during each end-to-end feed and the"
+                report.note("BENCH_PROFILE: " + (profiler == PhaseRecording.Profiler.JFR ? "JFR (settings=profile)"
+                        : "async-profiler (event=cpu, interval=10ms)") + " records the bundle during each end-to-end feed and the"
                         + " webhook phase; recordings in " + s.projectRoot.relativize(jfrDir) + ", top frames at the end. The"
                         + " recording costs CPU and memory of its own: take throughput, CPU and RSS figures from a run without it.");
             }
@@ -182,7 +184,7 @@ final class ThroughputRun {
                 }
                 double webhooksPerSecond = Double.NaN;
                 if (!skip.contains("webhooks")) {
-                    PhaseRecording recording = profile ? PhaseRecording.start("webhooks", bundle.pids().subList(0, 1), jfrDir) : null;
+                    PhaseRecording recording = profiler != null ? PhaseRecording.start(profiler, "webhooks", bundle.pids().subList(0, 1), jfrDir) : null;
                     webhooksPerSecond = webhooks(bundle.get(0), database);
                     profiled("webhooks (all of the phase above, instance " + BundleInstances.name(0) + ")", recording);
                 }
@@ -233,11 +235,10 @@ final class ThroughputRun {
         try {
             List<String> summary = new ArrayList<>();
             JfrTop top = JfrTop.of(files);
-            // JFR samples Java code only: JIT compilation, GC and native code (SQLite, socket writes) are the difference
-            summary.add(Stats.f("Recordings: %s; %.1f s of process CPU while recording, %d execution samples (at most one per"
-                    + " thread every 10 ms: about %.1f s of Java code caught running).", files.stream()
+            // JFR samples Java code only: JIT compilation, GC and native code (SQLite, socket writes) make the difference
+            summary.add(Stats.f("Recordings: %s; %.1f s of process CPU while recording, %d samples (%s: %.1f s).", files.stream()
                     .map(f -> s.projectRoot.relativize(f).toString()).toList(), recording.cpuSeconds(), top.samples(),
-                    top.samples() / 100.0));
+                    recording.sampling(), top.samples() / 100.0));
             summary.addAll(top.markdown(25, 15));
             profiles.put(phase, summary);
         } catch (java.io.IOException e) {
@@ -249,7 +250,7 @@ final class ThroughputRun {
         if (profiles.isEmpty()) {
             return;
         }
-        report.section("Where the bundle's CPU went (BENCH_PROFILE=1: JFR execution samples, self time)");
+        report.section("Where the bundle's CPU went (BENCH_PROFILE: execution samples, self time)");
         profiles.forEach((phase, lines) -> {
             report.subsection(phase);
             lines.forEach(report::note);
@@ -371,8 +372,8 @@ final class ThroughputRun {
         }
         List<Load> loads = new ArrayList<>();
         for (Feed feed : feeds) {
-            PhaseRecording recording = profile && t.isBundle()
-                    ? PhaseRecording.start("anomalies-" + feed.tag(), bundle.pids(), jfrDir) : null;
+            PhaseRecording recording = profiler != null && t.isBundle()
+                    ? PhaseRecording.start(profiler, "anomalies-" + feed.tag(), bundle.pids(), jfrDir) : null;
             for (int c : connections) {
                 loads.add(closedLoad(t, feed, prefix + feed.tag().charAt(0) + c + "-", c));
             }
