@@ -93,6 +93,8 @@ if scripts/clickhouse.sh status >/dev/null 2>&1; then ch_was_up=true; fi
 echo "== ClickHouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT"
 scripts/clickhouse.sh start
 export CLICKHOUSE_URL=$(scripts/clickhouse.sh url)
+# for the server's CPU time per delivered event (the bundle's state goes there; Alertmanager has none)
+export BENCH_CLICKHOUSE_PID=$(cat "$CLICKHOUSE_DIR/server.pid" 2>/dev/null || echo -1)
 # every run writes to a database of its own (bench_*, storm_*, crash_*); earlier runs' databases are dropped first,
 # or their background merges (gigabytes after a few runs) compete with the run for the CPUs and the disk
 ch_query() { curl -sf "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/" --data-binary "$1"; }

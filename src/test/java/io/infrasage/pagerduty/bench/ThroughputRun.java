@@ -88,12 +88,12 @@ final class ThroughputRun {
     /**
      * Where load goes and how its deliveries are recognised in the sandbox. Request i goes to {@code urls[i mod n]};
      * {@code item} is one anomaly (alert) as a JSON object; {@code arrayAlways}: even one item is posted in an array
-     * (Alertmanager's API); {@code cpuSeconds} sums the target's processes; {@code brokerCpuSeconds} is the Kafka
-     * broker's, or null.
+     * (Alertmanager's API); {@code cpuSeconds} sums the target's processes; {@code servers} are the CPU seconds of the
+     * servers it keeps its state in (ClickHouse, the Kafka broker), by name, reported on their own.
      */
     private record Target(String name, List<URI> urls, BiFunction<String, String, byte[]> item, boolean arrayAlways,
                           Function<String, String> key, SandboxWatch watch, List<URI> metrics, DoubleSupplier cpuSeconds,
-                          DoubleSupplier brokerCpuSeconds) {
+                          Map<String, DoubleSupplier> servers) {
         HttpRequest request(int i, String id, String service) {
             byte[] one = item.apply(id, service);
             return LoadGenerator.post(urls.get(i % urls.size()), arrayAlways ? Workload.jsonArray(List.of(one)) : one, Map.of());
@@ -121,7 +121,8 @@ final class ThroughputRun {
 
     /** One end-to-end run's figures, for the side-by-side table. */
     private record Load(String target, Feed feed, int connections, int items, int delivered, double steady, double overall,
-                        double acceptP50, double acceptP99, double deliveryP50, double deliveryP99, double cpuMsPerEvent) {
+                        double acceptP50, double acceptP99, double deliveryP50, double deliveryP99, double cpuMsPerEvent,
+                        double serversCpuMsPerEvent) {
     }
 
     /** What the pipeline phases of one target measured. */
@@ -174,7 +175,7 @@ final class ThroughputRun {
                     SandboxWatch bundleWatch = SandboxWatch.byDedupKey(sandbox, "infrasage-b" + s.runId);
                     Target bundleTarget = new Target(kafka ? "bundle (" + instanceCount + " instances, Kafka)" : "bundle",
                             bundle.urls("/api/v1/anomalies"), Workload::anomaly, false, Workload::dedupKey, bundleWatch,
-                            bundle.managementUrls("/observe/metrics"), bundle::cpuSeconds, kafka ? s::kafkaCpuSeconds : null);
+                            bundle.managementUrls("/observe/metrics"), bundle::cpuSeconds, servers());
                     Pipeline bundleFigures = pipeline(bundleTarget, "b" + s.runId, !skip.contains("rates"), feeds(List.of(single, batch)));
                     report.figure("bundle memory after the anomaly phases", bundle.memory());
                     // Kafka mode: Alertmanager as it is fed in production only (batches), to keep the run short
@@ -210,6 +211,18 @@ final class ThroughputRun {
         return 0;
     }
 
+    /** The bundle's servers whose process is known: ClickHouse, and the broker in Kafka mode. */
+    private Map<String, DoubleSupplier> servers() {
+        Map<String, DoubleSupplier> servers = new java.util.LinkedHashMap<>();
+        if (s.clickHousePid >= 0) {
+            servers.put("ClickHouse server", s::clickHouseCpuSeconds);
+        }
+        if (kafka && s.kafkaPid >= 0) {
+            servers.put("Kafka broker", s::kafkaCpuSeconds);
+        }
+        return servers;
+    }
+
     private List<Feed> feeds(List<Feed> wanted) {
         return wanted.stream().filter(f -> !skip.contains(f.tag())).toList();
     }
@@ -219,7 +232,7 @@ final class ThroughputRun {
         try (Alertmanager am = Alertmanager.start(dir.resolve("alertmanager"), Alertmanager.config(sandbox.eventsUrl(),
                 services, Workload.routingKeys(services.size())), dir.resolve("alertmanager.log"))) {
             Target amTarget = new Target("Alertmanager", List.of(am.url("/api/v2/alerts")), Alertmanager::alert, true, id -> id,
-                    SandboxWatch.bySummary(sandbox, "a" + s.runId), List.of(), () -> BundleJar.cpuSeconds(am.pid()), null);
+                    SandboxWatch.bySummary(sandbox, "a" + s.runId), List.of(), () -> BundleJar.cpuSeconds(am.pid()), Map.of());
             Pipeline figures = pipeline(amTarget, "a" + s.runId, rates, feeds);
             report.figure("Alertmanager memory after its phases", BundleJar.memory(am.pid()).toString());
             return figures;
@@ -235,7 +248,7 @@ final class ThroughputRun {
         try {
             List<String> summary = new ArrayList<>();
             JfrTop top = JfrTop.of(files);
-            // JFR samples Java code only: JIT compilation, GC and native code (SQLite, socket writes) make the difference
+            // the samples set against the process CPU: with JFR, JIT compilation, GC and native code make the difference
             summary.add(Stats.f("Recordings: %s; %.1f s of process CPU while recording, %d samples (%s: %.1f s).", files.stream()
                     .map(f -> s.projectRoot.relativize(f).toString()).toList(), recording.cpuSeconds(), top.samples(),
                     recording.sampling(), top.samples() / 100.0));
@@ -318,7 +331,7 @@ final class ThroughputRun {
                 Thread.sleep(100);
             }
             Target t = new Target("responder", List.of(url), Workload::anomaly, false, id -> id, null, List.of(),
-                    () -> BundleJar.cpuSeconds(p.pid()), null);
+                    () -> BundleJar.cpuSeconds(p.pid()), Map.of());
             gen.closedLoop(i -> t.request(i, "warm-" + i, services.get(i % services.size())), 5_000, connections.get(0),
                     Duration.ofSeconds(60));
             for (int rate : RATES) {
@@ -388,12 +401,12 @@ final class ThroughputRun {
     private Load closedLoad(Target t, Feed feed, String prefix, int connections) {
         int items = feed.batched() ? batchCount : throughputCount;
         double cpuBefore = t.cpuSeconds().getAsDouble();
-        double brokerBefore = t.brokerCpuSeconds() == null ? Double.NaN : t.brokerCpuSeconds().getAsDouble();
+        Map<String, Double> serversBefore = new java.util.HashMap<>();
+        t.servers().forEach((name, cpu) -> serversBefore.put(name, cpu.getAsDouble()));
         Step max = closedStep(t, feed, prefix, items, connections);
         // until idle: work an event causes after its delivery (state rows, spool flushes) is part of its cost
         settle(t);
         double cpu = t.cpuSeconds().getAsDouble() - cpuBefore;
-        double brokerCpu = t.brokerCpuSeconds() == null ? Double.NaN : t.brokerCpuSeconds().getAsDouble() - brokerBefore;
         LoadGenerator.Result r = max.result();
         double overall = max.receivedSeconds().length / Math.max(1e-9, (max.lastReceived() - r.startNanos) / 1e9);
         double steady = steadyRate(max.receivedSeconds());
@@ -409,13 +422,17 @@ final class ThroughputRun {
         report.figure(Stats.f("%s: CPU time per delivered event (user + system from the first POST until idle, %s)", what,
                 t.urls().size() > 1 ? "its " + t.urls().size() + " processes summed" : "its own process only"),
                 Stats.f("%s (%.1f s for %d)", Stats.ms(cpuMs), cpu, max.delivered()));
-        if (!Double.isNaN(brokerCpu)) {
-            report.figure(what + ": Kafka broker CPU time per delivered event (its JVM, not counted above)",
-                    Stats.f("%s (%.1f s)", Stats.ms(max.delivered() == 0 ? Double.NaN : brokerCpu * 1000 / max.delivered()), brokerCpu));
+        double serversMs = t.servers().isEmpty() ? Double.NaN : 0;
+        for (Map.Entry<String, DoubleSupplier> server : t.servers().entrySet()) {
+            double used = server.getValue().getAsDouble() - serversBefore.get(server.getKey());
+            double ms = max.delivered() == 0 ? Double.NaN : used * 1000 / max.delivered();
+            serversMs += ms;
+            report.figure(what + ": " + server.getKey() + " CPU time per delivered event (its process, not counted above;"
+                    + " its background merges included)", Stats.f("%s (%.1f s)", Stats.ms(ms), used));
         }
         return new Load(t.name(), feed, connections, items, max.delivered(), steady, overall, Stats.percentile(accept, 50),
                 Stats.percentile(accept, 99), Stats.percentile(max.deliveryMillis(), 50), Stats.percentile(max.deliveryMillis(), 99),
-                cpuMs);
+                cpuMs, serversMs);
     }
 
     /**
@@ -489,14 +506,15 @@ final class ThroughputRun {
     private void sideBySide(String bundleName, Pipeline bundle, Pipeline am) {
         report.section("Side by side, same run, same sandbox: end to end with each feed");
         report.note("| target | fed | connections | delivered of sent | delivered/s steady | delivered/s overall | accept p50 / p99 per POST"
-                + " | delivery p50 / p99 | CPU per delivered event |");
-        report.note("|---|---|---:|---:|---:|---:|---|---|---:|");
+                + " | delivery p50 / p99 | CPU per delivered event, own process | its servers' CPU per event (" + String.join(" + ",
+                servers().keySet()) + ") |");
+        report.note("|---|---|---:|---:|---:|---:|---|---|---:|---:|");
         for (Pipeline p : am == null ? List.of(bundle) : List.of(bundle, am)) {
             for (Load l : p.loads()) {
-                report.note(Stats.f("| %s | %s | %d | %d of %d | %s | %s | %s / %s | %s / %s | %s |", l.target(), l.feed().name(),
+                report.note(Stats.f("| %s | %s | %d | %d of %d | %s | %s | %s / %s | %s / %s | %s | %s |", l.target(), l.feed().name(),
                         l.connections(), l.delivered(), l.items(), Stats.rate(l.steady()), Stats.rate(l.overall()),
                         Stats.ms(l.acceptP50()), Stats.ms(l.acceptP99()), Stats.ms(l.deliveryP50()), Stats.ms(l.deliveryP99()),
-                        Stats.ms(l.cpuMsPerEvent())));
+                        Stats.ms(l.cpuMsPerEvent()), Double.isNaN(l.serversCpuMsPerEvent()) ? "none" : Stats.ms(l.serversCpuMsPerEvent())));
             }
         }
         report.note("");
