@@ -163,8 +163,8 @@ final class ThroughputRun {
             if (profiler != null) {
                 jfrDir = Files.createDirectories(dir.resolve("jfr"));
                 report.note("BENCH_PROFILE: " + (profiler == PhaseRecording.Profiler.JFR ? "JFR (settings=profile)"
-                        : "async-profiler (event=cpu, interval=10ms)") + " records the bundle during each end-to-end feed and the"
-                        + " webhook phase; recordings in " + s.projectRoot.relativize(jfrDir) + ", top frames at the end. The"
+                        : "async-profiler (event=cpu, interval=10ms)") + " records the bundle during each end-to-end feed"
+                        + (skip.contains("webhooks") ? "" : " and the webhook phase") + "; recordings in " + s.projectRoot.relativize(jfrDir) + ", top frames at the end. The"
                         + " recording costs CPU and memory of its own: take throughput, CPU and RSS figures from a run without it.");
             }
             try {
