@@ -115,8 +115,8 @@ final class ThroughputRun {
      * What one load step measured, per item (anomaly or alert): accepted (its POST answered 2xx and, in a 207, its own
      * entry too), delivered, and when; latencies of the POSTs are in {@code result}.
      */
-    private record Step(LoadGenerator.Result result, Feed feed, int items, int accepted, int delivered, double[] deliveryMillis,
-                        double[] receivedSeconds, long lastReceived) {
+    private record Step(LoadGenerator.Result result, int accepted, int delivered, double[] deliveryMillis, double[] receivedSeconds,
+                        long lastReceived) {
     }
 
     /** One end-to-end run's figures, for the side-by-side table. */
@@ -640,7 +640,7 @@ final class ThroughputRun {
         }
         double[] receivedSeconds = Arrays.copyOf(received, n);
         Arrays.sort(receivedSeconds);
-        return new Step(r, feed, items, keys.size(), delivered, Arrays.copyOf(latencies, n), receivedSeconds, last);
+        return new Step(r, keys.size(), delivered, Arrays.copyOf(latencies, n), receivedSeconds, last);
     }
 
     /** Deliveries per second between the 10th and the 90th percentile delivery: the rate without ramp-up and tail. */
