@@ -234,6 +234,7 @@ final class ThroughputRun {
             Target amTarget = new Target("Alertmanager", List.of(am.url("/api/v2/alerts")), Alertmanager::alert, true, id -> id,
                     SandboxWatch.bySummary(sandbox, "a" + s.runId), List.of(), () -> BundleJar.cpuSeconds(am.pid()), Map.of());
             Pipeline figures = pipeline(amTarget, "a" + s.runId, rates, feeds);
+            report.note(am.version() + ".");
             report.figure("Alertmanager memory after its phases", BundleJar.memory(am.pid()).toString());
             return figures;
         }
