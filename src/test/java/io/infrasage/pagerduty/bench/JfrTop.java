@@ -56,14 +56,16 @@ public final class JfrTop {
             return;
         }
         samples++;
-        // pools' threads as one: "pagerduty-sender", "vert.x-worker-thread-"
-        String threadName = thread == null || thread.getJavaName() == null ? "(unknown)" : thread.getJavaName();
-        byThread.merge(threadName.replaceAll("[0-9]+", ""), 1, Integer::sum);
+        // pools' threads as one ("vert.x-worker-thread-"), but C1 and C2 compiler threads apart
+        String threadName = thread == null ? "(unknown)" : thread.getJavaName() != null ? thread.getJavaName()
+                : thread.getOSName() != null ? thread.getOSName() + " (JVM)" : "(unknown)";
+        byThread.merge(threadName.replaceAll("(?<=[-#_ (])[0-9]+|[0-9]+$", ""), 1, Integer::sum);
         List<RecordedFrame> frames = stack.getFrames();
         RecordedFrame top = frames.get(0);
         String type = top.getMethod().getType().getName();
         if (isNative(top)) {
-            byMethod.merge("[" + top.getType() + "] " + (type.isEmpty() ? "" : type + " ") + top.getMethod().getName(), 1, Integer::sum);
+            byMethod.merge("[" + top.getType() + "] " + (type.isEmpty() ? "" : type + " ") + nativeName(top.getMethod().getName()),
+                    1, Integer::sum);
             byPackage.merge("(" + top.getType() + (type.isEmpty() ? "" : " " + type) + ")", 1, Integer::sum);
         } else {
             byMethod.merge(type + "." + top.getMethod().getName(), 1, Integer::sum);
@@ -78,6 +80,15 @@ public final class JfrTop {
             }
         }
         byCaller.merge(caller, 1, Integer::sum);
+    }
+
+    /**
+     * A native frame's name; an unresolved one is its library's path, whose unpacked copies (SQLite's driver unpacks
+     * itself to /tmp/sqlite-&lt;version&gt;-&lt;uuid&gt;-libsqlitejdbc.so) differ per process: the file name without the uuid.
+     */
+    private static String nativeName(String name) {
+        String file = name.substring(name.lastIndexOf('/') + 1);
+        return file.replaceAll("[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-", "");
     }
 
     /**
