@@ -146,20 +146,23 @@ public final class AnomalyService {
         if (outcomes.stream().anyMatch(o -> o.accepted().isPresent())) {
             dispatcher.wake();
         }
+        // one delivery wait for the whole batch, not one per item: with PagerDuty down a batch would wait items x wait
+        long waitUntil = System.nanoTime() + deliveryWait.toNanos();
         List<Answer> answers = new ArrayList<>(pending.size());
         for (int i = 0; i < pending.size(); i++) {
-            answers.add(answerFor(pending.get(i), outcomes.get(i)));
+            Duration wait = Duration.ofNanos(Math.max(0, waitUntil - System.nanoTime()));
+            answers.add(answerFor(pending.get(i), outcomes.get(i), wait));
         }
         return answers;
     }
 
-    private Answer answerFor(Pending p, AcceptOutcome outcome) {
+    private Answer answerFor(Pending p, AcceptOutcome outcome, Duration wait) {
         Anomaly a = p.anomaly();
         if (outcome.known().isPresent()) {
             return alreadyKnown(outcome.known().get());
         }
         Inhibition.Acceptance accepted = outcome.accepted().orElseThrow();
-        String status = dispatcher.outcome(accepted.queued(), deliveryWait);
+        String status = dispatcher.outcome(accepted.queued(), wait);
         if (accepted.inhibitedBy().isEmpty()) {
             metrics.anomaly(status);
             Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), p.severity(), p.targets(), status);
