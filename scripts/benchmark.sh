@@ -13,7 +13,7 @@
 #                                 over both; start-up, accept latency at 50/200/1000 per second, end to end fed one per
 #                                 POST and in batches at 32 and 64 connections, CPU per delivered event of both instances
 #                                 summed (and the broker's on its own), Alertmanager fed batches beside it, memory (about
-#                                 6 minutes; BENCH_SKIP= adds the ceiling and webhook phases)
+#                                 6-8 minutes; BENCH_SKIP= adds the ceiling and webhook phases)
 #   scripts/benchmark.sh kafka-crash
 #                                 Kafka mode: the crash storm over two instances; kill -9 one during the storm (it is
 #                                 started again) and again during a PagerDuty outage (left dead): accepted against
