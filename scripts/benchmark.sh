@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # The benchmark, in one command (docs/benchmarks.md has the figures and how to read them):
-#   scripts/benchmark.sh          start-up time, HTTP ceiling, accept latency at 50/200/1000 per second, end-to-end
-#                                 throughput side by side with Prometheus Alertmanager, signed webhooks persisted to
-#                                 ClickHouse, memory under load (about 6-8 minutes)
+#   scripts/benchmark.sh          start-up time, HTTP ceiling, accept latency at 50/200/1000 per second (one anomaly per
+#                                 POST), end to end side by side with Prometheus Alertmanager in the same run: each fed
+#                                 one per POST and fed batches of 64 per POST (a JSON array, as Prometheus' notifier feeds
+#                                 Alertmanager), each with 32 and with 64 connections: delivered events/s, accept latency,
+#                                 CPU ms per delivered event of each process; signed webhooks persisted to ClickHouse,
+#                                 memory under load (about 9-11 minutes)
 #   scripts/benchmark.sh storm    10,000 anomalies over 20 routing keys within 30 s against PagerDuty's 120/min per key
 #                                 (about 6 minutes: the drain alone takes at least 4.2)
 #   scripts/benchmark.sh crash    kill -9 the bundle during a storm and during a PagerDuty outage (about 3 minutes)
 #   scripts/benchmark.sh kafka    Kafka mode (INFRASAGE_QUEUE=kafka): two instances on one local broker, the load spread
-#                                 over both; start-up, accept latency at 50/200/1000 per second, delivered events/s end
-#                                 to end, CPU per anomaly of both instances summed (and the broker's on its own), memory
-#                                 (about 4 minutes; BENCH_SKIP= adds the ceiling, Alertmanager and webhook phases)
+#                                 over both; start-up, accept latency at 50/200/1000 per second, end to end fed one per
+#                                 POST and in batches at 32 and 64 connections, CPU per delivered event of both instances
+#                                 summed (and the broker's on its own), Alertmanager fed batches beside it, memory (about
+#                                 6-8 minutes; BENCH_SKIP= adds the ceiling and webhook phases)
 #   scripts/benchmark.sh kafka-crash
 #                                 Kafka mode: the crash storm over two instances; kill -9 one during the storm (it is
 #                                 started again) and again during a PagerDuty outage (left dead): accepted against
@@ -23,8 +27,23 @@
 # Everything listens on 127.0.0.1 only; every load is bounded in count and time. Report: target/benchmark/report-<mode>.md
 # Env: BENCH_BUNDLE_JAVA_OPTS (JVM options of the bundle, default below), MALLOC_ARENA_MAX, BENCH_CLICKHOUSE_HTTP_PORT/TCP_PORT,
 #      BENCH_KAFKA_PORT, BENCH_KAFKA_PARTITIONS (default 12, as the bundle), BENCH_KAFKA_INSTANCES (kafka mode, default 2),
-#      and the sizes read by the driver (BENCH_STEP_SECONDS, BENCH_THROUGHPUT_COUNT, BENCH_WEBHOOK_COUNT, BENCH_STORM_COUNT,
-#      BENCH_CRASH_COUNT, BENCH_CRASH_RATE, BENCH_CRASH_POSTERS...).
+#      and what the driver reads (all and kafka modes):
+#      BENCH_THROUGHPUT_COUNT  anomalies (alerts) per end-to-end run fed one per POST (default 10000)
+#      BENCH_BATCH_COUNT       anomalies (alerts) per end-to-end run fed in batches (default twice BENCH_THROUGHPUT_COUNT)
+#      BENCH_BATCH_SIZE        anomalies (alerts) per POST when fed in batches (default 64, Prometheus' notifier's batch)
+#      BENCH_CONNECTIONS       connections of the end-to-end runs and the ceiling, comma-separated (default 32,64)
+#      BENCH_STEP_SECONDS      length of each open-loop accept-latency step (default 10)
+#      BENCH_WEBHOOK_COUNT, BENCH_WEBHOOK_CONCURRENCY (default 64), BENCH_WEBHOOK_RATE
+#      BENCH_SKIP              phases left out, comma-separated: ceiling, pipeline, alertmanager, webhooks, and within the
+#                              pipeline rates (open-loop steps), single (fed one per POST), batch (fed in batches);
+#                              kafka mode's default is ceiling,webhooks
+#      BENCH_PROFILE=1         records the bundle with JFR (jcmd JFR.start/JFR.stop, settings=profile) during each
+#                              end-to-end feed and the webhook phase, and adds each phase's top frames to the report
+#                              (recordings in target/benchmark/<mode>-<run>/jfr/; scripts/jfr-top.sh summarises any)
+#      BENCH_PROFILE=async     the same with async-profiler (fetched from Maven Central, tools.profiler:async-profiler,
+#                              loaded into the bundle with jcmd JVMTI.agent_load; event=cpu, every 10 ms of CPU): it
+#                              sees native code, GC and JIT too, where JFR samples Java code only
+#      and for the other modes BENCH_STORM_COUNT, BENCH_STORM_SECONDS, BENCH_CRASH_COUNT, BENCH_CRASH_RATE, BENCH_CRASH_POSTERS.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,11 +74,27 @@ mvn -o -q -B -DskipTests package || mvn -q -B -DskipTests package
 mvn -o -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null \
   || mvn -q -B dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=target/test-classpath.txt >/dev/null
 
+if [ "${BENCH_PROFILE:-0}" = async ]; then
+  # async-profiler from Maven Central (its jar carries the native library), unpacked once under .local/
+  ap_version=4.1
+  ap_dir=$PWD/.local/async-profiler-$ap_version
+  case "$(uname -m)" in aarch64|arm64) ap_arch=linux-arm64 ;; *) ap_arch=linux-x64 ;; esac
+  if [ ! -f "$ap_dir/libasyncProfiler.so" ]; then
+    ap_artifact=tools.profiler:async-profiler:$ap_version:jar:$ap_arch
+    mvn -o -q -B dependency:copy -Dartifact=$ap_artifact -DoutputDirectory="$ap_dir" \
+      || mvn -q -B dependency:copy -Dartifact=$ap_artifact -DoutputDirectory="$ap_dir"
+    unzip -qjo "$ap_dir/async-profiler-$ap_version-$ap_arch.jar" "$ap_arch/libasyncProfiler.so" -d "$ap_dir"
+  fi
+  export BENCH_ASYNC_PROFILER_LIB=$ap_dir/libasyncProfiler.so
+fi
+
 ch_was_up=false
 if scripts/clickhouse.sh status >/dev/null 2>&1; then ch_was_up=true; fi
 echo "== ClickHouse on 127.0.0.1:$CLICKHOUSE_HTTP_PORT"
 scripts/clickhouse.sh start
 export CLICKHOUSE_URL=$(scripts/clickhouse.sh url)
+# for the server's CPU time per delivered event (the bundle's state goes there; Alertmanager has none)
+export BENCH_CLICKHOUSE_PID=$(cat "$CLICKHOUSE_DIR/server.pid" 2>/dev/null || echo -1)
 # every run writes to a database of its own (bench_*, storm_*, crash_*); earlier runs' databases are dropped first,
 # or their background merges (gigabytes after a few runs) compete with the run for the CPUs and the disk
 ch_query() { curl -sf "http://127.0.0.1:$CLICKHOUSE_HTTP_PORT/" --data-binary "$1"; }

@@ -145,12 +145,15 @@ public final class Alertmanager implements AutoCloseable {
         return process.pid();
     }
 
-    /** One alert, as Prometheus would post it: an array with a single element. */
+    /**
+     * One alert object, as Prometheus' notifier posts it to /api/v2/alerts inside a JSON array (of up to 64 alerts per
+     * POST, its batch size; {@link Workload#jsonArray} makes the array).
+     */
     public static byte[] alert(String anomalyId, String service) {
-        return ("[{\"labels\":{\"alertname\":\"InfraSageAnomaly\",\"anomaly_id\":\"" + anomalyId + "\",\"service\":\"" + service
+        return ("{\"labels\":{\"alertname\":\"InfraSageAnomaly\",\"anomaly_id\":\"" + anomalyId + "\",\"service\":\"" + service
                 + "\",\"severity\":\"critical\"},\"annotations\":{\"summary\":\"CPU saturation on " + service
                 + "\",\"root_cause\":\"CPU saturation from DB connection pool exhaustion\"},"
-                + "\"generatorURL\":\"https://infrasage.mycompany.com/incidents/" + anomalyId + "\"}]")
+                + "\"generatorURL\":\"https://infrasage.mycompany.com/incidents/" + anomalyId + "\"}")
                 .getBytes(StandardCharsets.UTF_8);
     }
 

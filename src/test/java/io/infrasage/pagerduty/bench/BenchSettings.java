@@ -31,6 +31,8 @@ public final class BenchSettings {
     public final String kafkaBootstrapServers;
     /** The broker's process, for its CPU time; -1 when unknown (a broker the script did not start). */
     public final long kafkaPid;
+    /** The ClickHouse server's process, for its CPU time; -1 when unknown. */
+    public final long clickHousePid;
 
     public BenchSettings() {
         projectRoot = Path.of(env("BENCH_PROJECT_ROOT", ".")).toAbsolutePath().normalize();
@@ -45,6 +47,7 @@ public final class BenchSettings {
         runId = Long.toString(System.currentTimeMillis() % 100_000_000L, 36);
         kafkaBootstrapServers = env("BENCH_KAFKA_BOOTSTRAP_SERVERS", null);
         kafkaPid = Long.parseLong(env("BENCH_KAFKA_PID", "-1"));
+        clickHousePid = Long.parseLong(env("BENCH_CLICKHOUSE_PID", "-1"));
         if (!Files.isRegularFile(jar)) {
             throw new IllegalStateException(jar + " is missing: build with mvn package first");
         }
@@ -98,6 +101,11 @@ public final class BenchSettings {
     /** CPU seconds the broker used so far; NaN when its process is unknown. */
     public double kafkaCpuSeconds() {
         return kafkaPid < 0 ? Double.NaN : BundleJar.cpuSeconds(kafkaPid);
+    }
+
+    /** CPU seconds the ClickHouse server used so far; NaN when its process is unknown. */
+    public double clickHouseCpuSeconds() {
+        return clickHousePid < 0 ? Double.NaN : BundleJar.cpuSeconds(clickHousePid);
     }
 
     /** A ClickHouse query over its HTTP interface (TSV answer, trimmed). */

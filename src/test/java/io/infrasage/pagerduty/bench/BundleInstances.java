@@ -98,6 +98,17 @@ final class BundleInstances implements AutoCloseable {
         return ports.stream().map(p -> URI.create("http://127.0.0.1:" + p.management() + path)).toList();
     }
 
+    /** The running instances' process ids, in instance order. */
+    List<Long> pids() {
+        List<Long> pids = new ArrayList<>();
+        for (BundleJar b : running) {
+            if (b != null && b.alive()) {
+                pids.add(b.pid());
+            }
+        }
+        return pids;
+    }
+
     /** CPU time (user + system) of the running instances' processes, summed, in seconds. */
     double cpuSeconds() {
         double sum = 0;

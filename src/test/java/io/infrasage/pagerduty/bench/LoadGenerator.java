@@ -48,12 +48,15 @@ public final class LoadGenerator implements AutoCloseable {
         public final long[] sent;
         public final long[] done;
         public final int[] status;
+        /** The answers' bodies, by index, when the run was asked to keep them (null otherwise). */
+        public final byte[][] bodies;
         public final Map<String, Integer> errors = new ConcurrentHashMap<>();
         public long startNanos;
         public long endNanos;
 
-        Result(int count) {
+        Result(int count, boolean keepBodies) {
             this.count = count;
+            bodies = keepBodies ? new byte[count][] : null;
             due = new long[count];
             sent = new long[count];
             done = new long[count];
@@ -99,7 +102,7 @@ public final class LoadGenerator implements AutoCloseable {
      *                       unresponsive server cannot make the generator pile up connections without bound
      */
     public Result openLoop(IntFunction<HttpRequest> requests, int count, double rate, int maxOutstanding, Duration maxWait) {
-        Result r = new Result(count);
+        Result r = new Result(count, false);
         AtomicInteger outstanding = new AtomicInteger();
         CountDownLatch finished = new CountDownLatch(count);
         long period = (long) (1e9 / rate);
@@ -129,7 +132,12 @@ public final class LoadGenerator implements AutoCloseable {
 
     /** Sends {@code count} requests keeping {@code concurrency} in flight; latency counts from each send. */
     public Result closedLoop(IntFunction<HttpRequest> requests, int count, int concurrency, Duration maxWait) {
-        Result r = new Result(count);
+        return closedLoop(requests, count, concurrency, maxWait, false);
+    }
+
+    /** As above; {@code keepBodies} keeps each answer's body (for answers that say what became of each item of a batch). */
+    public Result closedLoop(IntFunction<HttpRequest> requests, int count, int concurrency, Duration maxWait, boolean keepBodies) {
+        Result r = new Result(count, keepBodies);
         AtomicInteger next = new AtomicInteger();
         AtomicInteger outstanding = new AtomicInteger();
         CountDownLatch finished = new CountDownLatch(count);
@@ -161,7 +169,8 @@ public final class LoadGenerator implements AutoCloseable {
     private CompletableFuture<Void> send(Result r, int i, HttpRequest request, AtomicInteger outstanding, CountDownLatch finished) {
         outstanding.incrementAndGet();
         r.sent[i] = BenchClock.nanos();
-        return client.sendAsync(request, HttpResponse.BodyHandlers.discarding()).handle((response, error) -> {
+        return client.sendAsync(request, r.bodies != null ? HttpResponse.BodyHandlers.ofByteArray()
+                : HttpResponse.BodyHandlers.replacing((byte[]) null)).handle((response, error) -> {
             r.done[i] = BenchClock.nanos();
             if (error != null) {
                 r.status[i] = NO_ANSWER;
@@ -169,6 +178,9 @@ public final class LoadGenerator implements AutoCloseable {
                 r.errors.merge(cause.getClass().getSimpleName(), 1, Integer::sum);
             } else {
                 r.status[i] = response.statusCode();
+                if (r.bodies != null) {
+                    r.bodies[i] = response.body();
+                }
                 if (response.statusCode() < 200 || response.statusCode() >= 300) {
                     r.errors.merge("HTTP " + response.statusCode(), 1, Integer::sum);
                 }

@@ -37,6 +37,12 @@ public final class Report {
         add("");
     }
 
+    public void subsection(String text) {
+        add("");
+        add("### " + text);
+        add("");
+    }
+
     public void note(String text) {
         add(text);
     }

@@ -34,7 +34,15 @@ public final class Stats {
     }
 
     public static String rate(double perSecond) {
+        if (Double.isNaN(perSecond) || Double.isInfinite(perSecond)) {
+            return "n/a";
+        }
         return String.format(Locale.ROOT, "%.0f/s", perSecond);
+    }
+
+    /** "2.10×", or "n/a" when either side measured nothing. */
+    public static String ratio(double value) {
+        return Double.isNaN(value) || Double.isInfinite(value) ? "n/a" : String.format(Locale.ROOT, "%.2f×", value);
     }
 
     public static String f(String format, Object... args) {

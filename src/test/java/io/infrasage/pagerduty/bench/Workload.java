@@ -61,6 +61,20 @@ public final class Workload {
                 .getBytes(StandardCharsets.UTF_8);
     }
 
+    /** A JSON array of the given JSON values: a batch of anomalies, or the alerts of one Alertmanager POST. */
+    public static byte[] jsonArray(List<byte[]> values) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(values.stream().mapToInt(v -> v.length + 1).sum() + 2);
+        out.write('[');
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                out.write(',');
+            }
+            out.writeBytes(values.get(i));
+        }
+        out.write(']');
+        return out.toByteArray();
+    }
+
     public static String dedupKey(String anomalyId) {
         return "infrasage-" + anomalyId;
     }
