@@ -158,6 +158,13 @@ class ModernClickHouseTest {
     }
 
     @Test
+    void whetherAnAnomalyHasStateRows() {
+        assertThat(chdb.query(ChDb.bind(StateQueries.hasStateSql(table(StateRows.STATE)), List.of("a-1"))).column(0))
+                .containsExactly("a-1");
+        assertThat(chdb.query(ChDb.bind(StateQueries.hasStateSql(table(StateRows.STATE)), List.of("a-404"))).rows()).isEmpty();
+    }
+
+    @Test
     void anomaliesOfAnIncident() {
         assertThat(chdb.query(ChDb.bind(StateQueries.anomalyIdsOfIncidentSql(table(StateRows.STATE)), List.of(INCIDENT)))
                 .column(0)).containsExactlyInAnyOrder("a-1", "a-2");
