@@ -1,9 +1,14 @@
 package io.infrasage.pagerduty.clickhouse;
 
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -23,6 +28,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
+import com.clickhouse.client.ClickHouseException;
+import com.clickhouse.client.ClickHouseResponse;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
 import io.infrasage.pagerduty.DependencyState;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -38,6 +47,7 @@ import org.slf4j.LoggerFactory;
 public final class ClickHouseWriter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseWriter.class);
+    private static final JsonFactory JSON = new JsonFactory();
     private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     /** Rows per INSERT at most: big enough to absorb a burst, small enough to keep one HTTP request modest. */
     static final int MAX_BATCH_ROWS = 5_000;
@@ -267,6 +277,12 @@ public final class ClickHouseWriter implements AutoCloseable {
     private void insert(String table, List<Row> rows) throws SQLException {
         Map<String, String> types = columnTypes(connection(), table);
         List<String> columns = new ArrayList<>(types.keySet());
+        try (Statement st = connection().createStatement()) {
+            if (st.isWrapperFor(com.clickhouse.jdbc.ClickHouseStatement.class)) {
+                insertAsJson(st.unwrap(com.clickhouse.jdbc.ClickHouseStatement.class), table, columns, types, rows);
+                return;
+            }
+        }
         PreparedStatement ps = inserts.get(table);
         if (ps == null) {
             ps = connection().prepareStatement(insertSql(clickHouse.table(table), columns, types));
@@ -281,6 +297,59 @@ public final class ClickHouseWriter implements AutoCloseable {
             ps.addBatch();
         }
         ps.executeBatch();
+    }
+
+    /**
+     * The legacy driver's own client sends the rows as the body of one INSERT ... FORMAT JSONEachRow. Its prepared
+     * INSERT costs more than the rows: the driver renders every row into SQL text, and ClickHouse 18.16 runs its SQL
+     * parser on each row's DateTime expression (see placeholders), where JSONEachRow takes the time as epoch seconds.
+     */
+    private void insertAsJson(com.clickhouse.jdbc.ClickHouseStatement st, String table, List<String> columns,
+                              Map<String, String> types, List<Row> rows) throws SQLException {
+        byte[] body = jsonEachRow(columns, types, rows);
+        try (ClickHouseResponse ignored = st.write().query(jsonInsertSql(clickHouse.table(table), columns))
+                .data(new ByteArrayInputStream(body)).executeAndWait()) {
+            // nothing to read: ClickHouse answers an INSERT once the rows are in a part
+        } catch (ClickHouseException e) {
+            throw new SQLException(e.getMessage(), e);
+        }
+    }
+
+    /** The INSERT whose body is jsonEachRow(columns, ...). */
+    static String jsonInsertSql(String qualifiedTable, List<String> columns) {
+        return "INSERT INTO " + qualifiedTable + " (" + String.join(", ", columns) + ") FORMAT JSONEachRow";
+    }
+
+    /** The rows as JSONEachRow, every column given (as insertValues does), DateTime as epoch seconds (always UTC). */
+    static byte[] jsonEachRow(List<String> columns, Map<String, String> types, List<Row> rows) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256 * rows.size());
+        try (JsonGenerator json = JSON.createGenerator(out)) {
+            for (Row row : rows) {
+                List<Object> values = insertValues(columns, types, row);
+                json.writeStartObject();
+                for (int i = 0; i < columns.size(); i++) {
+                    json.writeFieldName(columns.get(i));
+                    String type = types.get(columns.get(i));
+                    Object v = values.get(i);
+                    if (type.equals("DateTime")) {
+                        json.writeNumber(epochSeconds(row.values().get(columns.get(i))));
+                    } else if (v instanceof String text) {
+                        json.writeString(text);
+                    } else {
+                        json.writeNumber(v.toString());
+                    }
+                }
+                json.writeEndObject();
+                json.writeRaw('\n');
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return out.toByteArray();
+    }
+
+    private static long epochSeconds(Object value) {
+        return value == null ? 0 : value instanceof Instant i ? i.getEpochSecond() : Instant.parse(value.toString()).getEpochSecond();
     }
 
     private Connection connection() throws SQLException {
