@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
@@ -30,6 +31,7 @@ import java.util.concurrent.TimeoutException;
 
 import com.clickhouse.client.ClickHouseException;
 import com.clickhouse.client.ClickHouseResponse;
+import com.clickhouse.data.ClickHouseRecord;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.infrasage.pagerduty.DependencyState;
@@ -76,6 +78,8 @@ public final class ClickHouseWriter implements AutoCloseable {
      */
     private Connection connection;
     private final Map<String, PreparedStatement> inserts = new HashMap<>();
+    private com.clickhouse.jdbc.ClickHouseStatement legacy;
+    private boolean modernDriver;
     private volatile MeterRegistry meters;
     private volatile boolean running = true;
 
@@ -251,25 +255,33 @@ public final class ClickHouseWriter implements AutoCloseable {
 
     private Set<String> persistedDeliveries(Set<String> ids) throws SQLException {
         Set<String> found = new HashSet<>();
-        try (PreparedStatement ps = connection().prepareStatement(persistedDeliveriesSql(clickHouse.table(StateRows.DELIVERIES), ids.size()))) {
-            int n = 1;
-            for (String id : ids) {
-                ps.setString(n++, id);
-            }
-            try (ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    found.add(rs.getString(1));
+        String sql = persistedDeliveriesSql(clickHouse.table(StateRows.DELIVERIES), ids);
+        com.clickhouse.jdbc.ClickHouseStatement legacy = legacyStatement();
+        if (legacy != null) {
+            try (ClickHouseResponse r = legacy.getRequest().query(sql).executeAndWait()) {
+                for (ClickHouseRecord row : r.records()) {
+                    found.add(row.getValue(0).asString());
                 }
+            } catch (ClickHouseException e) {
+                throw new SQLException(e.getMessage(), e);
+            }
+            return found;
+        }
+        try (Statement st = connection().createStatement(); ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                found.add(rs.getString(1));
             }
         }
         return found;
     }
 
-    /** The query for which of the given number of delivery ids webhook_deliveries already holds (one '?' per id). */
-    static String persistedDeliveriesSql(String qualifiedTable, int ids) {
+    /** The query for which of these delivery ids webhook_deliveries already holds, the ids as string literals. */
+    static String persistedDeliveriesSql(String qualifiedTable, Collection<String> ids) {
         StringBuilder sql = new StringBuilder("SELECT event_id FROM ").append(qualifiedTable).append(" WHERE event_id IN (");
-        for (int i = 0; i < ids; i++) {
-            sql.append(i == 0 ? "?" : ", ?");
+        String sep = "";
+        for (String id : ids) {
+            sql.append(sep).append('\'').append(id.replace("\\", "\\\\").replace("'", "\\'")).append('\'');
+            sep = ", ";
         }
         return sql.append(')').toString();
     }
@@ -277,11 +289,10 @@ public final class ClickHouseWriter implements AutoCloseable {
     private void insert(String table, List<Row> rows) throws SQLException {
         Map<String, String> types = columnTypes(connection(), table);
         List<String> columns = new ArrayList<>(types.keySet());
-        try (Statement st = connection().createStatement()) {
-            if (st.isWrapperFor(com.clickhouse.jdbc.ClickHouseStatement.class)) {
-                insertAsJson(st.unwrap(com.clickhouse.jdbc.ClickHouseStatement.class), table, columns, types, rows);
-                return;
-            }
+        com.clickhouse.jdbc.ClickHouseStatement legacy = legacyStatement();
+        if (legacy != null) {
+            insertAsJson(legacy, table, columns, types, rows);
+            return;
         }
         PreparedStatement ps = inserts.get(table);
         if (ps == null) {
@@ -359,8 +370,26 @@ public final class ClickHouseWriter implements AutoCloseable {
         return connection;
     }
 
+    /**
+     * On the legacy driver (ClickHouse 18.16), a statement whose own client requests the writer uses: they skip the
+     * driver's SQL parser and row rendering. Null on the modern driver, which gets plain JDBC.
+     */
+    private com.clickhouse.jdbc.ClickHouseStatement legacyStatement() throws SQLException {
+        if (legacy == null && !modernDriver) {
+            Statement st = connection().createStatement();
+            if (st.isWrapperFor(com.clickhouse.jdbc.ClickHouseStatement.class)) {
+                legacy = st.unwrap(com.clickhouse.jdbc.ClickHouseStatement.class);
+            } else {
+                st.close();
+                modernDriver = true;
+            }
+        }
+        return legacy;
+    }
+
     private void disconnect() {
         inserts.clear();
+        legacy = null;
         if (connection != null) {
             try {
                 connection.close();

@@ -159,14 +159,15 @@ class ClickHouseWriterTest {
         try (ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema)) {
             String awkward = "max_connections=10 \\ too low; see 'runbook #7'\tZo\u00eb \u2713 ?\n\"quoted\"";
             Instant at = Instant.parse("2025-03-01T10:00:59.900Z");
+            String delivery = "evt-'1\\";
             List<Row> rows = List.of(
-                    StateRows.audit(at, "evt-1/a-1", "a-1", "acknowledged", "engineer", awkward, "webhook").build(),
-                    Row.into(StateRows.DELIVERIES).set("event_id", "evt-1").set("received_at", at).build());
+                    StateRows.audit(at, delivery + "/a-1", "a-1", "acknowledged", "engineer", awkward, "webhook").build(),
+                    Row.into(StateRows.DELIVERIES).set("event_id", delivery).set("received_at", at).build());
 
-            assertThat(writer.writeOnce("evt-1", rows, Duration.ofSeconds(10))).isTrue();
-            assertThat(writer.writeOnce("evt-1", rows, Duration.ofSeconds(10))).as("a repeat").isFalse();
+            assertThat(writer.writeOnce(delivery, rows, Duration.ofSeconds(10))).isTrue();
+            assertThat(writer.writeOnce(delivery, rows, Duration.ofSeconds(10))).as("a repeat").isFalse();
             try (ClickHouseWriter restarted = new ClickHouseWriter(clickHouse, schema)) {
-                assertThat(restarted.writeOnce("evt-1", rows, Duration.ofSeconds(10))).as("a repeat after a restart").isFalse();
+                assertThat(restarted.writeOnce(delivery, rows, Duration.ofSeconds(10))).as("a repeat after a restart").isFalse();
             }
 
             assertThat(server.query("SELECT hex(actor_name), toString(at, 'UTC') FROM " + db + ".audit_log"))

@@ -222,8 +222,8 @@ class ModernClickHouseTest {
 
     @Test
     void theWriterFindsDeliveriesAlreadyPersisted() {
-        List<String> ids = List.of("evt-ack", "evt-never-seen", "evt-resolve");
-        String sql = ChDb.bind(ClickHouseWriter.persistedDeliveriesSql(table(StateRows.DELIVERIES), ids.size()), ids);
+        List<String> ids = List.of("evt-ack", "evt-never-seen", "evt-resolve", "it's \\ odd");
+        String sql = ClickHouseWriter.persistedDeliveriesSql(table(StateRows.DELIVERIES), ids);
 
         assertThat(chdb.query(sql).column(0)).containsExactlyInAnyOrder("evt-ack", "evt-resolve");
     }
