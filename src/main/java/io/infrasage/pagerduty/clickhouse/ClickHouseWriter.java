@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * Writes rows to ClickHouse in batches: requests that arrive while a batch is being written go out together in the
  * next one (one INSERT per table), so webhook throughput is not one insert per request, while each caller still learns
  * whether its own rows were persisted. Column types come from system.columns, so the SQL files stay the only
- * definition of the schema.
+ * definition of the schema. On the legacy driver (ClickHouse 18.16) a batch is one duplicate query and one
+ * JSONEachRow INSERT per table, sent through the driver's own client; on the modern driver, plain JDBC.
  */
 public final class ClickHouseWriter implements AutoCloseable {
 
@@ -445,7 +446,7 @@ public final class ClickHouseWriter implements AutoCloseable {
     }
 
     /**
-     * The VALUES placeholder of each column. Plain values go in as literals ('text', 42, 0.93), which ClickHouse reads
+     * The VALUES placeholder of each column, for the modern driver's prepared INSERT. Plain values go in as literals ('text', 42, 0.93), which ClickHouse reads
      * on its fast path; an expression such as toString(?) makes ClickHouse 18.16 run its SQL parser on that field of
      * every row, which cost up to 30 times the CPU of the literal. DateTime keeps its cast so the text is read as UTC
      * whatever the server's time zone. At least one column stays an expression: with nothing but bare '?' the JDBC
