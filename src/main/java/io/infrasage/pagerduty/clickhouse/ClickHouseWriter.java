@@ -345,8 +345,8 @@ public final class ClickHouseWriter implements AutoCloseable {
                     Object v = values.get(i);
                     if (type.equals("DateTime")) {
                         json.writeNumber(epochSeconds(row.values().get(columns.get(i))));
-                    } else if (v instanceof String text) {
-                        json.writeString(text);
+                    } else if (type.equals("String")) {
+                        json.writeString(v.toString());
                     } else {
                         json.writeNumber(v.toString());
                     }

@@ -133,17 +133,18 @@ class ClickHouseWriterTest {
     }
 
     @Test
-    void jsonRowsGiveEveryColumnAndTimesAsUtcEpochSeconds() {
+    void jsonRowsGiveEveryColumnNumbersUnquotedAndTimesAsUtcEpochSeconds() {
         Map<String, String> types = new LinkedHashMap<>();
         types.put("at", "DateTime");
         types.put("name", "String");
         types.put("n", "UInt64");
         types.put("ok", "UInt8");
-        Row row = Row.into("t").set("at", Instant.parse("2025-01-15T23:30:59.987Z")).set("name", "a \"b\"\n").set("ok", true).build();
+        Row row = Row.into("t").set("at", Instant.parse("2025-01-15T23:30:59.987Z")).set("name", "a \"b\"\n").set("ok", true)
+                .set("n", "7").build();
 
         String json = new String(ClickHouseWriter.jsonEachRow(List.copyOf(types.keySet()), types, List.of(row)), StandardCharsets.UTF_8);
 
-        assertThat(json.strip()).isEqualTo("{\"at\":1736983859,\"name\":\"a \\\"b\\\"\\n\",\"n\":0,\"ok\":1}");
+        assertThat(json.strip()).isEqualTo("{\"at\":1736983859,\"name\":\"a \\\"b\\\"\\n\",\"n\":7,\"ok\":1}");
         assertThat(ClickHouseWriter.jsonInsertSql("db.t", List.copyOf(types.keySet())))
                 .isEqualTo("INSERT INTO db.t (at, name, n, ok) FORMAT JSONEachRow");
     }
