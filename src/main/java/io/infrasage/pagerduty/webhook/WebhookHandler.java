@@ -40,6 +40,12 @@ public final class WebhookHandler {
     /** Leaves PagerDuty's 5 s budget some room for the network. */
     static final Duration PERSIST_TIMEOUT = Duration.ofMillis(4000);
     private static final int LINK_CACHE = 50_000;
+    /**
+     * How long "no anomaly of this id was paged" is believed before ClickHouse is asked again. An incident is made by
+     * our own event, so its anomaly is known before its first webhook; the answer is kept so that a flood of webhooks
+     * for incidents whose key only looks like ours costs no ClickHouse query each.
+     */
+    static final Duration NOT_PAGED_RECHECK = Duration.ofSeconds(10);
 
     private final ClickHouseWriter writer;
     private final StateQueries queries;
@@ -50,6 +56,14 @@ public final class WebhookHandler {
             new LinkedHashMap<>(1024, 0.75f, true) {
                 @Override
                 protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
+                    return size() > LINK_CACHE;
+                }
+            });
+    /** Anomaly ids found not paged by this bundle, with when (System.nanoTime) that was found. */
+    private final Map<String, Long> notPaged = Collections.synchronizedMap(
+            new LinkedHashMap<>(1024, 0.75f, false) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
                     return size() > LINK_CACHE;
                 }
             });
@@ -270,7 +284,17 @@ public final class WebhookHandler {
 
     /** Whether this bundle accepted the anomaly: its own record, or (another instance's) state rows in ClickHouse. */
     private boolean pagedByThisBundle(String anomalyId) {
-        return store.find(anomalyId).isPresent() || queries.anomaly(anomalyId).isPresent();
+        Long since = notPaged.get(anomalyId);
+        if (since != null && System.nanoTime() - since < NOT_PAGED_RECHECK.toNanos()) {
+            return false;
+        }
+        boolean paged = store.find(anomalyId).isPresent() || queries.hasState(anomalyId);
+        if (paged) {
+            notPaged.remove(anomalyId);
+        } else {
+            notPaged.put(anomalyId, System.nanoTime());
+        }
+        return paged;
     }
 
     private record Resolver(String kind, String name) {

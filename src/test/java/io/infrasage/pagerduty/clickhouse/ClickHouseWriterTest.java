@@ -4,13 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TimeZone;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import io.infrasage.pagerduty.testing.LocalClickHouse;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -124,5 +130,54 @@ class ClickHouseWriterTest {
                 .hasMessageContaining("requests waiting");
         writer.close();
         assertThat(first).isCompletedExceptionally();
+    }
+
+    @Test
+    void jsonRowsGiveEveryColumnNumbersUnquotedAndTimesAsUtcEpochSeconds() {
+        Map<String, String> types = new LinkedHashMap<>();
+        types.put("at", "DateTime");
+        types.put("name", "String");
+        types.put("n", "UInt64");
+        types.put("ok", "UInt8");
+        Row row = Row.into("t").set("at", Instant.parse("2025-01-15T23:30:59.987Z")).set("name", "a \"b\"\n").set("ok", true)
+                .set("n", "7").build();
+
+        String json = new String(ClickHouseWriter.jsonEachRow(List.copyOf(types.keySet()), types, List.of(row)), StandardCharsets.UTF_8);
+
+        assertThat(json.strip()).isEqualTo("{\"at\":1736983859,\"name\":\"a \\\"b\\\"\\n\",\"n\":7,\"ok\":1}");
+        assertThat(ClickHouseWriter.jsonInsertSql("db.t", List.copyOf(types.keySet())))
+                .isEqualTo("INSERT INTO db.t (at, name, n, ok) FORMAT JSONEachRow");
+    }
+
+    /** On ClickHouse 18.16 through the legacy driver, as the bundle writes: text, times and repeats. */
+    @Test
+    void rowsReachClickHouseWholeAndADeliveryIsWrittenOnce() throws Exception {
+        LocalClickHouse server = LocalClickHouse.shared();
+        String db = LocalClickHouse.uniqueDatabase("it_writer");
+        ClickHouse clickHouse = new ClickHouse(server.jdbcUrl(db), "default", "", db);
+        SchemaMigrator schema = new SchemaMigrator(clickHouse);
+        assertThat(schema.tryApply()).as("schema applied: %s", schema.lastError()).isTrue();
+        try (ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema)) {
+            String awkward = "max_connections=10 \\ too low; see 'runbook #7'\tZo\u00eb \u2713 ?\n\"quoted\"";
+            Instant at = Instant.parse("2025-03-01T10:00:59.900Z");
+            String delivery = "evt-'1\\";
+            List<Row> rows = List.of(
+                    StateRows.audit(at, delivery + "/a-1", "a-1", "acknowledged", "engineer", awkward, "webhook").build(),
+                    Row.into(StateRows.DELIVERIES).set("event_id", delivery).set("received_at", at).build());
+
+            assertThat(writer.writeOnce(delivery, rows, Duration.ofSeconds(10))).isTrue();
+            assertThat(writer.writeOnce(delivery, rows, Duration.ofSeconds(10))).as("a repeat").isFalse();
+            try (ClickHouseWriter restarted = new ClickHouseWriter(clickHouse, schema)) {
+                assertThat(restarted.writeOnce(delivery, rows, Duration.ofSeconds(10))).as("a repeat after a restart").isFalse();
+            }
+
+            assertThat(server.query("SELECT hex(actor_name), toString(at, 'UTC') FROM " + db + ".audit_log"))
+                    .isEqualTo(java.util.HexFormat.of().withUpperCase().formatHex(awkward.getBytes(StandardCharsets.UTF_8))
+                            + "\t2025-03-01 10:00:59");
+            assertThat(server.query("SELECT count(), toString(max(received_at), 'UTC') FROM " + db + ".webhook_deliveries"))
+                    .isEqualTo("1\t2025-03-01 10:00:59");
+        } finally {
+            server.query("DROP DATABASE IF EXISTS " + db);
+        }
     }
 }

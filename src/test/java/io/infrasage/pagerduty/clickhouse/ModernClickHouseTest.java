@@ -158,6 +158,13 @@ class ModernClickHouseTest {
     }
 
     @Test
+    void whetherAnAnomalyHasStateRows() {
+        assertThat(chdb.query(ChDb.bind(StateQueries.hasStateSql(table(StateRows.STATE)), List.of("a-1"))).column(0))
+                .containsExactly("a-1");
+        assertThat(chdb.query(ChDb.bind(StateQueries.hasStateSql(table(StateRows.STATE)), List.of("a-404"))).rows()).isEmpty();
+    }
+
+    @Test
     void anomaliesOfAnIncident() {
         assertThat(chdb.query(ChDb.bind(StateQueries.anomalyIdsOfIncidentSql(table(StateRows.STATE)), List.of(INCIDENT)))
                 .column(0)).containsExactlyInAnyOrder("a-1", "a-2");
@@ -215,8 +222,8 @@ class ModernClickHouseTest {
 
     @Test
     void theWriterFindsDeliveriesAlreadyPersisted() {
-        List<String> ids = List.of("evt-ack", "evt-never-seen", "evt-resolve");
-        String sql = ChDb.bind(ClickHouseWriter.persistedDeliveriesSql(table(StateRows.DELIVERIES), ids.size()), ids);
+        List<String> ids = List.of("evt-ack", "evt-never-seen", "evt-resolve", "it's \\ odd");
+        String sql = ClickHouseWriter.persistedDeliveriesSql(table(StateRows.DELIVERIES), ids);
 
         assertThat(chdb.query(sql).column(0)).containsExactlyInAnyOrder("evt-ack", "evt-resolve");
     }
