@@ -664,7 +664,7 @@ final class ThroughputRun {
      * Signed v3 webhooks, persisted to ClickHouse before the bundle answers 200. First one incident.triggered per
      * incident (links 200 incidents to their anomalies in ClickHouse), then status changes on them (acknowledged,
      * reassigned, escalated, unacknowledged) as fast as {@code webhookConcurrency} in flight allows and at a fixed
-     * rate, then triggered webhooks for new incidents (each needs a ClickHouse lookup). Rows are counted afterwards.
+     * rate, then triggered webhooks for new incidents. The anomalies behind all of them are posted first. Rows are counted afterwards.
      *
      * @return status changes persisted per second with {@code webhookConcurrency} in flight
      */
@@ -682,6 +682,21 @@ final class ThroughputRun {
                 Duration.ofSeconds(30));
         report.note("Signature check: a body signed with the wrong secret was answered " + refused.status[0]
                 + " (expected 401).");
+
+        // The incidents are the bundle's own pages, as in production: each webhook finds its anomaly in the bundle's
+        // records. Webhooks for incidents the bundle never paged would each ask ClickHouse whether they are ours.
+        int fresh = Math.max(1_000, webhookCount / 10);
+        int batch = 64;
+        URI anomalies = bundle.url("/api/v1/anomalies");
+        LoadGenerator.Result paged = gen.closedLoop(b -> {
+            List<byte[]> items = new ArrayList<>();
+            for (int i = b * batch; i < Math.min((b + 1) * batch, incidents + fresh); i++) {
+                items.add(Workload.anomaly(anomalyId(run, i), services.get(i % services.size())));
+            }
+            return LoadGenerator.post(anomalies, Workload.jsonArray(items), Map.of());
+        }, (incidents + fresh + batch - 1) / batch, 4, Duration.ofMinutes(2));
+        report.note("The " + (incidents + fresh) + " anomalies behind the webhooks' incidents were posted first, in batches of " + batch
+                + ": " + paged.ok() + "/" + paged.count + " batches answered 2xx.");
 
         LoadGenerator.Result links = gen.closedLoop(i -> signed(url, run, "T", i, "incident.triggered", i, "triggered"),
                 incidents, 16, Duration.ofMinutes(2));
@@ -702,7 +717,6 @@ final class ThroughputRun {
                 Stats.rate(atRate.throughput()) + " persisted; " + Stats.latencies(atRate.latenciesMillis()) + "; " + atRate.ok()
                         + "/" + atRate.count + " answered 200" + errors(atRate));
 
-        int fresh = Math.max(1_000, webhookCount / 10);
         LoadGenerator.Result news = gen.closedLoop(i -> signed(url, run, "N", i, "incident.triggered", incidents + i, "triggered"),
                 fresh, webhookConcurrency, Duration.ofMinutes(5));
         report.figure(Stats.f("incident.triggered for %d new incidents, %d in flight", fresh, webhookConcurrency),
