@@ -12,6 +12,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one SQLite file (data/bundle.db) of the embedded adapter, and its group commit. WAL with synchronous=FULL: a commit
@@ -34,6 +35,8 @@ public final class SqliteFile implements AutoCloseable {
     private final AtomicInteger entering = new AtomicInteger();
     /** Writes made since the last commit (guarded by this). */
     private Batch open = new Batch();
+    /** Commits of writes, each one fsync of the WAL (synchronous=FULL): group commit shows as fewer than writes. */
+    private final AtomicLong commits = new AtomicLong();
 
     /** The writes of one transaction: their callers learn together whether it reached the disk. */
     private static final class Batch {
@@ -132,6 +135,7 @@ public final class SqliteFile implements AutoCloseable {
                     open = new Batch();
                     try {
                         db.commit();
+                        commits.incrementAndGet();
                         batch.onDurable.forEach(Runnable::run);
                         batch.durable.complete(null);
                     } catch (SQLException e) {
@@ -150,6 +154,20 @@ public final class SqliteFile implements AutoCloseable {
         } catch (CompletionException e) {
             throw new IllegalStateException("local store write failed: " + e.getCause().getMessage(), e.getCause());
         }
+    }
+
+    /** Commits of writes since the file was opened: each is one fsync of the WAL (checkpoints add theirs). */
+    public long commits() {
+        return commits.get();
+    }
+
+    /** Rows inserted, updated or deleted since the file was opened (SQLite's total_changes()). */
+    public long rowsChanged() {
+        return read(db -> {
+            try (Statement s = db.createStatement(); var rs = s.executeQuery("SELECT total_changes()")) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
     }
 
     @Override
