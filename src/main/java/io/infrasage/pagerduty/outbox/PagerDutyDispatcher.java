@@ -23,6 +23,7 @@ import io.infrasage.pagerduty.DependencyState;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
@@ -45,6 +46,8 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private final Outbox store;
     private final DeliveryPolicy policy;
     private final ProducerTemplate producer;
+    /** The send route's endpoint, looked up once: by its URI it was resolved again on every send. */
+    private volatile Endpoint sendEndpoint;
     private final BundleMetrics metrics;
     private final DependencyState pagerDuty;
     private final int ratePerMinute;
@@ -275,7 +278,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         String detail;
         String retryAfter = null;
         try {
-            Exchange answer = producer.send(SEND_ENDPOINT, ex -> {
+            Exchange answer = producer.send(sendEndpoint(), ex -> {
                 ex.getIn().setBody(e.body());
                 ex.getIn().setHeader("PagerDutyAction", e.action());
             });
@@ -308,6 +311,15 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             inFlight.remove(e.orderKey());
             wake();
         }
+    }
+
+    private Endpoint sendEndpoint() {
+        Endpoint endpoint = sendEndpoint;
+        if (endpoint == null) {
+            endpoint = producer.getCamelContext().getEndpoint(SEND_ENDPOINT);
+            sendEndpoint = endpoint;
+        }
+        return endpoint;
     }
 
     private void record(OutboxEvent e, DeliveryPolicy.Decision decision) {
