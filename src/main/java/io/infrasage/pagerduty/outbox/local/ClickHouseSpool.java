@@ -19,9 +19,9 @@ public final class ClickHouseSpool implements AutoCloseable {
     private static final long MAX_BACKOFF_MILLIS = 30_000;
     private static final long IDLE_MILLIS = 1000;
     /**
-     * How long rows gather before they are read: most pages are delivered within it, so their 'queued' and 'sent'
-     * rows go to ClickHouse as one (StateRowMerge), and a storm's rows go in a few large INSERTs instead of one small
-     * one per commit of the local file. Paging never waits for this; only the state in ClickHouse lags by it.
+     * How long rows gather before they are read: a page delivered within it has its 'queued' and 'sent' rows go to
+     * ClickHouse as one (StateRowMerge), and a storm's rows go in a few large INSERTs instead of one small one per
+     * commit of the local file. Paging never waits for this; only the state in ClickHouse lags by it.
      */
     static final long LINGER_MILLIS = 250;
 
