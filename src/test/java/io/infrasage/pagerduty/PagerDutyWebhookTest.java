@@ -179,7 +179,8 @@ class PagerDutyWebhookTest {
         sandbox.mergeInto(target.id(), source.id());
         awaitState(second, "status", "resolved");
         assertThat(state(second, "resolved_by_kind")).isEqualTo("merged");
-        assertThat(audit(second)).contains("merged");
+        // the audit row goes in its own INSERT after the state row: wait for it as well
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(audit(second)).contains("merged"));
 
         sandbox.resolve(target.id(), "Alice Example");
         awaitState(first, "status", "resolved");
