@@ -2,6 +2,8 @@ package io.infrasage.pagerduty;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
@@ -36,6 +38,12 @@ public final class BundleMetrics {
             "resolved", "reopened");
 
     private volatile MeterRegistry registry;
+    /**
+     * The meters counted once or more per anomaly, by tag value: registering through a builder on every call built
+     * its tags and looked the meter up again each time.
+     */
+    private final Map<String, Counter> anomalyCounters = new ConcurrentHashMap<>();
+    private final Map<String, Timer> pagerDutyTimers = new ConcurrentHashMap<>();
     private final AtomicLong webhooksRefusedInARow = new AtomicLong();
 
     /**
@@ -43,6 +51,8 @@ public final class BundleMetrics {
      * an event that happens after the series exists, so the first rejected anomaly would otherwise go unnoticed.
      */
     public void bind(MeterRegistry registry) {
+        anomalyCounters.clear();
+        pagerDutyTimers.clear();
         this.registry = registry;
         ANOMALY_OUTCOMES.forEach(outcome -> anomalies(registry, outcome));
         rejections(registry);
@@ -62,7 +72,7 @@ public final class BundleMetrics {
     public void anomaly(String outcome) {
         MeterRegistry r = registry;
         if (r != null) {
-            anomalies(r, outcome).increment();
+            anomalyCounters.computeIfAbsent(outcome, o -> anomalies(r, o)).increment();
         }
     }
 
@@ -74,8 +84,9 @@ public final class BundleMetrics {
     public void pagerDutyCall(String status, Duration latency) {
         MeterRegistry r = registry;
         if (r != null) {
-            Timer.builder("infrasage_pagerduty_requests").description("Events API v2 requests by status")
-                    .tag("status", status).publishPercentiles(0.5, 0.99).register(r).record(latency);
+            pagerDutyTimers.computeIfAbsent(status, st -> Timer.builder("infrasage_pagerduty_requests")
+                    .description("Events API v2 requests by status").tag("status", st).publishPercentiles(0.5, 0.99).register(r))
+                    .record(latency);
         }
     }
 

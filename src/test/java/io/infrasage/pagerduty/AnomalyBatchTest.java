@@ -125,10 +125,12 @@ class AnomalyBatchTest {
         for (String refusedOrSuppressed : List.of(badScore, noService, low)) {
             assertThat(sandbox.incidentsByKey("infrasage-" + refusedOrSuppressed)).as(refusedOrSuppressed).isEmpty();
         }
+        // state rows for the good and suppressed items only; a page's queued row may be folded into its sent row
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(clickHouse.query("SELECT anomaly_id, status FROM " + db
                 + ".anomaly_state WHERE anomaly_id IN ('" + String.join("','", good, badScore, noService, low, other)
-                + "') AND status IN ('queued', 'suppressed') ORDER BY anomaly_id FORMAT TSV"))
-                .isEqualTo(String.join("\n", good + "\tqueued", low + "\tsuppressed", other + "\tqueued")));
+                + "') AND status IN ('queued', 'sent', 'suppressed') ORDER BY anomaly_id, status FORMAT TSV").lines()
+                .map(line -> line.replace("\tsent", "\tqueued")).distinct().toList())
+                .containsExactly(good + "\tqueued", low + "\tsuppressed", other + "\tqueued"));
         Thread.sleep(300); // the duplicate must not page a second time, however late
         assertThat(delivered(good)).hasSize(1);
     }

@@ -50,8 +50,12 @@ class IncidentVerificationTest {
                         "{\"routing_key\":\"" + DEFAULT + "\",\"event_action\":\"trigger\",\"dedup_key\":\"other-tool-1\","
                                 + "\"payload\":{\"summary\":\"other\",\"source\":\"x\",\"severity\":\"info\"}}")).build());
                 sandbox.acknowledge(sandbox.incidentByKey("infrasage-" + ids.get(2)).orElseThrow().id(), "Alice Example");
-                await().atMost(Duration.ofSeconds(15)).until(() -> clickHouse.query("SELECT count() FROM " + s.get("clickhouse.url")
-                        .replaceAll(".*/([a-z_0-9]+)\\?.*", "$1") + ".audit_log WHERE action = 'acknowledged'").equals("1"));
+                String db = s.get("clickhouse.url").replaceAll(".*/([a-z_0-9]+)\\?.*", "$1");
+                await().atMost(Duration.ofSeconds(15)).until(() -> clickHouse.query("SELECT count() FROM " + db
+                        + ".audit_log WHERE action = 'acknowledged'").equals("1"));
+                // the pages' own state rows reach ClickHouse through the spool, on their own schedule
+                await().atMost(Duration.ofSeconds(15)).until(() -> clickHouse.query("SELECT uniqExact(anomaly_id) FROM " + db
+                        + ".anomaly_state WHERE teams != '' AND anomaly_id IN ('" + String.join("', '", ids) + "')").equals("3"));
 
                 JsonNode triggered = JSON.readTree(bundle.get(bundle.url("/api/v1/pagerduty/incidents?status=triggered")).body());
                 assertThat(triggered.get("count").asInt()).isEqualTo(2);

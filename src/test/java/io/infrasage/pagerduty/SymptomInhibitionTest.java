@@ -125,7 +125,8 @@ class SymptomInhibitionTest {
         // recorded in state and audit, naming the root cause; counted; noted on the root cause's incident
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(state(symptom))
                 .startsWith("inhibited\tsymptom of root cause " + root + " (its blast radius names checkout-api)"));
-        assertThat(audit(symptom)).contains("inhibited");
+        // the audit row goes in its own INSERT after the state rows: wait for it as well
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(audit(symptom)).contains("inhibited"));
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(sandbox.incident(rootIncident.id()).notes())
                 .extracting(Note::content, Note::user)
                 .contains(org.assertj.core.groups.Tuple.tuple("also affected: checkout-api (" + symptom + ", 0.85)", "infrasage-bot@example.com")));

@@ -46,7 +46,7 @@ public final class PageComposer {
                 .map(t -> PagerDutyEvents.trigger(a, severity, t.routingKey(), past)).toList();
         // the events differ only in their routing keys (all 32 characters), so they were cut alike
         PagerDutyEvents.Trigger first = triggers.isEmpty() ? PagerDutyEvents.trigger(a, severity, "", past) : triggers.get(0);
-        return new Page(triggers.stream().map(t -> t.event().toString()).toList(), first.cuts(), first.pastResolutions(),
+        return new Page(triggers.stream().map(PagerDutyEvents.Trigger::json).toList(), first.cuts(), first.pastResolutions(),
                 PageMemoryRows.carried(a.anomalyId(), a.service(), first.pastResolutions(), past, Instant.now()));
     }
 }

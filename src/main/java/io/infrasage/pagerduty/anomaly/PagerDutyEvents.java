@@ -41,10 +41,10 @@ public final class PagerDutyEvents {
     }
 
     /**
-     * A trigger event within PagerDuty's limits, what had to be cut for it (the anomaly's own cuts first), and how many
-     * past resolutions it carries.
+     * A trigger event within PagerDuty's limits, what had to be cut for it (the anomaly's own cuts first), how many
+     * past resolutions it carries, and its JSON text (the text its size was measured on: serialised once, not again).
      */
-    public record Trigger(ObjectNode event, List<String> cuts, int pastResolutions) {
+    public record Trigger(ObjectNode event, List<String> cuts, int pastResolutions, String json) {
     }
 
     /** The trigger for one routing key, carrying the past resolutions given (most relevant first) as far as they fit. */
@@ -88,9 +88,9 @@ public final class PagerDutyEvents {
             event.putArray("links").addObject().put("href", a.infrasageUrl()).put("text", "InfraSage anomaly " + a.anomalyId());
         }
         List<String> cuts = new ArrayList<>(a.cuts());
-        fitWithinLimit(event, cuts);
+        String json = fit(event, cuts);
         JsonNode carried = details.get(PAST_RESOLUTIONS);
-        return new Trigger(event, List.copyOf(cuts), carried == null ? 0 : carried.size());
+        return new Trigger(event, List.copyOf(cuts), carried == null ? 0 : carried.size(), json);
     }
 
     /** One entry of custom_details.past_resolutions: what fixed this service before, and where to read more. */
@@ -149,10 +149,17 @@ public final class PagerDutyEvents {
      * link. Every step is named in cuts, which custom_details.cut carries (it is measured with the event).
      */
     static ObjectNode fitWithinLimit(ObjectNode event, List<String> cuts) {
+        fit(event, cuts);
+        return event;
+    }
+
+    /** fitWithinLimit, returning the event's JSON text as last measured. */
+    private static String fit(ObjectNode event, List<String> cuts) {
         ObjectNode details = (ObjectNode) event.path("payload").path("custom_details");
         writeCuts(details, cuts);
-        if (size(event) <= MAX_EVENT_BYTES) {
-            return event;
+        String json = event.toString();
+        if (fits(json)) {
+            return json;
         }
         JsonNode past = details.get(PAST_RESOLUTIONS);
         if (past instanceof ArrayNode entries) {
@@ -165,8 +172,9 @@ public final class PagerDutyEvents {
             }
             cuts.add(PAST_RESOLUTIONS + ": " + (carried - entries.size()) + " of " + carried + " left out to fit PagerDuty's 512 KB");
             writeCuts(details, cuts);
-            if (size(event) <= MAX_EVENT_BYTES) {
-                return event;
+            json = event.toString();
+            if (fits(json)) {
+                return json;
             }
         }
         details.properties().forEach(e -> {
@@ -191,13 +199,20 @@ public final class PagerDutyEvents {
         cuts.add("custom_details: texts cut to " + SHRUNK_TEXT_CHARS + " characters and lists to " + SHRUNK_LIST_ITEMS
                 + " items to fit PagerDuty's 512 KB");
         writeCuts(details, cuts);
-        if (size(event) <= MAX_EVENT_BYTES) {
-            return event;
+        json = event.toString();
+        if (fits(json)) {
+            return json;
         }
         details.retain("anomaly_id", "infrasage_url", "truncated", CUT);
         cuts.add("custom_details: only anomaly_id and infrasage_url kept to fit PagerDuty's 512 KB");
         writeCuts(details, cuts);
-        return event;
+        return event.toString();
+    }
+
+    /** Whether this JSON text is within PagerDuty's limit; a text of few characters needs no encoding to tell. */
+    private static boolean fits(String json) {
+        // a UTF-16 unit is at most 3 bytes of UTF-8 (a surrogate pair: 4 bytes for 2 units)
+        return json.length() <= MAX_EVENT_BYTES / 3 || json.getBytes(StandardCharsets.UTF_8).length <= MAX_EVENT_BYTES;
     }
 
     /** custom_details.cut: what was cut, for the responder reading the page (absent when nothing was). */

@@ -14,6 +14,7 @@ import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 import io.github.bucket4j.Bandwidth;
@@ -23,6 +24,7 @@ import io.infrasage.pagerduty.DependencyState;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
+import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
 import org.slf4j.Logger;
@@ -45,6 +47,8 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private final Outbox store;
     private final DeliveryPolicy policy;
     private final ProducerTemplate producer;
+    /** The send route's endpoint, looked up once: by its URI it was resolved again on every send. */
+    private volatile Endpoint sendEndpoint;
     private final BundleMetrics metrics;
     private final DependencyState pagerDuty;
     private final int ratePerMinute;
@@ -54,6 +58,8 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private final int backlog;
     private final Map<String, Bucket> buckets = new ConcurrentHashMap<>();
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
+    /** How many of the in-flight events each routing key has: a poll reads that many heads more than it wants. */
+    private final Map<String, AtomicInteger> inFlightByKey = new ConcurrentHashMap<>();
     /**
      * When each event was last handled (nanoTime). A poll works on a snapshot of the outbox: an event handled after
      * the snapshot was taken (delivered, or rescheduled) must not be sent again from it.
@@ -226,7 +232,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         }
         int wanted = (int) Math.min(tokens, share);
         // heads already in flight are read again and skipped: ask for that many more
-        int limit = wanted + inFlight.size();
+        int limit = wanted + inFlightOf(routingKey);
         List<OutboxEvent> heads = store.dueHeads(routingKey, now, limit);
         boolean more = heads.size() >= limit;
         int handed = 0;
@@ -245,6 +251,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                 return now + TimeUnit.NANOSECONDS.toMillis(probe.getNanosToWaitForRefill()) + 1;
             }
             inFlight.add(e.orderKey());
+            inFlightByKey.computeIfAbsent(e.routingKey(), k -> new AtomicInteger()).incrementAndGet();
             store.sending(e);
             workers.execute(() -> deliver(e));
         }
@@ -252,6 +259,11 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             store.dueKeys().drained(routingKey, version);
         }
         return Long.MAX_VALUE;
+    }
+
+    private int inFlightOf(String routingKey) {
+        AtomicInteger n = inFlightByKey.get(routingKey);
+        return n == null ? 0 : n.get();
     }
 
     private void waitUntil(long wakeAtMillis) {
@@ -275,7 +287,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         String detail;
         String retryAfter = null;
         try {
-            Exchange answer = producer.send(SEND_ENDPOINT, ex -> {
+            Exchange answer = producer.send(sendEndpoint(), ex -> {
                 ex.getIn().setBody(e.body());
                 ex.getIn().setHeader("PagerDutyAction", e.action());
             });
@@ -305,9 +317,19 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             LOG.error("could not record the outcome of outbox event {} ({}): {}; it stays queued", e.seq(), e.action(), ex.getMessage());
         } finally {
             handledAt.put(e.seq(), System.nanoTime());
+            inFlightByKey.get(e.routingKey()).decrementAndGet();
             inFlight.remove(e.orderKey());
             wake();
         }
+    }
+
+    private Endpoint sendEndpoint() {
+        Endpoint endpoint = sendEndpoint;
+        if (endpoint == null) {
+            endpoint = producer.getCamelContext().getEndpoint(SEND_ENDPOINT);
+            sendEndpoint = endpoint;
+        }
+        return endpoint;
     }
 
     private void record(OutboxEvent e, DeliveryPolicy.Decision decision) {

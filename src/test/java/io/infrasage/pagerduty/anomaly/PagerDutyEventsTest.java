@@ -215,6 +215,7 @@ class PagerDutyEventsTest {
                   "root_cause": "DB pool exhausted", "note": "Alice Example: raised the DB pool to 50",
                   "incident_url": "https://acme.pagerduty.com/incidents/Qanom-1"}]"""));
         assertThat(t.event().at("/payload/custom_details").has("cut")).isFalse();
+        assertThat(t.json()).isEqualTo(t.event().toString());
     }
 
     @Test
@@ -234,6 +235,8 @@ class PagerDutyEventsTest {
         assertThat(t.cuts()).containsExactly("past_resolutions: 2 of 3 left out to fit PagerDuty's 512 KB");
         assertThat(details.path("cut")).extracting(JsonNode::asText).containsExactlyElementsOf(t.cuts());
         assertThat(details.has("truncated")).isFalse();
+        // the text queued for PagerDuty is the event as cut, the one measured
+        assertThat(t.json()).isEqualTo(t.event().toString());
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
+import io.infrasage.pagerduty.clickhouse.StateRowMerge;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -16,6 +17,13 @@ public final class ClickHouseSpool implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSpool.class);
     private static final int BATCH = 2_000;
     private static final long MAX_BACKOFF_MILLIS = 30_000;
+    private static final long IDLE_MILLIS = 1000;
+    /**
+     * How long rows gather before they are read: a page delivered within it has its 'queued' and 'sent' rows go to
+     * ClickHouse as one (StateRowMerge), and a storm's rows go in a few large INSERTs instead of one small one per
+     * commit of the local file. Paging never waits for this; only the state in ClickHouse lags by it.
+     */
+    static final long LINGER_MILLIS = 250;
 
     private final SqliteRowSpool store;
     private final ClickHouseWriter writer;
@@ -47,31 +55,45 @@ public final class ClickHouseSpool implements AutoCloseable {
     private void loop() {
         long backoff = 500;
         while (running) {
-            long sleep = 1000;
+            int written = -1;
+            long retryIn = 0;
             try {
                 List<SqliteRowSpool.SpooledRow> rows = store.spooled(BATCH);
                 if (!rows.isEmpty()) {
-                    writer.write(rows.stream().map(SqliteRowSpool.SpooledRow::row).toList(), Duration.ofSeconds(30));
+                    writer.write(StateRowMerge.merged(rows.stream().map(SqliteRowSpool.SpooledRow::row).toList()), Duration.ofSeconds(30));
                     store.unspool(rows.get(rows.size() - 1).seq());
                     backoff = 500;
-                    sleep = rows.size() == BATCH ? 0 : 50;
                 }
+                written = rows.size();
             } catch (RuntimeException e) {
                 // the writer logs ClickHouse going down and coming back once; each retry only at debug
                 LOG.debug("state rows wait in the local spool ({} queued): {}", safeDepth(), e.getMessage());
-                sleep = backoff;
+                retryIn = backoff;
                 backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
             }
-            synchronized (signal) {
-                if (!woken && sleep > 0) {
-                    try {
-                        signal.wait(sleep);
-                    } catch (InterruptedException e) {
-                        return;
-                    }
+            try {
+                if (written == BATCH) {
+                    awaitWake(0); // more rows are waiting: read on at once
+                } else if (written > 0) {
+                    Thread.sleep(LINGER_MILLIS);
+                } else if (awaitWake(retryIn > 0 ? retryIn : IDLE_MILLIS)) {
+                    Thread.sleep(LINGER_MILLIS);
                 }
-                woken = false;
+            } catch (InterruptedException e) {
+                return;
             }
+        }
+    }
+
+    /** Waits until rows are added or the time is up; true when woken by rows. */
+    private boolean awaitWake(long millis) throws InterruptedException {
+        synchronized (signal) {
+            if (!woken && millis > 0) {
+                signal.wait(millis);
+            }
+            boolean wasWoken = woken;
+            woken = false;
+            return wasWoken;
         }
     }
 

@@ -37,6 +37,11 @@ public final class LocalStore implements AutoCloseable {
         return file.commits();
     }
 
+    /** The file's commits (one WAL fsync each) and rows changed since it was opened: the outbox's write cost. */
+    public SqliteFile file() {
+        return file;
+    }
+
     @Override
     public void close() {
         file.close();

@@ -156,9 +156,18 @@ public final class SqliteFile implements AutoCloseable {
         }
     }
 
-    /** How many commits of writes reached the disk since the file was opened (what fsyncs cost per anomaly). */
+    /** Commits of writes since the file was opened: each is one fsync of the WAL (checkpoints add theirs). */
     public long commits() {
         return commits.get();
+    }
+
+    /** Rows inserted, updated or deleted since the file was opened (SQLite's total_changes()). */
+    public long rowsChanged() {
+        return read(db -> {
+            try (Statement s = db.createStatement(); var rs = s.executeQuery("SELECT total_changes()")) {
+                return rs.next() ? rs.getLong(1) : 0L;
+            }
+        });
     }
 
     @Override

@@ -6,7 +6,9 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.outbox.DueRoutingKeys;
@@ -26,6 +28,12 @@ public final class SqliteOutbox implements Outbox {
     /** Highest outbox seq written, and highest on disk: events above the latter are not handed to the dispatcher. */
     private long maxSeqWritten;
     private volatile long maxSeqDurable;
+    /**
+     * Events handed to a sender and not yet completed or rescheduled. They stay heads of their queues, and the
+     * dispatcher reads them again with every poll (to know their queues are busy): they are answered from here instead
+     * of from their rows, whose bodies were most of the bytes the bundle allocated per delivery.
+     */
+    private final Map<Long, OutboxEvent> sending = new ConcurrentHashMap<>();
 
     SqliteOutbox(SqliteFile file, SqliteRowSpool spool) {
         this.file = file;
@@ -120,13 +128,20 @@ public final class SqliteOutbox implements Outbox {
                 ps.setInt(4, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3), rs.getString(4), rs.getString(5),
-                                rs.getString(6), rs.getString(7), rs.getInt(8), rs.getLong(9)));
+                        // a row's columns are only read on demand: an event being sent is taken as it was handed out
+                        OutboxEvent inFlight = sending.get(rs.getLong(1));
+                        out.add(inFlight != null ? inFlight : new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3),
+                                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getLong(9)));
                     }
                 }
             }
             return out;
         });
+    }
+
+    @Override
+    public void sending(OutboxEvent e) {
+        sending.put(e.seq(), e);
     }
 
     @Override
@@ -136,6 +151,7 @@ public final class SqliteOutbox implements Outbox {
                 ps.setLong(1, e.seq());
                 ps.executeUpdate();
             }
+            sending.remove(e.seq());
             // the next event of the same dedup key, if any, is a head now
             touchedOnCommit(e.routingKey());
             spool.spool(db, rows);
@@ -154,6 +170,7 @@ public final class SqliteOutbox implements Outbox {
                 ps.setLong(3, e.seq());
                 ps.executeUpdate();
             }
+            sending.remove(e.seq()); // its row changed: read it again when it is due
             return null;
         });
     }

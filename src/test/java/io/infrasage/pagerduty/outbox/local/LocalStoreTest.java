@@ -115,4 +115,25 @@ class LocalStoreTest {
             assertThat(old.targets()).containsExactly(new RoutingTarget("payments", "k"));
         }
     }
+
+    @Test
+    void aHeadBeingSentStaysAHeadAndIsReadAfreshOnceRescheduled() {
+        try (LocalStore store = new LocalStore(dir)) {
+            store.records().accept(paging("a-1"));
+            var head = store.outbox().dueHeads(TEAM.routingKey(), Long.MAX_VALUE, 10).get(0);
+            store.outbox().sending(head);
+
+            // still its queue's head while in flight (the dispatcher skips it), as it was handed out
+            assertThat(store.outbox().dueHeads(TEAM.routingKey(), Long.MAX_VALUE, 10)).containsExactly(head);
+
+            store.outbox().retryLater(head, 0, "HTTP 503");
+            var again = store.outbox().dueHeads(TEAM.routingKey(), Long.MAX_VALUE, 10);
+            assertThat(again).extracting(e -> e.seq(), e -> e.attempts(), e -> e.body())
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(head.seq(), 1, head.body()));
+
+            store.outbox().sending(again.get(0));
+            store.outbox().complete(again.get(0), List.of());
+            assertThat(store.outbox().dueHeads(TEAM.routingKey(), Long.MAX_VALUE, 10)).isEmpty();
+        }
+    }
 }
