@@ -29,16 +29,7 @@ class NeverLoseAPageTest {
         Path data = Files.createTempDirectory("outbox-crash");
         Path log = Files.createDirectories(LocalClickHouse.projectRoot().resolve("target")).resolve("crash-test-bundle.log");
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().port(0).start()) {
-            Map<String, String> env = new HashMap<>();
-            env.put("CLICKHOUSE_URL", clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase("it_crash")));
-            env.put("PAGERDUTY_EVENTS_URL", sandbox.eventsUrl());
-            env.put("PAGERDUTY_SERVICE_KEY", KEY);
-            env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
-            env.put("INFRASAGE_DATA_DIR", data.toString());
-            env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "100ms");
-            env.put("PAGERDUTY_RETRY_MAX_DELAY", "500ms");
-            env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", "100000");
-            env.put("PAGERDUTY_RATE_LIMIT_BURST", "1000");
+            Map<String, String> env = crashEnv(clickHouse, "it_crash", sandbox, data);
 
             sandbox.faults().down();
             List<String> ids = new ArrayList<>();
@@ -89,16 +80,7 @@ class NeverLoseAPageTest {
         Path log = Files.createDirectories(LocalClickHouse.projectRoot().resolve("target")).resolve("crash-batch-test-bundle.log");
         // the batch is delivered in one go after the restart: past PagerDuty's 120 events per minute and key
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().port(0).rateLimitPerMinute(100_000).start()) {
-            Map<String, String> env = new HashMap<>();
-            env.put("CLICKHOUSE_URL", clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase("it_batch_crash")));
-            env.put("PAGERDUTY_EVENTS_URL", sandbox.eventsUrl());
-            env.put("PAGERDUTY_SERVICE_KEY", KEY);
-            env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
-            env.put("INFRASAGE_DATA_DIR", data.toString());
-            env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "100ms");
-            env.put("PAGERDUTY_RETRY_MAX_DELAY", "500ms");
-            env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", "100000");
-            env.put("PAGERDUTY_RATE_LIMIT_BURST", "1000");
+            Map<String, String> env = crashEnv(clickHouse, "it_batch_crash", sandbox, data);
 
             sandbox.faults().down(); // nothing can be delivered before the kill
             List<String> ids = new ArrayList<>();
@@ -168,5 +150,20 @@ class NeverLoseAPageTest {
         } finally {
             own.stop();
         }
+    }
+
+    /** A child bundle on its own database and data folder, retrying fast, with PagerDuty's rate limit out of the way. */
+    private static Map<String, String> crashEnv(LocalClickHouse clickHouse, String database, PagerDutySandbox sandbox, Path data) {
+        Map<String, String> env = new HashMap<>();
+        env.put("CLICKHOUSE_URL", clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase(database)));
+        env.put("PAGERDUTY_EVENTS_URL", sandbox.eventsUrl());
+        env.put("PAGERDUTY_SERVICE_KEY", KEY);
+        env.put("PAGERDUTY_WEBHOOK_INSECURE", "true");
+        env.put("INFRASAGE_DATA_DIR", data.toString());
+        env.put("PAGERDUTY_RETRY_INITIAL_DELAY", "100ms");
+        env.put("PAGERDUTY_RETRY_MAX_DELAY", "500ms");
+        env.put("PAGERDUTY_RATE_LIMIT_PER_MINUTE", "100000");
+        env.put("PAGERDUTY_RATE_LIMIT_BURST", "1000");
+        return env;
     }
 }
