@@ -88,7 +88,7 @@ public final class PagerDutyEvents {
             event.putArray("links").addObject().put("href", a.infrasageUrl()).put("text", "InfraSage anomaly " + a.anomalyId());
         }
         List<String> cuts = new ArrayList<>(a.cuts());
-        String json = fit(event, cuts);
+        String json = fitWithinLimit(event, cuts);
         JsonNode carried = details.get(PAST_RESOLUTIONS);
         return new Trigger(event, List.copyOf(cuts), carried == null ? 0 : carried.size(), json);
     }
@@ -139,22 +139,13 @@ public final class PagerDutyEvents {
         return s.append(score).toString();
     }
 
-    static ObjectNode fitWithinLimit(ObjectNode event) {
-        return fitWithinLimit(event, new ArrayList<>());
-    }
-
     /**
      * Brings the event under PagerDuty's 512 KB, never dropping the page. What goes first is what the responder needs
      * least: past resolutions (least relevant first), then long texts and lists of the anomaly, then all but its id and
-     * link. Every step is named in cuts, which custom_details.cut carries (it is measured with the event).
+     * link. Every step is named in cuts, which custom_details.cut carries (it is measured with the event). Returns the
+     * event's JSON text as last measured, so it is not serialised again.
      */
-    static ObjectNode fitWithinLimit(ObjectNode event, List<String> cuts) {
-        fit(event, cuts);
-        return event;
-    }
-
-    /** fitWithinLimit, returning the event's JSON text as last measured. */
-    private static String fit(ObjectNode event, List<String> cuts) {
+    private static String fitWithinLimit(ObjectNode event, List<String> cuts) {
         ObjectNode details = (ObjectNode) event.path("payload").path("custom_details");
         writeCuts(details, cuts);
         String json = event.toString();

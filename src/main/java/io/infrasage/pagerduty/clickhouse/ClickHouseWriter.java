@@ -34,6 +34,7 @@ import com.clickhouse.client.ClickHouseResponse;
 import com.clickhouse.data.ClickHouseRecord;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
+import io.infrasage.pagerduty.BoundedMaps;
 import io.infrasage.pagerduty.DependencyState;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -356,18 +357,22 @@ public final class ClickHouseWriter implements AutoCloseable {
         ByteArrayOutputStream out = new ByteArrayOutputStream(256 * rows.size());
         try (JsonGenerator json = JSON.createGenerator(out)) {
             for (Row row : rows) {
-                List<Object> values = insertValues(columns, types, row);
+                requireColumns(types, row);
                 json.writeStartObject();
-                for (int i = 0; i < columns.size(); i++) {
-                    json.writeFieldName(columns.get(i));
-                    String type = types.get(columns.get(i));
-                    Object v = values.get(i);
+                for (String column : columns) {
+                    json.writeFieldName(column);
+                    String type = types.get(column);
+                    Object value = row.values().get(column);
                     if (type.equals("DateTime")) {
-                        json.writeNumber(epochSeconds(row.values().get(columns.get(i))));
-                    } else if (type.equals("String")) {
-                        json.writeString(v.toString());
+                        json.writeNumber(epochSeconds(value));
                     } else {
-                        json.writeNumber(v.toString());
+                        // the same empty values and booleans as the prepared INSERT's parameters
+                        Object v = jdbcValue(type, value);
+                        if (type.equals("String")) {
+                            json.writeString(v.toString());
+                        } else {
+                            json.writeNumber(v.toString());
+                        }
                     }
                 }
                 json.writeEndObject();
@@ -430,16 +435,21 @@ public final class ClickHouseWriter implements AutoCloseable {
 
     /** The parameters of insertSql for one row, in column order; a value for a column the table lacks is refused. */
     static List<Object> insertValues(List<String> columns, Map<String, String> types, Row row) {
-        for (String key : row.values().keySet()) {
-            if (!types.containsKey(key)) {
-                throw new IllegalArgumentException("table " + row.table() + " has no column " + key);
-            }
-        }
+        requireColumns(types, row);
         List<Object> values = new ArrayList<>(columns.size());
         for (String col : columns) {
             values.add(jdbcValue(types.get(col), row.values().get(col)));
         }
         return values;
+    }
+
+    /** Refuses a row with a value for a column the table lacks (it would be lost without a word). */
+    private static void requireColumns(Map<String, String> types, Row row) {
+        for (String key : row.values().keySet()) {
+            if (!types.containsKey(key)) {
+                throw new IllegalArgumentException("table " + row.table() + " has no column " + key);
+            }
+        }
     }
 
     private Map<String, String> columnTypes(Connection c, String table) throws SQLException {
@@ -540,12 +550,7 @@ public final class ClickHouseWriter implements AutoCloseable {
 
     /** Delivery ids this process persisted lately: most repeats are answered without a query. */
     private static final class RecentIds {
-        private final Map<String, Boolean> ids = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>(1024, 0.75f, false) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-                return size() > RECENT_DELIVERIES;
-            }
-        });
+        private final Map<String, Boolean> ids = BoundedMaps.newest(RECENT_DELIVERIES, false);
 
         void add(String id) {
             ids.put(id, Boolean.TRUE);

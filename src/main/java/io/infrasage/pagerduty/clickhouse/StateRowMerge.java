@@ -2,7 +2,6 @@ package io.infrasage.pagerduty.clickhouse;
 
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,7 +35,7 @@ public final class StateRowMerge {
             Object status = row.values().get("status");
             Integer queued = queuedAt.remove(anomalyId);
             if (queued != null && DELIVERY_OUTCOMES.contains(status) && version(row) > version(out.get(queued))) {
-                Map<String, Object> values = new LinkedHashMap<>(out.get(queued).values());
+                Map<String, Object> values = new HashMap<>(out.get(queued).values());
                 values.putAll(row.values());
                 out.set(i, new Row(StateRows.STATE, Map.copyOf(values)));
                 dropped[queued] = true;

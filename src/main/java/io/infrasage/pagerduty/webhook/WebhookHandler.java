@@ -3,7 +3,6 @@ package io.infrasage.pagerduty.webhook;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -13,6 +12,7 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.infrasage.pagerduty.BoundedMaps;
 import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.anomaly.Anomaly;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
@@ -52,21 +52,9 @@ public final class WebhookHandler {
     private final AnomalyRecords store;
     private final PagerDutyApi api;
     private final BundleMetrics metrics;
-    private final Map<String, List<String>> anomaliesByIncident = Collections.synchronizedMap(
-            new LinkedHashMap<>(1024, 0.75f, true) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, List<String>> eldest) {
-                    return size() > LINK_CACHE;
-                }
-            });
+    private final Map<String, List<String>> anomaliesByIncident = BoundedMaps.newest(LINK_CACHE, true);
     /** Anomaly ids found not paged by this bundle, with when (System.nanoTime) that was found. */
-    private final Map<String, Long> notPaged = Collections.synchronizedMap(
-            new LinkedHashMap<>(1024, 0.75f, false) {
-                @Override
-                protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
-                    return size() > LINK_CACHE;
-                }
-            });
+    private final Map<String, Long> notPaged = BoundedMaps.newest(LINK_CACHE, false);
 
     public WebhookHandler(ClickHouseWriter writer, StateQueries queries, AnomalyRecords store, PagerDutyApi api, BundleMetrics metrics) {
         this.writer = writer;

@@ -37,9 +37,9 @@ public final class LocalStore implements AutoCloseable {
         return file.commits();
     }
 
-    /** The file's commits (one WAL fsync each) and rows changed since it was opened: the outbox's write cost. */
-    public SqliteFile file() {
-        return file;
+    /** Rows inserted, updated or deleted in the file since it was opened: with commits(), the outbox's write cost. */
+    public long rowsChanged() {
+        return file.rowsChanged();
     }
 
     @Override

@@ -25,30 +25,29 @@ class LocalStoreWriteCountTest {
     @Test
     void onePageToOneTeamChangesElevenRowsInThreeCommitsWhenNoOtherWriteSharesThem() {
         try (LocalStore store = new LocalStore(dir)) {
-            SqliteFile file = store.file();
-            long rows0 = file.rowsChanged();
-            long commits0 = file.commits();
+            long rows0 = store.rowsChanged();
+            long commits0 = store.commits();
             Instant now = Instant.now();
 
             // accept: the anomaly, its trigger, and its queued state and audit rows for ClickHouse
             store.records().accept(AcceptRequest.paging(new NewAnomaly("a-1", "infrasage-a-1", "payment-api", List.of(),
                     List.of(LocalStoreTest.TEAM), "critical"), LocalStoreTest.trigger(), List.of(StateRows.state("a-1", "queued", StateRows.nextVersion(), now, "queued").build(),
                             StateRows.audit(now, "accepted-a-1", "a-1", "page_queued", "infrasage", "InfraSage", "bundle").build())));
-            assertThat(file.rowsChanged() - rows0).isEqualTo(4);
+            assertThat(store.rowsChanged() - rows0).isEqualTo(4);
 
             // delivery: the event leaves the outbox, its sent state and delivered audit rows are spooled
             OutboxEvent head = store.outbox().dueHeads(LocalStoreTest.TEAM.routingKey(), System.currentTimeMillis() + 1, 10).get(0);
             store.outbox().complete(head, List.of(StateRows.state("a-1", "trigger-sent-" + head.seq(), StateRows.nextVersion(), now, "sent").build(),
                     StateRows.audit(now, "outbox-" + head.seq() + "-delivered", "a-1", "trigger_delivered", "infrasage", "InfraSage", "bundle").build()));
-            assertThat(file.rowsChanged() - rows0).isEqualTo(7);
+            assertThat(store.rowsChanged() - rows0).isEqualTo(7);
 
             // the ClickHouse spool reads the four rows back and, once ClickHouse has them, deletes them
             List<SqliteRowSpool.SpooledRow> spooled = store.spool().spooled(100);
             assertThat(spooled).extracting(r -> r.row().table()).containsExactly(StateRows.STATE, StateRows.AUDIT, StateRows.STATE, StateRows.AUDIT);
             store.spool().unspool(spooled.get(spooled.size() - 1).seq());
 
-            assertThat(file.rowsChanged() - rows0).isEqualTo(11);
-            assertThat(file.commits() - commits0).isEqualTo(3);
+            assertThat(store.rowsChanged() - rows0).isEqualTo(11);
+            assertThat(store.commits() - commits0).isEqualTo(3);
             assertThat(store.spool().depth()).isZero();
             assertThat(store.outbox().depth()).isZero();
         }
