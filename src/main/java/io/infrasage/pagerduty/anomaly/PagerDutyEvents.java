@@ -107,17 +107,19 @@ public final class PagerDutyEvents {
 
     /** A runbook started work: acknowledges the alert of this dedup key, if sent with the trigger's routing key. */
     public static ObjectNode acknowledge(String dedupKey, String routingKey) {
-        ObjectNode event = JSON.createObjectNode();
-        event.put("routing_key", routingKey);
-        event.put("event_action", "acknowledge");
-        event.put("dedup_key", dedupKey);
-        return event;
+        return followUp("acknowledge", dedupKey, routingKey);
     }
 
+    /** A runbook fixed it: resolves the alert of this dedup key, if sent with the trigger's routing key. */
     public static ObjectNode resolve(String dedupKey, String routingKey) {
+        return followUp("resolve", dedupKey, routingKey);
+    }
+
+    /** An event about the trigger's alert: no payload, only which alert (routing key and dedup key) and what to do. */
+    private static ObjectNode followUp(String action, String dedupKey, String routingKey) {
         ObjectNode event = JSON.createObjectNode();
         event.put("routing_key", routingKey);
-        event.put("event_action", "resolve");
+        event.put("event_action", action);
         event.put("dedup_key", dedupKey);
         return event;
     }
