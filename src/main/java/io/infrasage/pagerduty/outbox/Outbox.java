@@ -36,4 +36,12 @@ public interface Outbox {
     long depth();
 
     Optional<Long> oldestQueuedAt();
+
+    /**
+     * Why this outbox cannot take a durable write now (the disk is full, the broker is away), or empty when it can.
+     * Readiness follows it: an instance that cannot make a page durable must not get traffic.
+     */
+    default Optional<String> unwritable() {
+        return Optional.empty();
+    }
 }
