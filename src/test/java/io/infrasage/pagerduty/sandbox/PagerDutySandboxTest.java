@@ -10,7 +10,6 @@ import org.junit.jupiter.api.Test;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 import java.io.IOException;
-import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -821,15 +820,15 @@ class PagerDutySandboxTest {
     }
 
     /**
-     * A new connection is refused. Checked with a fresh client: a pooled connection the server just closed fails
-     * differently (EOF / reset), exactly as it would against a PagerDuty outage, but that is not what "down" promises.
+     * A new connection gets no HTTP answer: refused, or (on a loaded machine, a connection the kernel had queued as the
+     * listener closed) closed before a byte of an answer. Checked with a fresh client, so no pooled connection is reused.
      */
     private static void assertRefused(String url) {
         HttpClient fresh = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         HttpRequest request = HttpRequest.newBuilder(URI.create(url)).timeout(WAIT)
                 .POST(HttpRequest.BodyPublishers.ofString(trigger(KEY_A, "k", "k", "info").toString())).build();
         assertThatThrownBy(() -> fresh.send(request, HttpResponse.BodyHandlers.ofString()))
-                .isInstanceOf(ConnectException.class);
+                .isInstanceOf(java.io.IOException.class).isNotInstanceOf(java.net.http.HttpTimeoutException.class);
     }
 
     private static String auth() {
