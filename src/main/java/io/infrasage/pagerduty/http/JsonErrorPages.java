@@ -8,6 +8,7 @@ import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
@@ -43,8 +44,22 @@ public final class JsonErrorPages {
         router.route().order(-2_000).failureHandler(this::failed);
     }
 
+    /**
+     * On the server's main router, which Camel mounts the sub-router on: a path that cannot be decoded (%ZZ) fails
+     * there, before any route of the sub-router is matched. The server hands requests to that router, so its public
+     * request handler is the router.
+     */
+    public void installOn(HttpServer server) {
+        if (server.requestHandler() instanceof Router main) {
+            main.errorHandler(400, ctx -> answer(ctx, 400, "bad request", "the path could not be decoded"));
+        } else {
+            LOG.warn("the HTTP server's request handler is not a router: undecodable paths get Vert.x's plain-text 400");
+        }
+    }
+
     private void unmatched(RoutingContext ctx) {
-        Set<String> methods = allowedMethods(ctx.request().path());
+        // the normalized path, as the routes were matched on it: /anomalies/../acknowledge is /acknowledge, not an id ".."
+        Set<String> methods = allowedMethods(ctx.normalizedPath());
         if (methods.isEmpty()) {
             answer(ctx, 404, "not found", "no endpoint at this path (see the HTTP API in the README)");
         } else {
