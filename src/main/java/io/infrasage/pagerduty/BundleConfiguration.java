@@ -1,6 +1,7 @@
 package io.infrasage.pagerduty;
 
 import java.util.List;
+import java.util.Optional;
 
 import io.infrasage.pagerduty.anomaly.AnomalyBatch;
 import io.infrasage.pagerduty.anomaly.AnomalyFollowUps;
@@ -193,14 +194,19 @@ public class BundleConfiguration implements CamelConfiguration {
                 records, dispatcher, metrics, s.reconcileInterval));
         registry.bind("jsonRequests", new JsonRequests());
 
+        GracefulStop gracefulStop = new GracefulStop(s.shutdownDelay);
+        camel.getManagementStrategy().addEventNotifier(gracefulStop);
         HealthCheckRegistry health = HealthCheckRegistry.get(camel);
         if (health != null) {
-            health.register(new ReadinessChecks.ClickHouseCheck(clickHouse, schema));
-            health.register(new ReadinessChecks.OutboxCheck(outbox, s.outboxMaxAge));
+            health.register(new ReadinessChecks.AcceptingCheck(outbox, gracefulStop::isStopping));
+            health.register(new ReadinessChecks.DependencyCheck("clickhouse", () -> clickHouseTrouble(clickHouse, schema)));
+            health.register(new ReadinessChecks.DependencyCheck("pagerduty",
+                    ReadinessChecks.pagerDutyTrouble(pagerDuty, outbox, s.outboxMaxAge)));
         }
 
         ApiServerGuards guards = new ApiServerGuards(s.httpMaxInFlight, s.httpHeaderTimeout, s.httpBodyTimeout,
-                properties.resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L), metrics);
+                properties.resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L), metrics,
+                gracefulStop::isStopping);
         camel.addStartupListener((context, alreadyStarted) -> {
             if (alreadyStarted) {
                 // Camel calls startup listeners again for each route started later (the sync route, a host's own):
@@ -265,5 +271,17 @@ public class BundleConfiguration implements CamelConfiguration {
                 }
             }
         });
+    }
+
+    /** ClickHouse away degrades the instance: webhooks answer 503 and state rows wait, pages still go out. */
+    private static Optional<String> clickHouseTrouble(ClickHouse clickHouse, SchemaMigrator schema) {
+        if (!clickHouse.answers()) {
+            return Optional.of("ClickHouse is unreachable; webhooks answer 503 (PagerDuty redelivers them), state rows wait "
+                    + "in the spool, pages still go out");
+        }
+        if (!schema.isApplied()) {
+            return Optional.of("ClickHouse schema not applied yet: " + schema.lastError());
+        }
+        return Optional.empty();
     }
 }

@@ -2,22 +2,27 @@ package io.infrasage.pagerduty;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
-import io.infrasage.pagerduty.clickhouse.ClickHouse;
-import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
 import io.infrasage.pagerduty.outbox.Outbox;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
-/** Readiness on /observe/health: DOWN when ClickHouse is unreachable, or the outbox is stuck past its allowed age. */
+/**
+ * What /observe/health says of the bundle. Readiness (/observe/health/ready) means "this instance can make a page
+ * durable now": only the outbox's durable write and a stop in progress take it down. A dependency that is away
+ * (ClickHouse, PagerDuty) degrades the instance, it does not make it unready: pages still queue and go out later.
+ */
 public final class ReadinessChecks {
 
     private ReadinessChecks() {
     }
 
-    /** A readiness-only check: failing it takes the instance out of rotation, it does not get it restarted. */
-    private abstract static class ReadinessCheck extends AbstractHealthCheck {
-        ReadinessCheck(String id) {
+    /** Never throws: Camel answers a plain-text 500 for a check that throws, and a probe cannot act on that. */
+    private abstract static class BundleCheck extends AbstractHealthCheck {
+        BundleCheck(String id) {
             super("infrasage", id);
         }
 
@@ -25,53 +30,90 @@ public final class ReadinessChecks {
         public boolean isLiveness() {
             return false;
         }
+
+        @Override
+        protected final void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
+            try {
+                check(builder);
+            } catch (RuntimeException e) {
+                builder.message(jsonSafe("check failed: " + e.getMessage())).down();
+            }
+        }
+
+        abstract void check(HealthCheckResultBuilder builder);
     }
 
-    public static final class ClickHouseCheck extends ReadinessCheck {
-        private final ClickHouse clickHouse;
-        private final SchemaMigrator schema;
+    /** Readiness: DOWN while the instance is stopping or its outbox cannot take a durable write. */
+    public static final class AcceptingCheck extends BundleCheck {
+        private final Outbox outbox;
+        private final BooleanSupplier stopping;
 
-        public ClickHouseCheck(ClickHouse clickHouse, SchemaMigrator schema) {
-            super("clickhouse");
-            this.clickHouse = clickHouse;
-            this.schema = schema;
+        public AcceptingCheck(Outbox outbox, BooleanSupplier stopping) {
+            super("accepting-pages");
+            this.outbox = outbox;
+            this.stopping = stopping;
         }
 
         @Override
-        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            builder.detail("database", clickHouse.database());
-            if (!clickHouse.answers()) {
-                builder.message("ClickHouse is unreachable").down();
-            } else if (!schema.isApplied()) {
-                builder.message("ClickHouse schema not applied yet: " + schema.lastError()).down();
+        void check(HealthCheckResultBuilder builder) {
+            Optional<String> unwritable = outbox.unwritable();
+            if (stopping.getAsBoolean()) {
+                builder.message("the instance is stopping: new requests get 503 with Retry-After").down();
+            } else if (unwritable.isPresent()) {
+                builder.message(jsonSafe("the outbox cannot take a durable write: " + unwritable.get())).down();
             } else {
                 builder.up();
             }
         }
     }
 
-    public static final class OutboxCheck extends ReadinessCheck {
-        private final Outbox store;
-        private final Duration maxAge;
+    /**
+     * A dependency on the full /observe/health only (neither liveness nor readiness): UP, or UNKNOWN with a message that
+     * starts "degraded:" and says what the bundle does meanwhile. UNKNOWN keeps /observe/health at 200.
+     */
+    public static final class DependencyCheck extends BundleCheck {
+        private final Supplier<Optional<String>> trouble;
 
-        public OutboxCheck(Outbox store, Duration maxAge) {
-            super("pagerduty-outbox");
-            this.store = store;
-            this.maxAge = maxAge;
+        /** @param trouble what is wrong with the dependency now, or empty when it serves */
+        public DependencyCheck(String id, Supplier<Optional<String>> trouble) {
+            super(id);
+            this.trouble = trouble;
         }
 
         @Override
-        protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            long depth = store.depth();
-            builder.detail("depth", depth);
-            long ageMillis = store.oldestQueuedAt().map(t -> System.currentTimeMillis() - t).orElse(0L);
-            builder.detail("oldest_age_seconds", ageMillis / 1000);
+        public boolean isReadiness() {
+            return false;
+        }
+
+        @Override
+        void check(HealthCheckResultBuilder builder) {
+            Optional<String> wrong = trouble.get();
+            if (wrong.isPresent()) {
+                builder.message(jsonSafe("degraded: " + wrong.get())).unknown();
+            } else {
+                builder.up();
+            }
+        }
+    }
+
+    /** The trouble of the PagerDuty side: unreachable, or events waiting longer than the allowed age. */
+    public static Supplier<Optional<String>> pagerDutyTrouble(DependencyState pagerDuty, Outbox outbox, Duration maxAge) {
+        return () -> {
+            if (!pagerDuty.isUp()) {
+                return Optional.of("PagerDuty is unreachable; pages wait in the outbox and are retried");
+            }
+            long ageMillis = outbox.oldestQueuedAt().map(t -> System.currentTimeMillis() - t).orElse(0L);
             if (ageMillis > maxAge.toMillis()) {
-                builder.message("PagerDuty outbox stuck: oldest event queued " + ageMillis / 1000 + " s ago (limit "
-                        + maxAge.toSeconds() + " s)").down();
-            } else {
-                builder.up();
+                return Optional.of("the oldest event waiting for PagerDuty was queued " + ageMillis / 1000 + " s ago (limit "
+                        + maxAge.toSeconds() + " s)");
             }
-        }
+            return Optional.empty();
+        };
+    }
+
+    /** Camel's management server writes a check's message into its JSON as it is: keep it one plain line. */
+    static String jsonSafe(String message) {
+        String line = message == null ? "" : message.lines().findFirst().orElse("");
+        return line.replace('\\', '/').replace('"', '\'').replaceAll("\\p{Cntrl}", " ");
     }
 }

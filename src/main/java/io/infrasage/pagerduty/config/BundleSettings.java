@@ -45,6 +45,8 @@ public final class BundleSettings {
     public static final Setting HTTP_HEADER_TIMEOUT = Setting.of("infrasage.http-header-timeout", "INFRASAGE_HTTP_HEADER_TIMEOUT");
     public static final Setting HTTP_BODY_TIMEOUT = Setting.of("infrasage.http-body-timeout", "INFRASAGE_HTTP_BODY_TIMEOUT");
     public static final Setting HTTP_IDLE_TIMEOUT = Setting.of("infrasage.http-idle-timeout", "INFRASAGE_HTTP_IDLE_TIMEOUT");
+    public static final Setting SHUTDOWN_DELAY = Setting.of("infrasage.shutdown-delay", "INFRASAGE_SHUTDOWN_DELAY");
+    public static final Setting SHUTDOWN_TIMEOUT = Setting.of("infrasage.shutdown-timeout", "INFRASAGE_SHUTDOWN_TIMEOUT");
     public static final Setting DATA_DIR = Setting.of("infrasage.data-dir", "INFRASAGE_DATA_DIR");
     public static final Setting QUEUE = Setting.of("infrasage.queue", "INFRASAGE_QUEUE");
     public static final Setting KAFKA_BOOTSTRAP = Setting.of("kafka.bootstrap-servers", "KAFKA_BOOTSTRAP_SERVERS");
@@ -66,7 +68,8 @@ public final class BundleSettings {
     public static final List<Setting> ALL = List.of(EVENTS_URL, API_URL, API_TOKEN, SERVICE_KEY, ROUTING_RULES,
             WEBHOOK_SECRETS, WEBHOOK_INSECURE, RATE_LIMIT, RATE_BURST, RETRY_INITIAL, RETRY_MAX, RETRY_THROTTLED,
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, BATCH_MAX, CONCURRENCY,
-            OUTBOX_MAX_AGE, HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
+            OUTBOX_MAX_AGE, HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT,
+            SHUTDOWN_DELAY, SHUTDOWN_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
             KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
             API_FROM, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL, RECONCILE_INTERVAL,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
@@ -95,6 +98,10 @@ public final class BundleSettings {
     public final Duration httpBodyTimeout;
     public final Duration httpIdleTimeout;
     public final Duration outboxMaxAge;
+    /** After SIGTERM: unready and answering 503 for this long before the listener closes, so load balancers move on. */
+    public final Duration shutdownDelay;
+    /** The whole stop (delay, requests in flight, routes, queue) ends within this. */
+    public final Duration shutdownTimeout;
     public final Path dataDir;
     /** Where accepted events wait: "local" (the SQLite file in dataDir) or "kafka" (shared by every instance). */
     public final String queue;
@@ -183,6 +190,11 @@ public final class BundleSettings {
         httpBodyTimeout = r.positiveDuration(HTTP_BODY_TIMEOUT, Duration.ofSeconds(10));
         httpIdleTimeout = r.positiveDuration(HTTP_IDLE_TIMEOUT, Duration.ofSeconds(75));
         outboxMaxAge = r.duration(OUTBOX_MAX_AGE, Duration.ofMinutes(15));
+        shutdownDelay = r.duration(SHUTDOWN_DELAY, Duration.ofSeconds(5));
+        shutdownTimeout = r.positiveDuration(SHUTDOWN_TIMEOUT, Duration.ofSeconds(25));
+        if (shutdownDelay.compareTo(shutdownTimeout) >= 0) {
+            r.problem(SHUTDOWN_DELAY, "must be shorter than " + SHUTDOWN_TIMEOUT.label() + ", which bounds the whole stop");
+        }
         dataDir = Path.of(r.optional(DATA_DIR).orElse("data"));
         queue = r.optional(QUEUE).orElse("local").toLowerCase();
         if (!queue.equals("local") && !queue.equals("kafka")) {

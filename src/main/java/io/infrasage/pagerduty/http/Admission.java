@@ -36,7 +36,7 @@ public final class Admission implements Handler<RoutingContext> {
 
     /** Puts the guard in front of every route on PATHS, including those already registered. */
     public void installOn(Router router) {
-        router.route(PATHS).order(-1_000).handler(this);
+        router.route(PATHS).order(-999).handler(this);
     }
 
     public int inFlight() {

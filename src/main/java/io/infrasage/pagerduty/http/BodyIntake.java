@@ -33,7 +33,7 @@ public final class BodyIntake implements Handler<RoutingContext> {
         this.reader = BodyHandler.create(false).setBodyLimit(maxBodySize);
     }
 
-    /** In front of Admission (order -1000) on its paths: first the deadline, then the body. */
+    /** In front of StoppingAnswers and Admission on their paths: first the deadline, then the body. */
     public void installOn(Router router) {
         router.route(Admission.PATHS).order(-1_002).handler(this);
         router.route(Admission.PATHS).order(-1_001).handler(ctx -> {

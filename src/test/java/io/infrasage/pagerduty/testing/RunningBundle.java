@@ -27,6 +27,7 @@ public final class RunningBundle implements AutoCloseable {
     /** INFRASAGE_API_TOKEN of the test bundles (required by default); postJson and get send it to the bundle's port. */
     public static final String API_TOKEN = "test-api-token";
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
     private final Main main;
     private final int port;
@@ -69,6 +70,8 @@ public final class RunningBundle implements AutoCloseable {
             main.addOverrideProperty("camel.management.port", Integer.toString(managementPort));
             main.addOverrideProperty("camel.management.host", "127.0.0.1");
             main.addOverrideProperty("infrasage.data-dir", dataDir.toString());
+            // no load balancer to wait for: a test's bundle stops at once (tests of the stop set their own delay)
+            main.addOverrideProperty("infrasage.shutdown-delay", "0s");
             settings.forEach(main::addOverrideProperty);
             main.start();
             RunningBundle bundle = new RunningBundle(main, port, managementPort, dataDir, settings.get("anomaly.api-token"));
@@ -99,18 +102,38 @@ public final class RunningBundle implements AutoCloseable {
     }
 
     /**
-     * Whether a bundle's /observe/health on 127.0.0.1 at this management port answers 200 (UP: routes started and
-     * ClickHouse reachable); false while nothing listens there yet. Every harness that starts a bundle waits on this.
+     * Whether a bundle on 127.0.0.1 at this management port is ready and its ClickHouse schema applied: readiness 200 and
+     * the clickhouse check UP on /observe/health; false while nothing listens there yet. Every harness that starts a bundle
+     * waits on this.
      */
     public static boolean healthy(int managementPort) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health"))
-                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            if (HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health/ready"))
+                    .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                return false;
+            }
+            HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
+                    + "/observe/health")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            return health.statusCode() == 200 && "UP".equals(checkStatus(health.body(), "clickhouse"));
         } catch (IOException e) {
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    /** The status of one check in a /observe/health body, or null when the body does not list it. */
+    public static String checkStatus(String healthBody, String check) {
+        try {
+            for (var c : JSON.readTree(healthBody).path("checks")) {
+                if (check.equals(c.path("name").asText())) {
+                    return c.path("status").asText();
+                }
+            }
+            return null;
+        } catch (IOException e) {
+            throw new AssertionError("/observe/health answered something other than JSON: " + healthBody, e);
         }
     }
 
