@@ -164,6 +164,16 @@ public final class BundleJar implements AutoCloseable {
         waitFor();
     }
 
+    /** SIGTERM, as a deploy sends it, without waiting for the process to end. */
+    public void sigterm() {
+        process.destroy();
+    }
+
+    /** The process's exit status, or -1 when it had not exited within the time given. */
+    public int awaitExit(Duration within) throws InterruptedException {
+        return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     /** SIGTERM: Camel's graceful shutdown. */
     public void stop() {
         process.destroy();
