@@ -6,6 +6,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.Socket;
+import java.util.List;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 
@@ -111,6 +112,21 @@ class HttpErrorsTest {
 
         assertJsonError(a, 404);
         assertThat(a.body()).doesNotContain("<html");
+    }
+
+    @Test
+    void hostilePathIdsGetJsonAnswers() throws Exception {
+        for (String path : List.of("/api/v1/anomalies/%ZZ/resolve", "/api/v1/anomalies/%ZZ", "/%ZZ")) {
+            Answer a = raw("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                    + "Connection: close\r\n\r\n{}", null);
+            assertJsonError(a, 400);
+        }
+        // a path that normalises to no endpoint is not an anomaly id "..": 404, not the 405 "this path takes POST" to a POST
+        for (String path : List.of("/api/v1/anomalies/../acknowledge", "/api/v1/anomalies/%2e%2e/resolve")) {
+            Answer a = raw("POST " + path + " HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n"
+                    + "Connection: close\r\n\r\n{}", null);
+            assertJsonError(a, 404);
+        }
     }
 
     @Test
