@@ -14,32 +14,32 @@ import io.infrasage.pagerduty.config.Setting;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import org.junit.jupiter.api.Test;
 
-/** The README is the operator's guide: every setting the bundle has is documented there. */
+/** docs/configuration.md is the operator's reference: every setting the bundle has is documented there. */
 class DocumentationTest {
 
     private final Path root = LocalClickHouse.projectRoot();
 
-    private String readme() throws IOException {
-        return Files.readString(root.resolve("README.md"));
+    private String configurationDoc() throws IOException {
+        return Files.readString(root.resolve("docs/configuration.md"));
     }
 
     @Test
-    void everyPropertyOfApplicationPropertiesIsInTheReadme() throws IOException {
+    void everyPropertyOfApplicationPropertiesIsInTheConfigurationDoc() throws IOException {
         Properties props = new Properties();
         try (Reader r = Files.newBufferedReader(root.resolve("application.properties"))) {
             props.load(r);
         }
         assertThat(props).isNotEmpty();
-        String readme = readme();
-        List<String> undocumented = props.stringPropertyNames().stream().filter(k -> !readme.contains("`" + k + "`")).sorted().toList();
-        assertThat(undocumented).as("properties missing from README.md").isEmpty();
+        String doc = configurationDoc();
+        List<String> undocumented = props.stringPropertyNames().stream().filter(k -> !doc.contains("`" + k + "`")).sorted().toList();
+        assertThat(undocumented).as("properties missing from docs/configuration.md").isEmpty();
     }
 
     @Test
-    void everySettingsEnvironmentVariableIsInTheReadmeTableWithItsProperty() throws IOException {
-        String readme = readme();
+    void everySettingsEnvironmentVariableIsInTheConfigurationTableWithItsProperty() throws IOException {
+        String doc = configurationDoc();
         for (Setting s : BundleSettings.ALL) {
-            assertThat(readme).as(s.env()).containsPattern("\\| `" + s.env() + "` \\| `" + s.property().replace(".", "\\.") + "` \\|");
+            assertThat(doc).as(s.env()).containsPattern("\\| `" + s.env() + "` \\| `" + s.property().replace(".", "\\.") + "` \\|");
         }
     }
 
