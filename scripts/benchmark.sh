@@ -56,7 +56,7 @@ esac
 export CLICKHOUSE_HTTP_PORT=${BENCH_CLICKHOUSE_HTTP_PORT:-18323}
 export CLICKHOUSE_TCP_PORT=${BENCH_CLICKHOUSE_TCP_PORT:-19323}
 export CLICKHOUSE_DIR=${BENCH_CLICKHOUSE_DIR:-$PWD/.local/clickhouse-bench}
-# The bundle runs with the JVM options the README recommends for production (section "Memory"); set
+# The bundle runs with the JVM options docs/operations.md recommends for production (section "Memory"); set
 # BENCH_BUNDLE_JAVA_OPTS="" for the JVM's defaults. glibc's malloc arenas (one per thread by default) are capped as well.
 export BENCH_BUNDLE_JAVA_OPTS=${BENCH_BUNDLE_JAVA_OPTS-"-Xms64m -Xmx192m -XX:MinHeapFreeRatio=20 -XX:MaxHeapFreeRatio=40 -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxMetaspaceSize=128m -XX:ReservedCodeCacheSize=64m -Xss512k -XX:TrimNativeHeapInterval=5000"}
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}

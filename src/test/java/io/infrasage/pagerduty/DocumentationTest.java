@@ -6,40 +6,52 @@ import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import io.infrasage.pagerduty.config.BundleSettings;
 import io.infrasage.pagerduty.config.Setting;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import org.junit.jupiter.api.Test;
 
-/** The README is the operator's guide: every setting the bundle has is documented there. */
+/**
+ * The README is the front door and docs/configuration.md the operator's reference: every setting the bundle has is
+ * documented there, the README stays short, and no link of the docs leads nowhere.
+ */
 class DocumentationTest {
+
+    /** The README's budget: what a new user reads before the first command. */
+    static final long README_MAX_BYTES = 15_000;
+    /** A Markdown link or image: [text](target) or ![alt](target); the target ends at a space, a quote or ')'. */
+    private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s\"]+)[^)]*\\)");
 
     private final Path root = LocalClickHouse.projectRoot();
 
-    private String readme() throws IOException {
-        return Files.readString(root.resolve("README.md"));
+    private String configurationDoc() throws IOException {
+        return Files.readString(root.resolve("docs/configuration.md"));
     }
 
     @Test
-    void everyPropertyOfApplicationPropertiesIsInTheReadme() throws IOException {
+    void everyPropertyOfApplicationPropertiesIsInTheConfigurationDoc() throws IOException {
         Properties props = new Properties();
         try (Reader r = Files.newBufferedReader(root.resolve("application.properties"))) {
             props.load(r);
         }
         assertThat(props).isNotEmpty();
-        String readme = readme();
-        List<String> undocumented = props.stringPropertyNames().stream().filter(k -> !readme.contains("`" + k + "`")).sorted().toList();
-        assertThat(undocumented).as("properties missing from README.md").isEmpty();
+        String doc = configurationDoc();
+        List<String> undocumented = props.stringPropertyNames().stream().filter(k -> !doc.contains("`" + k + "`")).sorted().toList();
+        assertThat(undocumented).as("properties missing from docs/configuration.md").isEmpty();
     }
 
     @Test
-    void everySettingsEnvironmentVariableIsInTheReadmeTableWithItsProperty() throws IOException {
-        String readme = readme();
+    void everySettingsEnvironmentVariableIsInTheConfigurationTableWithItsProperty() throws IOException {
+        String doc = configurationDoc();
         for (Setting s : BundleSettings.ALL) {
-            assertThat(readme).as(s.env()).containsPattern("\\| `" + s.env() + "` \\| `" + s.property().replace(".", "\\.") + "` \\|");
+            assertThat(doc).as(s.env()).containsPattern("\\| `" + s.env() + "` \\| `" + s.property().replace(".", "\\.") + "` \\|");
         }
     }
 
@@ -49,5 +61,36 @@ class DocumentationTest {
         for (Setting s : BundleSettings.ALL) {
             assertThat(props).as(s.property()).contains(s.property() + " = {{env:" + s.env() + ":");
         }
+    }
+
+    @Test
+    void theReadmeStaysAFrontDoorOfAtMost15KB() throws IOException {
+        assertThat(Files.size(root.resolve("README.md"))).as("README.md bytes; move reference into docs/").isLessThanOrEqualTo(README_MAX_BYTES);
+    }
+
+    @Test
+    void everyRelativeLinkOfTheReadmeAndTheDocsLeadsToAFileThatExists() throws IOException {
+        List<Path> pages = new ArrayList<>(List.of(root.resolve("README.md")));
+        try (Stream<Path> docs = Files.list(root.resolve("docs"))) {
+            docs.filter(p -> p.toString().endsWith(".md")).sorted().forEach(pages::add);
+        }
+        List<String> broken = new ArrayList<>();
+        int relative = 0;
+        for (Path page : pages) {
+            Matcher m = LINK.matcher(Files.readString(page));
+            while (m.find()) {
+                String target = m.group(1);
+                if (target.startsWith("#") || target.matches("^[a-zA-Z][a-zA-Z0-9+.-]*:.*")) {
+                    continue; // an anchor of the same page, or an absolute URL (https:, mailto:)
+                }
+                relative++;
+                String file = target.replaceFirst("#.*$", "");
+                if (!Files.exists(page.getParent().resolve(file).normalize())) {
+                    broken.add(root.relativize(page) + " -> " + target);
+                }
+            }
+        }
+        assertThat(relative).as("relative links found").isPositive();
+        assertThat(broken).as("relative links to files that do not exist").isEmpty();
     }
 }

@@ -61,7 +61,7 @@ public final class JsonErrorPages {
         // the normalized path, as the routes were matched on it: /anomalies/../acknowledge is /acknowledge, not an id ".."
         Set<String> methods = allowedMethods(ctx.normalizedPath());
         if (methods.isEmpty()) {
-            answer(ctx, 404, "not found", "no endpoint at this path (see the HTTP API in the README)");
+            answer(ctx, 404, "not found", "no endpoint at this path (see docs/api.md)");
         } else {
             String allow = String.join(", ", methods);
             ctx.response().putHeader("Allow", allow);
