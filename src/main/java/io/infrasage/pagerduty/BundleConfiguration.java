@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Optional;
 
 import io.infrasage.pagerduty.anomaly.AnomalyBatch;
+import io.infrasage.pagerduty.anomaly.AnomalyDecisions;
 import io.infrasage.pagerduty.anomaly.AnomalyFollowUps;
 import io.infrasage.pagerduty.anomaly.AnomalyParser;
 import io.infrasage.pagerduty.anomaly.AnomalyService;
@@ -170,7 +171,8 @@ public class BundleConfiguration implements CamelConfiguration {
         AnomalyService anomalyService = new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
                 metrics, s.deliveryWait, new SymptomInhibition(s.inhibitSymptoms, s.inhibitWindow, s.routingRules, rootCauseNotes));
         registry.bind("anomalyService", anomalyService);
-        registry.bind("anomalyBatch", new AnomalyBatch(parser, s.severityPolicy, s.routingRules, pageNotRouted, anomalyService, s.batchMax));
+        registry.bind("anomalyBatch", new AnomalyBatch(parser, s.batchMax));
+        registry.bind("anomalyDecisions", new AnomalyDecisions());
         registry.bind("anomalyFollowUps", new AnomalyFollowUps(records, dispatcher, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());

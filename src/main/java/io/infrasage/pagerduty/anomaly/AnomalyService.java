@@ -59,8 +59,22 @@ public final class AnomalyService {
         this.deliveryWait = deliveryWait;
     }
 
-    /** What the single POST answers for one anomaly: its HTTP status and body. */
-    public record Answer(int status, Map<String, Object> body) {
+    /** What the single POST answers for one anomaly: its HTTP status and body, and the refusal it was when refused. */
+    public record Answer(int status, Map<String, Object> body, InvalidRequestException refusal) {
+        public Answer(int status, Map<String, Object> body) {
+            this(status, body, null);
+        }
+
+        /** The single POST's error answer: {"error", "problems"}, with the anomaly_id when there is one. */
+        static Answer of(Decision.Refused r) {
+            Map<String, Object> body = new LinkedHashMap<>();
+            if (r.anomalyId() != null) {
+                body.put("anomaly_id", r.anomalyId());
+            }
+            body.put("error", r.refusal().error());
+            body.put("problems", r.refusal().problems());
+            return new Answer(r.refusal().status(), body, r.refusal());
+        }
     }
 
     /** A suppressed anomaly: the rows that record it, and its answer. */
@@ -77,12 +91,8 @@ public final class AnomalyService {
     }
 
     /** Below the lowest band or the minimum severity: recorded, not paged. A later, higher score of the same id pages. */
-    public Map<String, Object> suppress(Anomaly a, Exchange exchange) {
-        Suppression s = suppression(a);
-        spool.spool(s.rows());
-        metrics.anomaly("suppressed");
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, s.answer().status());
-        return s.answer().body();
+    public Decision suppressed(@Body Anomaly a) {
+        return new Decision.Suppressed(suppression(a));
     }
 
     public Suppression suppression(Anomaly a) {
@@ -97,12 +107,38 @@ public final class AnomalyService {
         return new Suppression(rows, new Answer(202, answer));
     }
 
-    /** Queues one trigger per team, atomically with the anomaly's record, unless the anomaly is already known. */
-    public Map<String, Object> page(@Body Anomaly a, @Header("severity") String severity, @Header("teams") List<RoutingTarget> targets,
-                                    Exchange exchange) {
-        Answer answer = acceptAll(List.of(pending(a, severity, targets)), List.of()).get(0);
-        exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, answer.status());
-        return answer.body();
+    /** One trigger per team, to be queued atomically with the anomaly's record unless the anomaly is already known. */
+    public Decision paging(@Body Anomaly a, @Header("severity") String severity, @Header("teams") List<RoutingTarget> targets) {
+        return new Decision.Paging(pending(a, severity, targets));
+    }
+
+    /**
+     * Queues what the decisions of one post ask for in one durable write (a single anomaly or a whole batch), and
+     * answers each in the order given.
+     */
+    public List<Answer> queue(@Body List<Decision> decisions) {
+        List<Pending> pending = new ArrayList<>();
+        List<Suppression> suppressed = new ArrayList<>();
+        for (Decision d : decisions) {
+            if (d instanceof Decision.Paging p) {
+                pending.add(p.pending());
+            } else if (d instanceof Decision.Suppressed s) {
+                suppressed.add(s.suppression());
+            }
+        }
+        List<Answer> accepted = acceptAll(pending, suppressed);
+        List<Answer> answers = new ArrayList<>(decisions.size());
+        int next = 0;
+        for (Decision d : decisions) {
+            if (d instanceof Decision.Paging) {
+                answers.add(accepted.get(next++));
+            } else if (d instanceof Decision.Suppressed s) {
+                answers.add(s.suppression().answer());
+            } else {
+                answers.add(Answer.of((Decision.Refused) d));
+            }
+        }
+        return answers;
     }
 
     /**

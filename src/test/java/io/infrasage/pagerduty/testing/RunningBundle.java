@@ -56,6 +56,11 @@ public final class RunningBundle implements AutoCloseable {
     }
 
     public static RunningBundle start(Map<String, String> settings) {
+        return start(settings, LocalClickHouse.projectRoot().resolve("routes"));
+    }
+
+    /** With the route files of this folder instead of the project's: an operator's edited copy. */
+    public static RunningBundle start(Map<String, String> settings, Path routes) {
         try {
             int port = settings.containsKey("camel.server.port") ? Integer.parseInt(settings.get("camel.server.port")) : freePort();
             int managementPort = freePort();
@@ -64,7 +69,7 @@ public final class RunningBundle implements AutoCloseable {
             Main main = new Main();
             main.configure().addConfiguration(BundleConfiguration.class);
             main.setPropertyPlaceholderLocations(Application.DEFAULTS);
-            main.configure().withRoutesIncludePattern("file:" + LocalClickHouse.projectRoot().resolve("routes") + "/*.camel.yaml");
+            main.configure().withRoutesIncludePattern("file:" + routes + "/*.camel.yaml");
             main.addOverrideProperty("camel.server.port", Integer.toString(port));
             main.addOverrideProperty("camel.server.host", "127.0.0.1");
             main.addOverrideProperty("camel.management.port", Integer.toString(managementPort));
@@ -113,7 +118,7 @@ public final class RunningBundle implements AutoCloseable {
                 return false;
             }
             HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
-                    + "/observe/health")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+                    + "/observe/health?exposureLevel=full")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
             return health.statusCode() == 200 && "UP".equals(checkStatus(health.body(), "clickhouse"));
         } catch (IOException e) {
             return false;
