@@ -152,8 +152,8 @@ class AnomalyToPagerDutyTest {
             JsonNode a = JSON.readTree(answer.body());
             if (band.getValue().equals("suppressed")) {
                 assertThat(a.get("status").asText()).isEqualTo("suppressed");
-                Thread.sleep(300);
-                assertThat(eventsFor("infrasage-" + id)).isEmpty();
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+                        .untilAsserted(() -> assertThat(eventsFor("infrasage-" + id)).isEmpty());
             } else {
                 assertThat(a.get("severity").asText()).as("score %s", band.getKey()).isEqualTo(band.getValue());
                 assertThat(awaitEvents("infrasage-" + id, 1).get(0).body().at("/payload/severity").asText()).isEqualTo(band.getValue());
@@ -176,8 +176,8 @@ class AnomalyToPagerDutyTest {
         var again = bundle.postJson("/api/v1/anomalies", anomaly(id, "payment-api", 0.9));
         assertThat(again.statusCode()).isEqualTo(409);
         assertThat(JSON.readTree(again.body()).get("status").asText()).isEqualTo("already_resolved");
-        Thread.sleep(500);
-        assertThat(eventsFor("infrasage-" + id)).filteredOn(e -> e.eventAction().equals("trigger")).hasSize(1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+                assertThat(eventsFor("infrasage-" + id)).filteredOn(e -> e.eventAction().equals("trigger")).hasSize(1));
         assertThat(sandbox.incidentsByKey("infrasage-" + id)).hasSize(1);
     }
 
@@ -192,8 +192,8 @@ class AnomalyToPagerDutyTest {
         // the same anomaly posted afterwards pages once, and no resolve follows it
         assertThat(bundle.postJson("/api/v1/anomalies", anomaly(id, "payment-api", 0.9)).statusCode()).isEqualTo(202);
         awaitEvents("infrasage-" + id, 1);
-        Thread.sleep(500);
-        assertThat(eventsFor("infrasage-" + id)).extracting(ReceivedEvent::eventAction).containsExactly("trigger");
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).untilAsserted(() ->
+                assertThat(eventsFor("infrasage-" + id)).extracting(ReceivedEvent::eventAction).containsExactly("trigger"));
         assertThat(sandbox.incidentByKey("infrasage-" + id).orElseThrow().status()).isEqualTo("triggered");
     }
 

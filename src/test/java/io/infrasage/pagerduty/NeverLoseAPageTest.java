@@ -99,7 +99,9 @@ class NeverLoseAPageTest {
             sandbox.faults().up();
             try (BundleProcess restarted = BundleProcess.start(env, log)) {
                 await().atMost(Duration.ofSeconds(60)).until(() -> ids.stream().allMatch(id -> delivered(sandbox, id)));
-                Thread.sleep(300); // a second delivery of any of them would show up now
+                // a second delivery of any of them would show up now
+                await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> ids.stream().allMatch(id ->
+                        sandbox.events().stream().filter(e -> ("infrasage-" + id).equals(e.dedupKey()) && e.status() == 202).count() == 1));
             }
             for (String id : ids) {
                 String key = "infrasage-" + id;

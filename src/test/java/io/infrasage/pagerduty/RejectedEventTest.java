@@ -52,8 +52,8 @@ class RejectedEventTest {
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(clickHouse.query("SELECT action, actor_kind FROM "
                     + db + ".audit_log WHERE anomaly_id = '" + id + "' AND action = 'trigger_rejected' FORMAT TSV"))
                     .isEqualTo("trigger_rejected\tpagerduty"));
-            Thread.sleep(1500); // retries would come after 100 ms here: none may
-            assertThat(requests.get()).isEqualTo(1);
+            // retries would come after 100 ms here: none may
+            await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).untilAsserted(() -> assertThat(requests.get()).isEqualTo(1));
             assertThat(bundle.get(bundle.managementUrl("/observe/metrics")).body())
                     .containsPattern("infrasage_pagerduty_rejected_total\\{[^}]*\\} 1\\.0");
         } finally {
