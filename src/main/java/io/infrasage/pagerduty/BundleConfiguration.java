@@ -36,11 +36,11 @@ import io.infrasage.pagerduty.outbox.DeliveryPolicy;
 import io.infrasage.pagerduty.outbox.Outbox;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
 import io.infrasage.pagerduty.outbox.RowSpool;
+import io.infrasage.pagerduty.outbox.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.kafka.KafkaClients;
 import io.infrasage.pagerduty.outbox.kafka.KafkaQueue;
 import io.infrasage.pagerduty.outbox.kafka.KafkaReconcileTurn;
 import io.infrasage.pagerduty.outbox.kafka.KafkaTopics;
-import io.infrasage.pagerduty.outbox.local.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.local.LocalStore;
 import io.infrasage.pagerduty.http.ApiServerGuards;
 import io.infrasage.pagerduty.http.IdleConnectionTimeout;
@@ -72,6 +72,8 @@ public class BundleConfiguration implements CamelConfiguration {
     static final int HTTP_WORKERS = 64;
     /** routes/pagerduty-sync.camel.yaml: not started by itself, only when the self-healing sync is on. */
     static final String SYNC_ROUTE = "pagerduty-sync";
+    /** routes/clickhouse-spool.camel.yaml: started in local mode only. */
+    static final String SPOOL_ROUTE = "clickhouse-spool";
 
     @Override
     public void configure(CamelContext camel) throws Exception {
@@ -93,6 +95,7 @@ public class BundleConfiguration implements CamelConfiguration {
         ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase);
         SchemaMigrator schema = new SchemaMigrator(clickHouse);
         ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema);
+        var registry = camel.getRegistry();
         // the queue: the embedded file (one instance) or Kafka (any number); everything else is the same in both modes
         AnomalyRecords records;
         Outbox outbox;
@@ -123,15 +126,11 @@ public class BundleConfiguration implements CamelConfiguration {
             commits = null;
         } else {
             LocalStore store = new LocalStore(s.dataDir);
-            ClickHouseSpool spool = new ClickHouseSpool(store.spool(), writer);
             records = store.records();
             outbox = store.outbox();
             rowSpool = store.spool();
-            queue = () -> {
-                spool.close();
-                store.close();
-            };
-            startQueue = d -> spool.start();
+            queue = store;
+            startQueue = d -> { };
             reconcileTurn = ReconcileTurn.always();
             commits = store::commits;
         }
@@ -142,7 +141,8 @@ public class BundleConfiguration implements CamelConfiguration {
         // a root cause whose page PagerDuty refused must not hold its symptoms back
         dispatcher.whenTriggerRefused(records::triggerRefused);
 
-        var registry = camel.getRegistry();
+        // routes/clickhouse-spool.camel.yaml drains the local spool on a timer (started in local mode only)
+        registry.bind("clickHouseSpool", new ClickHouseSpool(rowSpool, writer));
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
             // only when the host application has not configured Vert.x itself
             registry.bind("infrasageVertxOptions",
@@ -245,21 +245,29 @@ public class BundleConfiguration implements CamelConfiguration {
                     s.routingRules.size(), s.eventsUrl, s.clickHouseDatabase,
                     s.queue.equals("kafka") ? "on Kafka " + s.kafkaBootstrapServers : "in " + s.dataDir.toAbsolutePath());
         });
+        // routes with autoStartup false that this configuration needs: the sync when on, the local spool in local mode
+        List<String> optionalRoutes = new java.util.ArrayList<>();
         if (reconcile) {
-            camel.addStartupListener(new StartupListener() {
-                @Override
-                public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
-                }
+            optionalRoutes.add(SYNC_ROUTE);
+        }
+        if (!s.queue.equals("kafka")) {
+            optionalRoutes.add(SPOOL_ROUTE);
+        }
+        camel.addStartupListener(new StartupListener() {
+            @Override
+            public void onCamelContextStarted(CamelContext context, boolean alreadyStarted) {
+            }
 
-                @Override
-                public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
-                    // once every route has started: a route with autoStartup false started earlier is stopped again
-                    if (context.getRoute(SYNC_ROUTE) != null) {
-                        context.getRouteController().startRoute(SYNC_ROUTE);
+            @Override
+            public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                // once every route has started: a route with autoStartup false started earlier is stopped again
+                for (String route : optionalRoutes) {
+                    if (context.getRoute(route) != null) {
+                        context.getRouteController().startRoute(route);
                     }
                 }
-            });
-        }
+            }
+        });
         // stopped in reverse order of need: no new deliveries, then the queue (spool, local file or Kafka clients), writer
         camel.addService(new ServiceSupport() {
             @Override

@@ -10,11 +10,21 @@ import io.infrasage.pagerduty.clickhouse.Row;
  */
 public interface RowSpool {
 
+    /** A row waiting for ClickHouse, and its place in the spool. */
+    record Spooled(long seq, Row row) {
+    }
+
     /** Rows that belong to no outbox event (a suppressed anomaly), kept durably before this returns. */
     void spool(List<Row> rows);
 
-    /** Rows were spooled (alone, or with an accept or a delivery): the writer may look now. */
-    void rowsAdded();
+    /**
+     * The oldest rows waiting, at most limit of them, for routes/clickhouse-spool.camel.yaml to write. Empty where the
+     * rows travel on their own (Kafka mode: the rows topic).
+     */
+    List<Spooled> spooled(int limit);
+
+    /** Written to ClickHouse: these rows leave the spool. */
+    void unspool(long upToSeqInclusive);
 
     /** Rows waiting for ClickHouse. */
     long depth();

@@ -44,9 +44,15 @@ final class KafkaRowSpool implements RowSpool {
         send(rows).forEach(KafkaAnomalyRecords::await);
     }
 
+    /** None: the rows topic's consumer writes them as soon as Kafka has them. */
     @Override
-    public void rowsAdded() {
-        // the writer's consumer sees them as soon as Kafka has them
+    public List<Spooled> spooled(int limit) {
+        return List.of();
+    }
+
+    @Override
+    public void unspool(long upToSeqInclusive) {
+        // nothing is spooled here
     }
 
     @Override

@@ -113,8 +113,7 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
             return out;
         });
         if (!unpagedRows.isEmpty() || outcomes.stream().anyMatch(o -> o.accepted().isPresent())) {
-            spool.rowsAdded();
-        }
+            }
         return outcomes;
     }
 
@@ -273,7 +272,6 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
             releaseSymptomsOf(db, anomalyId);
             return Optional.of(seqs);
         });
-        queued.ifPresent(q -> spool.rowsAdded());
         return queued;
     }
 
@@ -298,7 +296,6 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                 }
             }
         });
-        queued.ifPresent(q -> spool.rowsAdded());
         return queued;
     }
 
@@ -313,8 +310,7 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
             return !releaseSymptomsOf(db, anomalyId).isEmpty();
         });
         if (released) {
-            spool.rowsAdded();
-        }
+            }
     }
 
     @Override
@@ -333,7 +329,6 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                 }
             }
         });
-        queued.ifPresent(q -> spool.rowsAdded());
         return queued;
     }
 
@@ -352,9 +347,7 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                 ps.executeUpdate();
             }
             dropHeld(db, anomalyId);
-            if (!releaseSymptomsOf(db, anomalyId).isEmpty()) {
-                file.afterCommit(spool::rowsAdded);
-            }
+            releaseSymptomsOf(db, anomalyId);
             return outbox.dropTriggers(db, anomalyId);
         });
     }

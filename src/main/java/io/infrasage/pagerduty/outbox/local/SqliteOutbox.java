@@ -157,7 +157,6 @@ public final class SqliteOutbox implements Outbox {
             spool.spool(db, rows);
             return null;
         });
-        spool.rowsAdded();
     }
 
     @Override

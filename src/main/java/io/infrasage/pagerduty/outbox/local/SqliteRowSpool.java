@@ -20,10 +20,6 @@ public final class SqliteRowSpool implements RowSpool {
     private static final TypeReference<Map<String, Object>> ROW = new TypeReference<>() { };
 
     private final SqliteFile file;
-    private volatile Runnable onAdded = () -> { };
-
-    public record SpooledRow(long seq, Row row) {
-    }
 
     SqliteRowSpool(SqliteFile file) {
         this.file = file;
@@ -36,23 +32,12 @@ public final class SqliteRowSpool implements RowSpool {
         });
     }
 
-    /** Who writes the rows to ClickHouse, woken when rows are added. */
-    void onAdded(Runnable listener) {
-        this.onAdded = listener;
-    }
-
     @Override
     public void spool(List<Row> rows) {
         file.write(db -> {
             spool(db, rows);
             return null;
         });
-        rowsAdded();
-    }
-
-    @Override
-    public void rowsAdded() {
-        onAdded.run();
     }
 
     /** Spools rows inside the caller's write (an accept, a resolve, a delivery), atomically with it. */
@@ -68,14 +53,15 @@ public final class SqliteRowSpool implements RowSpool {
     }
 
     /** Rows spooled for ClickHouse, oldest first. */
-    public List<SpooledRow> spooled(int limit) {
+    @Override
+    public List<Spooled> spooled(int limit) {
         return file.read(db -> {
-            List<SpooledRow> out = new ArrayList<>();
+            List<Spooled> out = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement("SELECT seq, table_name, row_json FROM clickhouse_spool ORDER BY seq LIMIT ?")) {
                 ps.setInt(1, limit);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        out.add(new SpooledRow(rs.getLong(1), new Row(rs.getString(2), JSON.readValue(rs.getString(3), ROW))));
+                        out.add(new Spooled(rs.getLong(1), new Row(rs.getString(2), JSON.readValue(rs.getString(3), ROW))));
                     }
                 }
             }
@@ -83,6 +69,7 @@ public final class SqliteRowSpool implements RowSpool {
         });
     }
 
+    @Override
     public void unspool(long upToSeqInclusive) {
         file.write(db -> {
             try (PreparedStatement ps = db.prepareStatement("DELETE FROM clickhouse_spool WHERE seq <= ?")) {

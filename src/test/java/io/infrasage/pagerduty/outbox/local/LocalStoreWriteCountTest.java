@@ -42,7 +42,7 @@ class LocalStoreWriteCountTest {
             assertThat(store.rowsChanged() - rows0).isEqualTo(7);
 
             // the ClickHouse spool reads the four rows back and, once ClickHouse has them, deletes them
-            List<SqliteRowSpool.SpooledRow> spooled = store.spool().spooled(100);
+            List<io.infrasage.pagerduty.outbox.RowSpool.Spooled> spooled = store.spool().spooled(100);
             assertThat(spooled).extracting(r -> r.row().table()).containsExactly(StateRows.STATE, StateRows.AUDIT, StateRows.STATE, StateRows.AUDIT);
             store.spool().unspool(spooled.get(spooled.size() - 1).seq());
 

@@ -1,0 +1,64 @@
+package io.infrasage.pagerduty.outbox;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
+import io.infrasage.pagerduty.clickhouse.StateRowMerge;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Moves the state and audit rows of the outbound flow from the local file's spool to ClickHouse, each time the
+ * clickhouse-spool route's timer fires. Paging never waits for this: while ClickHouse is down the rows wait on disk, and
+ * they appear once it is back. Between two ticks rows gather, so that a page delivered meanwhile has its 'queued' and
+ * 'sent' rows go to ClickHouse as one (StateRowMerge), and a storm's rows go in a few large INSERTs.
+ */
+public final class ClickHouseSpool {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSpool.class);
+    private static final int BATCH = 2_000;
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
+    private static final long FIRST_BACKOFF_MILLIS = 500;
+
+    private final RowSpool store;
+    private final ClickHouseWriter writer;
+    private long backoff = FIRST_BACKOFF_MILLIS;
+    private long notBefore;
+
+    public ClickHouseSpool(RowSpool store, ClickHouseWriter writer) {
+        this.store = store;
+        this.writer = writer;
+    }
+
+    /** Writes what the spool holds, a batch at a time; after a failure, not again before its backoff is over. */
+    public synchronized void drain() {
+        if (System.currentTimeMillis() < notBefore) {
+            return;
+        }
+        try {
+            List<RowSpool.Spooled> rows;
+            do {
+                rows = store.spooled(BATCH);
+                if (!rows.isEmpty()) {
+                    writer.write(StateRowMerge.merged(rows.stream().map(RowSpool.Spooled::row).toList()), Duration.ofSeconds(30));
+                    store.unspool(rows.get(rows.size() - 1).seq());
+                }
+            } while (rows.size() == BATCH);
+            backoff = FIRST_BACKOFF_MILLIS;
+        } catch (RuntimeException e) {
+            // the writer logs ClickHouse going down and coming back once; each retry only at debug
+            LOG.debug("state rows wait in the local spool ({} queued): {}", safeDepth(), e.getMessage());
+            notBefore = System.currentTimeMillis() + backoff;
+            backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
+        }
+    }
+
+    private long safeDepth() {
+        try {
+            return store.depth();
+        } catch (RuntimeException e) {
+            return -1;
+        }
+    }
+}
