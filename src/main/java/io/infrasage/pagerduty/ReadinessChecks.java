@@ -2,6 +2,7 @@ package io.infrasage.pagerduty;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 
 import io.infrasage.pagerduty.clickhouse.ClickHouse;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
@@ -9,7 +10,10 @@ import io.infrasage.pagerduty.outbox.Outbox;
 import org.apache.camel.health.HealthCheckResultBuilder;
 import org.apache.camel.impl.health.AbstractHealthCheck;
 
-/** Readiness on /observe/health: DOWN when ClickHouse is unreachable, or the outbox is stuck past its allowed age. */
+/**
+ * Readiness on /observe/health: DOWN when ClickHouse is unreachable, the outbox cannot take a durable write, or it is
+ * stuck past its allowed age.
+ */
 public final class ReadinessChecks {
 
     private ReadinessChecks() {
@@ -62,15 +66,23 @@ public final class ReadinessChecks {
 
         @Override
         protected void doCall(HealthCheckResultBuilder builder, Map<String, Object> options) {
-            long depth = store.depth();
-            builder.detail("depth", depth);
-            long ageMillis = store.oldestQueuedAt().map(t -> System.currentTimeMillis() - t).orElse(0L);
-            builder.detail("oldest_age_seconds", ageMillis / 1000);
-            if (ageMillis > maxAge.toMillis()) {
-                builder.message("PagerDuty outbox stuck: oldest event queued " + ageMillis / 1000 + " s ago (limit "
-                        + maxAge.toSeconds() + " s)").down();
-            } else {
-                builder.up();
+            // never throws: a check that throws makes Camel answer the health request with a plain-text 500
+            try {
+                Optional<String> unwritable = store.unwritable();
+                long depth = store.depth();
+                builder.detail("depth", depth);
+                long ageMillis = store.oldestQueuedAt().map(t -> System.currentTimeMillis() - t).orElse(0L);
+                builder.detail("oldest_age_seconds", ageMillis / 1000);
+                if (unwritable.isPresent()) {
+                    builder.message("PagerDuty outbox cannot take a durable write: " + unwritable.get()).down();
+                } else if (ageMillis > maxAge.toMillis()) {
+                    builder.message("PagerDuty outbox stuck: oldest event queued " + ageMillis / 1000 + " s ago (limit "
+                            + maxAge.toSeconds() + " s)").down();
+                } else {
+                    builder.up();
+                }
+            } catch (RuntimeException e) {
+                builder.message("PagerDuty outbox cannot be read: " + e.getMessage()).down();
             }
         }
     }
