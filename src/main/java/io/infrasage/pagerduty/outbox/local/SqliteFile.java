@@ -38,10 +38,10 @@ public final class SqliteFile implements AutoCloseable {
     }
 
     /**
-     * The probe's payload, about a burst of accepts (each a few pages of the WAL): a one-page probe would fit in the room
-     * a failed commit leaves behind, and call the disk writable while accepts still fail.
+     * The probe's payload, about a few accepts (each commit writes 5 to 8 pages to the WAL): a one-page probe would fit
+     * in the room a failed commit leaves behind in the WAL file, and call the disk writable while accepts still fail.
      */
-    static final int PROBE_BYTES = 32 * 1024;
+    static final int PROBE_BYTES = 64 * 1024;
 
     private final String url;
     private final OutboxDisk disk = new OutboxDisk();
