@@ -105,6 +105,8 @@ public class BundleConfiguration implements CamelConfiguration {
         ReconcileTurn reconcileTurn;
         // durable commits of the local file (each one fsync); Kafka mode has no such file
         java.util.function.LongSupplier commits;
+        // whether the local file's disk takes writes; Kafka mode has no such disk
+        DependencyState outboxDisk;
         if (s.queue.equals("kafka")) {
             KafkaClients clients = KafkaClients.fromCamel(camel, s.kafkaBootstrapServers);
             KafkaTopics topics = new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor);
@@ -124,6 +126,7 @@ public class BundleConfiguration implements CamelConfiguration {
             };
             reconcileTurn = turn;
             commits = null;
+            outboxDisk = null;
         } else {
             LocalStore store = new LocalStore(s.dataDir);
             records = store.records();
@@ -133,6 +136,7 @@ public class BundleConfiguration implements CamelConfiguration {
             startQueue = d -> { };
             reconcileTurn = ReconcileTurn.always();
             commits = store::commits;
+            outboxDisk = store.diskState();
         }
         DependencyState pagerDuty = new DependencyState("PagerDuty", "pages wait in the outbox and are retried");
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
@@ -222,6 +226,9 @@ public class BundleConfiguration implements CamelConfiguration {
                 writer.bindMetrics(meters);
                 writer.state().bind(meters);
                 pagerDuty.bind(meters);
+                if (outboxDisk != null) {
+                    outboxDisk.bind(meters);
+                }
                 metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", outbox::depth);
                 metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",
                         () -> outbox.oldestQueuedAt().map(t -> (System.currentTimeMillis() - t) / 1000.0).orElse(0.0));

@@ -6,9 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Whether a dependency (PagerDuty, ClickHouse) answers, as the last attempt to use it found. The log gets one line when
- * it goes down and one when it is back, and infrasage_dependency_up{dependency} says 0 while it lasts: an outage of
- * hours is two lines, not a line (or a stack trace) per retry.
+ * Whether a dependency (PagerDuty, ClickHouse, the outbox disk) works, as the last attempt to use it found. The log
+ * gets one line when it goes down and one when it is back, and infrasage_dependency_up{dependency} says 0 while it
+ * lasts: an outage of hours is two lines, not a line (or a stack trace) per retry.
  */
 public final class DependencyState {
 
@@ -16,6 +16,8 @@ public final class DependencyState {
 
     private final String name;
     private final String whileDown;
+    private final String isDown;
+    private final String isUpAgain;
     private final AtomicBoolean up = new AtomicBoolean(true);
     private volatile long downSince;
 
@@ -24,20 +26,27 @@ public final class DependencyState {
      * @param whileDown what the bundle does meanwhile, for the log line
      */
     public DependencyState(String name, String whileDown) {
+        this(name, whileDown, "is unreachable", "is reachable again");
+    }
+
+    /** @param isDown, isUpAgain how the log lines say it of a dependency that is not reached: "cannot be written" */
+    public DependencyState(String name, String whileDown, String isDown, String isUpAgain) {
         this.name = name;
         this.whileDown = whileDown;
+        this.isDown = isDown;
+        this.isUpAgain = isUpAgain;
     }
 
     public void down(String reason) {
         if (up.compareAndSet(true, false)) {
             downSince = System.currentTimeMillis();
-            LOG.warn("{} is unreachable ({}); {}", name, firstLine(reason), whileDown);
+            LOG.warn("{} {} ({}); {}", name, isDown, firstLine(reason), whileDown);
         }
     }
 
     public void up() {
         if (up.compareAndSet(false, true)) {
-            LOG.info("{} is reachable again after {} s", name, (System.currentTimeMillis() - downSince) / 1000);
+            LOG.info("{} {} after {} s", name, isUpAgain, (System.currentTimeMillis() - downSince) / 1000);
         }
     }
 

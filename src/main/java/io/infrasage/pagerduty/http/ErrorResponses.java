@@ -29,11 +29,11 @@ public final class ErrorResponses {
             status = ire.status();
             body.put("error", ire.error());
             body.put("problems", ire.problems());
-        } else if (e instanceof PersistenceUnavailableException) {
+        } else if (e instanceof PersistenceUnavailableException unavailable) {
             status = 503;
             body.put("error", "storage unavailable");
-            body.put("problems", List.of("ClickHouse cannot take the write right now; retry later"));
-            // once per request while ClickHouse is down: the writer logs the outage itself, once
+            body.put("problems", List.of(unavailable.problem() + "; retry later"));
+            // once per request while the store is down: its DependencyState logs the outage itself, once
             LOG.debug("answered 503 on {}: {}", exchange.getFromRouteId(), e.getMessage());
         } else {
             status = 500;

@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -22,6 +23,7 @@ import io.github.bucket4j.Bucket;
 import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.DependencyState;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.clickhouse.PersistenceUnavailableException;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
 import org.apache.camel.Endpoint;
@@ -72,6 +74,8 @@ public final class PagerDutyDispatcher implements AutoCloseable {
 
     private record Retry(long at, long seq, String routingKey) {
     }
+    /** Outcomes the outbox could not write (its disk failed): kept until it can, never sent again meanwhile. */
+    private final UnrecordedOutcomes unrecorded = new UnrecordedOutcomes();
     /** Told of an anomaly whose trigger PagerDuty refused for good (symptom inhibition lets its symptoms page then). */
     private volatile Consumer<String> onTriggerRefused = anomalyId -> { };
     private final Object signal = new Object();
@@ -183,6 +187,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
                 if (snapshotAt - lastPrune > PRUNE_EVERY_NANOS) {
                     // a full pass over the map: once a second, not on every wake (one per accept and per delivery)
                     handledAt.values().removeIf(t -> snapshotAt - t > TimeUnit.MINUTES.toNanos(1));
+                    unrecorded.prune(now);
                     lastPrune = snapshotAt;
                 }
                 if (now >= recheckAt) {
@@ -241,19 +246,30 @@ public final class PagerDutyDispatcher implements AutoCloseable {
             if (inFlight.contains(e.orderKey()) || handled != null && handled - snapshotAt >= 0) {
                 continue; // its outcome touches the key again, or reschedules it
             }
+            if (unrecorded.waiting(e.seq(), now)) {
+                continue; // a retry the outbox could not reschedule: a Retry entry polls the key when it is due
+            }
+            Optional<DeliveryPolicy.Decision> known = unrecorded.known(e.seq());
+            if (known.isPresent() && store.unwritable().isPresent()) {
+                unrecorded.postpone(e.seq(), now);
+                continue;
+            }
             if (handed >= wanted || inFlight.size() >= backlog) {
                 more = true;
                 break;
             }
             handed++;
-            var probe = bucket.tryConsumeAndReturnRemaining(1);
-            if (!probe.isConsumed()) {
-                return now + TimeUnit.NANOSECONDS.toMillis(probe.getNanosToWaitForRefill()) + 1;
+            if (known.isEmpty()) {
+                var probe = bucket.tryConsumeAndReturnRemaining(1);
+                if (!probe.isConsumed()) {
+                    return now + TimeUnit.NANOSECONDS.toMillis(probe.getNanosToWaitForRefill()) + 1;
+                }
             }
             inFlight.add(e.orderKey());
             inFlightByKey.computeIfAbsent(e.routingKey(), k -> new AtomicInteger()).incrementAndGet();
             store.sending(e);
-            workers.execute(() -> deliver(e));
+            // PagerDuty answered it already (delivered or refused for good): only its outcome is written, nothing sent
+            workers.execute(known.isPresent() ? () -> settle(e, known.get()) : () -> deliver(e));
         }
         if (!more) {
             store.dueKeys().drained(routingKey, version);
@@ -311,10 +327,26 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         } else {
             pagerDuty.up();
         }
+        settle(e, policy.decide(status, retryAfter, e.attempts() + unrecorded.attempts(e.seq()), detail));
+    }
+
+    /**
+     * Records PagerDuty's answer in the outbox. When the outbox cannot write it, the answer waits in memory: the event
+     * stays queued and is neither lost nor sent again while this process runs.
+     */
+    private void settle(OutboxEvent e, DeliveryPolicy.Decision decision) {
         try {
-            record(e, policy.decide(status, retryAfter, e.attempts(), detail));
+            record(e, decision);
+            unrecorded.recorded(e.seq());
         } catch (RuntimeException ex) {
-            LOG.error("could not record the outcome of outbox event {} ({}): {}; it stays queued", e.seq(), e.action(), ex.getMessage());
+            long at = unrecorded.failed(e.seq(), decision, System.currentTimeMillis());
+            retries.add(new Retry(at, e.seq(), e.routingKey()));
+            if (ex instanceof PersistenceUnavailableException) {
+                // the store logs its outage once; one line per event would flood the log
+                LOG.debug("could not record the outcome of outbox event {} ({}): {}; kept until it can", e.seq(), e.action(), ex.getMessage());
+            } else {
+                LOG.error("could not record the outcome of outbox event {} ({}): {}; it stays queued", e.seq(), e.action(), ex.getMessage());
+            }
         } finally {
             handledAt.put(e.seq(), System.nanoTime());
             inFlightByKey.get(e.routingKey()).decrementAndGet();

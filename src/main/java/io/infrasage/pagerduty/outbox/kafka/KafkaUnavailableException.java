@@ -6,6 +6,6 @@ import io.infrasage.pagerduty.clickhouse.PersistenceUnavailableException;
 public class KafkaUnavailableException extends PersistenceUnavailableException {
 
     public KafkaUnavailableException(String message, Throwable cause) {
-        super(message, cause);
+        super("Kafka cannot take the write right now", message, cause);
     }
 }

@@ -2,6 +2,8 @@ package io.infrasage.pagerduty.outbox.local;
 
 import java.nio.file.Path;
 
+import io.infrasage.pagerduty.DependencyState;
+
 /**
  * The embedded adapter (INFRASAGE_QUEUE=local, the default): one SQLite file per instance holding the anomaly records,
  * the outbox and the ClickHouse spool, so each accept, delivery or resolve is one atomic write across the three.
@@ -30,6 +32,11 @@ public final class LocalStore implements AutoCloseable {
 
     public SqliteRowSpool spool() {
         return spool;
+    }
+
+    /** Whether the file's disk takes writes: infrasage_dependency_up{dependency="outbox disk"}. */
+    public DependencyState diskState() {
+        return file.diskState();
     }
 
     /** Durable commits (fsyncs) of the file since it was opened. */

@@ -25,8 +25,7 @@ public final class SqliteOutbox implements Outbox {
     private final SqliteFile file;
     private final SqliteRowSpool spool;
     private final DueRoutingKeys keys = new DueRoutingKeys();
-    /** Highest outbox seq written, and highest on disk: events above the latter are not handed to the dispatcher. */
-    private long maxSeqWritten;
+    /** Highest outbox seq on disk: events above it are not handed to the dispatcher. */
     private volatile long maxSeqDurable;
     /**
      * Events handed to a sender and not yet completed or rescheduled. They stay heads of their queues, and the
@@ -55,8 +54,7 @@ public final class SqliteOutbox implements Outbox {
                     keys.activate(rs.getString(1));
                 }
             }
-            maxSeqWritten = single(db, "SELECT COALESCE(MAX(seq), 0) FROM outbox").orElse(0L);
-            maxSeqDurable = maxSeqWritten;
+            maxSeqDurable = single(db, "SELECT COALESCE(MAX(seq), 0) FROM outbox").orElse(0L);
             return null;
         });
     }
@@ -80,9 +78,8 @@ public final class SqliteOutbox implements Outbox {
                 try (ResultSet generated = ps.getGeneratedKeys()) {
                     generated.next();
                     seqs.add(generated.getLong(1));
-                    maxSeqWritten = Math.max(maxSeqWritten, generated.getLong(1));
                 }
-                touchedOnCommit(e.routingKey());
+                touchedOnCommit(e.routingKey(), seqs.get(seqs.size() - 1));
             }
         }
         return seqs;
@@ -100,11 +97,14 @@ public final class SqliteOutbox implements Outbox {
         }
     }
 
-    /** Once the caller's write is on disk, its events are visible and the key may have a new due head. */
-    private void touchedOnCommit(String routingKey) {
-        long written = maxSeqWritten;
+    /**
+     * Once the caller's write is on disk, its events (up to this seq) are visible and the key may have a new due head.
+     * The write's own seq, not the highest handed out so far: SQLite hands the seqs of a write that failed out again,
+     * and the write that gets them may not be on disk yet.
+     */
+    private void touchedOnCommit(String routingKey, long seq) {
         file.afterCommit(() -> {
-            maxSeqDurable = Math.max(maxSeqDurable, written);
+            maxSeqDurable = Math.max(maxSeqDurable, seq);
             keys.activate(routingKey);
         });
     }
@@ -153,7 +153,7 @@ public final class SqliteOutbox implements Outbox {
             }
             sending.remove(e.seq());
             // the next event of the same dedup key, if any, is a head now
-            touchedOnCommit(e.routingKey());
+            touchedOnCommit(e.routingKey(), e.seq());
             spool.spool(db, rows);
             return null;
         });
@@ -182,6 +182,11 @@ public final class SqliteOutbox implements Outbox {
     @Override
     public Optional<Long> oldestQueuedAt() {
         return file.read(db -> single(db, "SELECT MIN(created_at) FROM outbox"));
+    }
+
+    @Override
+    public Optional<String> unwritable() {
+        return file.unwritable();
     }
 
     static Optional<Long> single(Connection db, String sql) throws Exception {
