@@ -1,8 +1,10 @@
 package io.infrasage.pagerduty.inhibition;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
+import io.infrasage.pagerduty.anomaly.SeverityPolicy;
 import io.infrasage.pagerduty.outbox.NewAnomaly;
 
 /**
@@ -36,8 +38,17 @@ public final class InhibitionRule {
         return Optional.ofNullable(newest).map(RootCause::anomalyId);
     }
 
-    /** Whether this root cause may hold the symptom back. */
+    /** Whether holding this symptom behind this root cause can never keep a page from someone it should wake. */
     static boolean mayHold(RootCause rootCause, NewAnomaly symptom) {
-        return !rootCause.anomalyId().equals(symptom.anomalyId());
+        return !rootCause.anomalyId().equals(symptom.anomalyId())
+                // a later anomaly of the root cause's own service may have another cause: it pages its team
+                && !Objects.equals(rootCause.service(), symptom.service())
+                // a worse page is never silenced (Alertmanager's "source at least as severe as target" guard)
+                && rank(symptom.severity()) <= rank(rootCause.severity());
+    }
+
+    /** PagerDuty's severities lowest first; an unknown one ranks lowest, so a root cause of unknown severity holds no known one. */
+    private static int rank(String severity) {
+        return severity == null ? -1 : SeverityPolicy.SEVERITIES.indexOf(severity);
     }
 }

@@ -30,8 +30,39 @@ class InhibitionRuleTest {
     }
 
     @Test
-    void anAnomalyIsNeverItsOwnRootCause() {
+    void aSymptomIsHeldOnlyBehindARootCauseAtLeastAsSevere() {
+        RootCause warning = new RootCause("r-warning", "payment-api", "warning", 100);
+        RootCause critical = new RootCause("r-critical", "payment-db", "critical", 100);
+
+        assertThat(InhibitionRule.rootCauseOf(symptom("checkout-api", "critical"), List.of(warning))).isEmpty();
+        assertThat(InhibitionRule.rootCauseOf(symptom("checkout-api", "error"), List.of(warning))).isEmpty();
+        assertThat(InhibitionRule.rootCauseOf(symptom("checkout-api", "warning"), List.of(warning))).contains("r-warning");
+        assertThat(InhibitionRule.rootCauseOf(symptom("checkout-api", "warning"), List.of(critical))).contains("r-critical");
+        assertThat(InhibitionRule.rootCauseOf(symptom("checkout-api", "critical"), List.of(critical))).contains("r-critical");
+    }
+
+    @Test
+    void aNewerRootCauseTooMildToHoldTheSymptomLeavesItToAnOlderOneThatIsSevereEnough() {
+        List<RootCause> candidates = List.of(new RootCause("r-critical", "payment-db", "critical", 100),
+                new RootCause("r-warning", "payment-api", "warning", 200));
+
+        assertThat(InhibitionRule.rootCauseOf(symptom("checkout-api", "critical"), candidates)).contains("r-critical");
+        assertThat(InhibitionRule.rootCauseOf(symptom("checkout-api", "warning"), candidates)).contains("r-warning");
+    }
+
+    @Test
+    void aRootCauseNeverHoldsBackItsOwnServiceNorItself() {
+        RootCause own = new RootCause("r1", "payment-api", "critical", 100);
+
+        assertThat(InhibitionRule.rootCauseOf(symptom("payment-api", "warning"), List.of(own))).isEmpty();
         NewAnomaly itself = new NewAnomaly("r1", "infrasage-r1", "checkout-api", List.of(), List.of(), "warning");
         assertThat(InhibitionRule.rootCauseOf(itself, List.of(new RootCause("r1", "payment-api", "critical", 100)))).isEmpty();
+    }
+
+    @Test
+    void aRootCauseOfUnknownSeverityHoldsNoSymptomThatHasOne() {
+        RootCause unknown = new RootCause("r1", "payment-api", null, 100);
+
+        assertThat(InhibitionRule.rootCauseOf(symptom("checkout-api", "warning"), List.of(unknown))).isEmpty();
     }
 }

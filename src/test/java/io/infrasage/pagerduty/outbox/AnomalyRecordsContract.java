@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
@@ -238,15 +239,52 @@ public abstract class AnomalyRecordsContract {
     }
 
     @Test
-    void inABatchASymptomIsHeldByARootCauseGivenBeforeIt() {
+    void aCriticalSymptomBehindAWarningRootCauseIsPagedAndAWarningOneIsHeld() {
+        String warning = id("r-warning");
+        accept(warning, "payment-api", "warning", List.of("checkout-api"), payments);
+
+        Inhibition.Acceptance critical = accept(id("s-critical"), "checkout-api", "critical", List.of(), checkout);
+        assertThat(critical.inhibitedBy()).isEmpty();
+        assertThat(critical.queued()).hasSize(1);
+        assertThat(accept(id("s-warning"), "checkout-api", "warning", List.of(), checkout).inhibitedBy()).contains(warning);
+    }
+
+    @Test
+    void aWarningSymptomBehindACriticalRootCauseIsHeldAndANewerWarningRootCauseLeavesACriticalOneToIt() {
+        String critical = id("r-critical");
+        String warning = id("r-warning");
+        accept(critical, "payment-db", "critical", List.of("checkout-api"), payments);
+        afterNow();
+        accept(warning, "payment-api", "warning", List.of("checkout-api"), payments);
+
+        assertThat(accept(id("s-error"), "checkout-api", "error", List.of(), checkout).inhibitedBy()).contains(critical);
+        assertThat(accept(id("s-warning"), "checkout-api", "warning", List.of(), checkout).inhibitedBy()).contains(warning);
+    }
+
+    @Test
+    void aRootCauseNeverHoldsBackItsOwnService() {
+        String r1 = id("r1");
+        accept(r1, "payment-api", "critical", List.of("payment-api", "checkout-api"), payments);
+
+        Inhibition.Acceptance own = accept(id("p2"), "payment-api", "warning", List.of(), payments);
+        assertThat(own.inhibitedBy()).isEmpty();
+        assertThat(own.queued()).hasSize(1);
+        assertThat(accept(id("s1"), "checkout-api", "warning", List.of(), checkout).inhibitedBy()).contains(r1);
+    }
+
+    @Test
+    void inABatchASymptomIsHeldByARootCauseGivenBeforeItWhenThatIsSafe() {
         String r1 = id("r1");
         List<AcceptOutcome> outcomes = records().acceptAll(List.of(
-                inhibiting(r1, "payment-api", "critical", List.of("checkout-api"), payments, 0),
-                inhibiting(id("s1"), "checkout-api", "critical", List.of(), checkout, 0)), List.of());
+                inhibiting(r1, "payment-api", "critical", List.of("checkout-api", "payment-api"), payments, 0),
+                inhibiting(id("s1"), "checkout-api", "critical", List.of(), checkout, 0),
+                inhibiting(id("w1"), "payment-db", "warning", List.of("cart-api"), payments, 0),
+                inhibiting(id("s2"), "cart-api", "critical", List.of(), checkout, 0),
+                inhibiting(id("p2"), "payment-api", "critical", List.of(), payments, 0)), List.of());
 
-        assertThat(outcomes.get(0).accepted().orElseThrow().inhibitedBy()).isEmpty();
-        assertThat(outcomes.get(1).accepted().orElseThrow().inhibitedBy()).contains(r1);
-        assertThat(outcomes).extracting(o -> o.accepted().orElseThrow().queued().size()).containsExactly(1, 0);
-        assertThat(queuedFor(checkout)).isEmpty();
+        List<Optional<String>> inhibitedBy = outcomes.stream().map(o -> o.accepted().orElseThrow().inhibitedBy()).toList();
+        assertThat(inhibitedBy).containsExactly(Optional.empty(), Optional.of(r1), Optional.empty(), Optional.empty(), Optional.empty());
+        assertThat(outcomes).extracting(o -> o.accepted().orElseThrow().queued().size()).containsExactly(1, 0, 1, 1, 1);
+        assertThat(queuedFor(checkout)).containsExactly(id("s2"));
     }
 }
