@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
  * INFRASAGE_INHIBIT_SYMPTOMS=true, local outbox, real ClickHouse and the sandbox (with webhooks back to the bundle):
  * the root cause pages; a symptom in its blast radius moments later does not, is recorded "inhibited" naming it, and
  * is noted on the root cause's incident; an unrelated service and an opted-out team still page; resolving the root
- * cause (by a runbook, or by an engineer in PagerDuty) pages the symptoms still open.
+ * cause (by a runbook, or by an engineer in PagerDuty) pages the symptoms still open. Only safe holds: a symptom more
+ * severe than its root cause pages, and a root cause never holds back its own service.
  */
 class SymptomInhibitionTest {
 
@@ -180,5 +181,52 @@ class SymptomInhibitionTest {
         bundle.postJson("/api/v1/anomalies/" + root + "/resolve", "{\"runbook\":\"flush\"}");
         assertThat(post(later, "checkout-cart", 0.9).get("status").asText()).isEqualTo("queued");
         awaitIncident(later);
+    }
+
+    @Test
+    void aCriticalSymptomBehindAWarningRootCauseIsPaged() throws Exception {
+        String root = AnomalyToPagerDutyTest.unique("root-warning");
+        String symptom = AnomalyToPagerDutyTest.unique("symptom-critical");
+        assertThat(post(root, "payment-ledger", 0.45, "checkout-tax").get("severity").asText()).isEqualTo("warning");
+        awaitIncident(root);
+
+        JsonNode answer = post(symptom, "checkout-tax", 0.97);
+        assertThat(answer.get("status").asText()).isEqualTo("queued");
+        assertThat(answer.get("severity").asText()).isEqualTo("critical");
+        assertThat(answer.has("inhibited_by")).isFalse();
+        Incident incident = awaitIncident(symptom);
+        assertThat(incident.routingKey()).isEqualTo(CHECKOUT);
+        assertThat(triggers(symptom)).hasSize(1);
+    }
+
+    @Test
+    void aWarningSymptomBehindACriticalRootCauseIsHeld() throws Exception {
+        String root = AnomalyToPagerDutyTest.unique("root-critical");
+        String symptom = AnomalyToPagerDutyTest.unique("symptom-warning");
+        assertThat(post(root, "payment-vault", 0.95, "checkout-fees").get("severity").asText()).isEqualTo("critical");
+        awaitIncident(root);
+
+        JsonNode answer = post(symptom, "checkout-fees", 0.45);
+        assertThat(answer.get("status").asText()).isEqualTo("inhibited");
+        assertThat(answer.get("inhibited_by").asText()).isEqualTo(root);
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(state(symptom))
+                .startsWith("inhibited\tsymptom of root cause " + root + " (its blast radius names checkout-fees)"));
+        assertThat(triggers(symptom)).isEmpty();
+    }
+
+    @Test
+    void aRootCauseNeverHoldsBackItsOwnService() throws Exception {
+        String root = AnomalyToPagerDutyTest.unique("root-own");
+        String again = AnomalyToPagerDutyTest.unique("own-service");
+        String symptom = AnomalyToPagerDutyTest.unique("symptom-own");
+        post(root, "payment-router", 0.9, "payment-router", "checkout-router");
+        awaitIncident(root);
+
+        // a later anomaly of the root cause's own service, less severe, may have another cause: its team is paged
+        JsonNode own = post(again, "payment-router", 0.7);
+        assertThat(own.get("status").asText()).isEqualTo("queued");
+        assertThat(awaitIncident(again).routingKey()).isEqualTo(PAYMENTS);
+        // the other service of its blast radius is still held back
+        assertThat(post(symptom, "checkout-router", 0.7).get("inhibited_by").asText()).isEqualTo(root);
     }
 }

@@ -10,8 +10,8 @@ import io.infrasage.pagerduty.anomaly.RoutingTarget;
 /**
  * INFRASAGE_INHIBIT_SYMPTOMS: whether an anomaly may be held back as the symptom of a root cause already paged, for how
  * long after that root cause was accepted (INFRASAGE_INHIBIT_WINDOW), and which of its teams opted out with
- * {@code "inhibit": false} in their routing rule. The decision itself is made by the anomaly records, atomically with
- * the accept (see {@link io.infrasage.pagerduty.outbox.AnomalyRecords#acceptOrInhibit}).
+ * {@code "inhibit": false} in their routing rule. The decision itself is {@link InhibitionRule}'s, made inside the
+ * anomaly records' write that accepts the anomaly (see {@link io.infrasage.pagerduty.outbox.AnomalyRecords#acceptAll}).
  */
 public final class SymptomInhibition {
 

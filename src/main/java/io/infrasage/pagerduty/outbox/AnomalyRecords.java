@@ -17,11 +17,13 @@ public interface AnomalyRecords {
     /**
      * Records new anomalies with their events and ClickHouse rows, in order, in one durable write (one fsync, or one
      * wait for Kafka's acks), so a batch costs one commit, not one per anomaly. An anomaly already known, also one
-     * given earlier in the same list, is written no more. With symptom inhibition (see {@link AcceptRequest}), an open,
-     * paged anomaly (not resolved, not held back itself) accepted at or after its {@code rootCauseSinceMillis} whose
-     * blast radius names the anomaly's service, also one earlier in the same list, holds its {@code inhibitable}
-     * events until that root cause is resolved; only {@code pagedAnyway} are queued. Resolving the root cause (either
-     * resolve method) queues the held events of its symptoms that are still open.
+     * given earlier in the same list, is written no more. With symptom inhibition (see {@link AcceptRequest}), the
+     * adapter gathers the anomaly's possible root causes: open, paged anomalies (not resolved, not held back themselves,
+     * their trigger not refused) accepted at or after its {@code rootCauseSinceMillis} whose blast radius names the
+     * anomaly's service, also those earlier in the same list. {@link io.infrasage.pagerduty.inhibition.InhibitionRule}
+     * chooses the one, if any, that holds the anomaly's {@code inhibitable} events until it is resolved; only
+     * {@code pagedAnyway} are queued then. Resolving the root cause (either resolve method) queues the held events of
+     * its symptoms that are still open.
      *
      * @param unpagedRows rows of anomalies recorded but not paged (suppressed), written in the same commit
      * @return one outcome per request, in order

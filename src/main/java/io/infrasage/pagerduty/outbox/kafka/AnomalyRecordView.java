@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
+import io.infrasage.pagerduty.inhibition.InhibitionRule;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -207,16 +208,18 @@ final class AnomalyRecordView implements AutoCloseable {
     }
 
     /**
-     * The newest anomaly accepted at or after sinceMillis whose blast radius names the service, still open and paged
-     * (not held back itself, unless released).
+     * The root causes this copy holds for a service, for {@link InhibitionRule} to choose from: accepted at or after
+     * sinceMillis, naming the service in their blast radius, not resolved, not refused, and paged (not held back
+     * itself, unless released).
      */
-    Optional<String> openRootCauseOf(String service, String anomalyId, long sinceMillis) {
+    List<InhibitionRule.RootCause> rootCausesNaming(String service, long sinceMillis) {
         return blastRadiusIndex.getOrDefault(service, Set.of()).stream()
-                .filter(id -> !id.equals(anomalyId) && !resolutions.containsKey(id) && !refused.contains(id))
+                .filter(id -> !resolutions.containsKey(id) && !refused.contains(id))
                 .map(id -> Map.entry(id, accepted.get(id)))
                 .filter(e -> e.getValue().at() >= sinceMillis && (e.getValue().inhibitedBy() == null || released.contains(e.getKey())))
-                .max(Comparator.comparingLong(e -> e.getValue().at()))
-                .map(Map.Entry::getKey);
+                .sorted(Comparator.comparingLong(e -> e.getValue().at()))
+                .map(e -> new InhibitionRule.RootCause(e.getKey(), e.getValue().service(), e.getValue().severity(), e.getValue().at()))
+                .toList();
     }
 
     /** Whether it may hold symptoms back no longer: resolved, or its trigger refused by PagerDuty. */

@@ -14,6 +14,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
 
 import io.infrasage.pagerduty.clickhouse.Row;
+import io.infrasage.pagerduty.inhibition.InhibitionRule;
 import io.infrasage.pagerduty.outbox.AcceptOutcome;
 import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
@@ -128,8 +129,7 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
                     continue;
                 }
                 Optional<String> rootCause = r.inhibition() && !r.inhibitable().isEmpty()
-                        ? rootCauseGivenBefore(earlierRootCauses, a)
-                                .or(() -> view.openRootCauseOf(a.service(), a.anomalyId(), r.rootCauseSinceMillis()))
+                        ? InhibitionRule.rootCauseOf(a, rootCausesNaming(a.service(), r.rootCauseSinceMillis(), earlierRootCauses, now))
                         : Optional.empty();
                 List<NewEvent> queuedNow = new ArrayList<>(r.pagedAnyway());
                 if (rootCause.isPresent()) {
@@ -186,15 +186,15 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
     private record Pending(AcceptRequest request, Optional<String> rootCause, List<Future<RecordMetadata>> deliveries, int index) {
     }
 
-    /** The newest root cause given earlier in the same list, paged, whose blast radius names this anomaly's service. */
-    private static Optional<String> rootCauseGivenBefore(List<NewAnomaly> earlier, NewAnomaly symptom) {
-        for (int i = earlier.size() - 1; i >= 0; i--) {
-            NewAnomaly candidate = earlier.get(i);
-            if (!candidate.anomalyId().equals(symptom.anomalyId()) && candidate.blastRadius().contains(symptom.service())) {
-                return Optional.of(candidate.anomalyId());
+    /** The root causes for a service: those of this instance's view, then those paged earlier in the same list. */
+    private List<InhibitionRule.RootCause> rootCausesNaming(String service, long sinceMillis, List<NewAnomaly> earlier, long now) {
+        List<InhibitionRule.RootCause> candidates = new ArrayList<>(view.rootCausesNaming(service, sinceMillis));
+        for (NewAnomaly candidate : earlier) {
+            if (candidate.blastRadius().contains(service)) {
+                candidates.add(new InhibitionRule.RootCause(candidate.anomalyId(), candidate.service(), candidate.severity(), now));
             }
         }
-        return Optional.empty();
+        return candidates;
     }
 
     @Override

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.Row;
+import io.infrasage.pagerduty.inhibition.InhibitionRule;
 import io.infrasage.pagerduty.outbox.AcceptOutcome;
 import io.infrasage.pagerduty.outbox.AcceptRequest;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
@@ -51,6 +52,8 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                 addColumnIfMissing(s, "anomalies", "inhibited_by", "TEXT");
                 addColumnIfMissing(s, "anomalies", "released_at", "INTEGER");
                 addColumnIfMissing(s, "anomalies", "refused_at", "INTEGER");
+                // symptom inhibition: the service a root cause was raised for, which it never holds back
+                addColumnIfMissing(s, "anomalies", "service", "TEXT");
                 s.execute("CREATE INDEX IF NOT EXISTS anomalies_inhibited_by ON anomalies (inhibited_by) WHERE inhibited_by IS NOT NULL");
                 s.execute("CREATE TABLE IF NOT EXISTS blast_radius (service TEXT NOT NULL, anomaly_id TEXT NOT NULL,"
                         + " PRIMARY KEY (service, anomaly_id)) WITHOUT ROWID");
@@ -120,9 +123,8 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
     private AcceptOutcome acceptOne(Connection db, AcceptRequest r) throws Exception {
         NewAnomaly a = r.anomaly();
         Optional<String> rootCause = r.inhibition() && !r.inhibitable().isEmpty()
-                ? openRootCauseOf(db, a, r.rootCauseSinceMillis()) : Optional.empty();
-        if (!insert(db, a.anomalyId(), a.dedupKey(), a.targets(), a.severity(),
-                rootCause.isPresent() ? Inhibition.INHIBITED : "queued", rootCause.orElse(null))) {
+                ? InhibitionRule.rootCauseOf(a, rootCausesNaming(db, a.service(), r.rootCauseSinceMillis())) : Optional.empty();
+        if (!insert(db, a, rootCause.isPresent() ? Inhibition.INHIBITED : "queued", rootCause.orElse(null))) {
             return AcceptOutcome.known(record(db, a.anomalyId()).orElseThrow());
         }
         if (r.inhibition()) {
@@ -146,37 +148,42 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
         return AcceptOutcome.accepted(new Inhibition.Acceptance(seqs, rootCause));
     }
 
-    private static boolean insert(Connection db, String anomalyId, String dedupKey, List<RoutingTarget> targets, String severity,
-                                  String status, String inhibitedBy) throws Exception {
+    private static boolean insert(Connection db, NewAnomaly a, String status, String inhibitedBy) throws Exception {
         try (PreparedStatement ps = db.prepareStatement("INSERT OR IGNORE INTO anomalies (anomaly_id, dedup_key, targets, severity,"
-                + " status, created_at, inhibited_by) VALUES (?,?,?,?,?,?,?)")) {
-            ps.setString(1, anomalyId);
-            ps.setString(2, dedupKey);
-            ps.setString(3, JSON.writeValueAsString(targets.stream()
+                + " status, created_at, inhibited_by, service) VALUES (?,?,?,?,?,?,?,?)")) {
+            ps.setString(1, a.anomalyId());
+            ps.setString(2, a.dedupKey());
+            ps.setString(3, JSON.writeValueAsString(a.targets().stream()
                     .map(t -> Map.of("team", t.team(), "routing_key", t.routingKey())).toList()));
-            ps.setString(4, severity);
+            ps.setString(4, a.severity());
             ps.setString(5, status);
             ps.setLong(6, System.currentTimeMillis());
             ps.setString(7, inhibitedBy);
+            ps.setString(8, a.service());
             return ps.executeUpdate() > 0;
         }
     }
 
     /**
-     * The newest anomaly accepted since the given time whose blast radius names this anomaly's service, still open and
-     * paged (not held back itself: a symptom is no root cause while its own page waits).
+     * The root causes this file holds for a service, in the order accepted, for {@link InhibitionRule} to choose from:
+     * accepted since the given time, naming the service in their blast radius, still open, paged (not held back
+     * itself: a symptom is no root cause while its own page waits) and not refused by PagerDuty.
      */
-    private static Optional<String> openRootCauseOf(Connection db, NewAnomaly a, long sinceMillis) throws SQLException {
-        try (PreparedStatement ps = db.prepareStatement("SELECT r.anomaly_id FROM blast_radius b JOIN anomalies r ON r.anomaly_id = b.anomaly_id"
-                + " WHERE b.service = ? AND r.anomaly_id <> ? AND r.resolved_at IS NULL AND r.created_at >= ?"
-                + " AND r.refused_at IS NULL AND (r.inhibited_by IS NULL OR r.released_at IS NOT NULL) ORDER BY r.created_at DESC LIMIT 1")) {
-            ps.setString(1, a.service());
-            ps.setString(2, a.anomalyId());
-            ps.setLong(3, sinceMillis);
+    private static List<InhibitionRule.RootCause> rootCausesNaming(Connection db, String service, long sinceMillis) throws SQLException {
+        List<InhibitionRule.RootCause> candidates = new ArrayList<>();
+        try (PreparedStatement ps = db.prepareStatement("SELECT r.anomaly_id, r.service, r.severity, r.created_at"
+                + " FROM blast_radius b JOIN anomalies r ON r.anomaly_id = b.anomaly_id"
+                + " WHERE b.service = ? AND r.resolved_at IS NULL AND r.created_at >= ?"
+                + " AND r.refused_at IS NULL AND (r.inhibited_by IS NULL OR r.released_at IS NOT NULL) ORDER BY r.created_at, r.rowid")) {
+            ps.setString(1, service);
+            ps.setLong(2, sinceMillis);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(rs.getString(1)) : Optional.empty();
+                while (rs.next()) {
+                    candidates.add(new InhibitionRule.RootCause(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)));
+                }
             }
         }
+        return candidates;
     }
 
     private static void hold(Connection db, String anomalyId, List<NewEvent> events) throws SQLException {

@@ -43,4 +43,20 @@ class AnomalyFactsTest {
         assertThat(DeliveryRecord.offset(seq)).isEqualTo(123_456_789L);
         assertThat(DeliveryRecord.seq(11, 123_456_790L)).isGreaterThan(seq);
     }
+
+    @Test
+    void factKeysNameTheAnomalyButNeverTheRoutingKey() {
+        assertThat(AnomalyFacts.heldKey("s1", KEY)).startsWith("h/s1/").doesNotContain(KEY);
+        assertThat(AnomalyFacts.anomalyIdOf(AnomalyFacts.heldKey("a/b", KEY))).isEqualTo("a/b");
+        assertThat(AnomalyFacts.anomalyIdOf(AnomalyFacts.releasedKey("a/b"))).isEqualTo("a/b");
+        assertThat(AnomalyFacts.anomalyIdOf(AnomalyFacts.resolveDeliveredKey("a/b", KEY))).isEqualTo("a/b");
+    }
+
+    @Test
+    void anAcceptedFactWithSymptomInhibitionKeepsServiceBlastRadiusAndRootCause() {
+        var accepted = new AnomalyFacts.Accepted("infrasage-s1", List.of(new RoutingTarget("checkout", KEY)), "warning", 42,
+                "checkout-api", List.of("cart-api"), "r1");
+
+        assertThat(AnomalyFacts.readAccepted(AnomalyFacts.write(accepted))).isEqualTo(accepted);
+    }
 }

@@ -8,6 +8,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.inhibition.InhibitionRule;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
@@ -17,8 +18,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 
 /**
- * How an instance's copy of the anomalies topic answers, fed the facts in topic order (no broker needed for the rules;
- * KafkaModeIT runs them against one).
+ * How an instance's copy of the anomalies topic answers, fed the facts in any partition order (no broker needed;
+ * KafkaAnomalyRecordsIT runs the records' contract, symptom inhibition included, against one).
  */
 class AnomalyRecordViewTest {
 
@@ -102,5 +103,26 @@ class AnomalyRecordViewTest {
 
         assertThat(view.known("a2")).isFalse();
         assertThat(view.find("a2")).isEmpty();
+    }
+
+    @Test
+    void aReleaseReadBeforeItsHeldTriggersKeepsThemReleased() {
+        AnomalyRecordView view = view();
+        view.apply(AnomalyFacts.releasedKey("s1"), "{}");
+        view.apply(AnomalyFacts.heldKey("s1", KEY), AnomalyFacts.write(new AnomalyFacts.Held(KEY, "checkout", "trigger", "{}")));
+        assertThat(view.heldTriggers("s1")).isEmpty();
+    }
+
+    /** Read by an instance that held a symptom while another refused or resolved its root cause: it releases it itself. */
+    @Test
+    void aRootCauseWhosePageWasRefusedHoldsNothingBack() {
+        AnomalyRecordView view = view();
+        view.apply("a/r1", AnomalyFacts.write(new AnomalyFacts.Accepted("infrasage-r1", List.of(new RoutingTarget("team", KEY)),
+                "critical", 100, "payment-api", List.of("checkout-api"), null)));
+        assertThat(view.heldNoLonger("r1")).isFalse();
+        assertThat(view.rootCausesNaming("checkout-api", 0)).extracting(InhibitionRule.RootCause::anomalyId).containsExactly("r1");
+        view.apply(AnomalyFacts.refusedKey("r1"), "{}");
+        assertThat(view.heldNoLonger("r1")).isTrue();
+        assertThat(view.rootCausesNaming("checkout-api", 0)).isEmpty();
     }
 }

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The embedded adapter on a real SQLite file: who resolved an anomaly, what an unknown anomaly leaves behind, and what
- * a batch costs.
+ * The embedded adapter on a real SQLite file, beyond the records' contract (SqliteAnomalyRecordsTest): what a batch
+ * costs, files of older releases, heads in flight.
  */
 class LocalStoreTest {
 
@@ -39,26 +39,6 @@ class LocalStoreTest {
     static AcceptRequest paging(String id) {
         return AcceptRequest.paging(new NewAnomaly(id, "infrasage-" + id, "payment-api", List.of(), List.of(TEAM), "critical"),
                 trigger(), List.of());
-    }
-
-    @Test
-    void onlyTheBundlesOwnResolveIsCreditedToARunbook() {
-        try (LocalStore store = new LocalStore(dir)) {
-            store.records().accept(paging("a-runbook"));
-            store.records().accept(paging("a-merged"));
-            store.records().resolve("a-runbook", "restart-pods", List.of(), List.of());
-            store.records().resolvedInPagerDuty("a-merged", "Alice Example", "merged");
-            // a later resolve of the incident the merged anomaly went into keeps the first resolution
-            store.records().resolvedInPagerDuty("a-merged", "PagerDuty", "pagerduty");
-            // PagerDuty's echo of our own resolve does not rename it
-            store.records().resolvedInPagerDuty("a-runbook", "PagerDuty", "pagerduty");
-
-            assertThat(store.records().find("a-runbook").orElseThrow().runbook()).contains("restart-pods");
-            AnomalyRecord merged = store.records().find("a-merged").orElseThrow();
-            assertThat(merged.runbook()).isEmpty();
-            assertThat(merged.resolvedBy()).isEqualTo("Alice Example");
-            assertThat(merged.resolvedByKind()).isEqualTo("merged");
-        }
     }
 
     @Test
@@ -84,17 +64,6 @@ class LocalStoreTest {
             assertThat(outcomes.get(51).known().orElseThrow().resolved()).isTrue();
             assertThat(store.outbox().depth()).as("the 50 triggers and the earlier one").isEqualTo(51);
             assertThat(store.spool().depth()).isEqualTo(1);
-        }
-    }
-
-    @Test
-    void resolvingAnAnomalyThatWasNeverAcceptedWritesNothing() {
-        try (LocalStore store = new LocalStore(dir)) {
-            var events = List.of(new NewEvent(TEAM.routingKey(), TEAM.team(), "resolve", "{}"));
-            assertThat(store.records().resolve("never-seen", "restart-pods", events, List.of())).isEmpty();
-            assertThat(store.records().resolvedInPagerDuty("never-seen", "Alice Example", "engineer")).isZero();
-            assertThat(store.outbox().depth()).isZero();
-            assertThat(store.records().find("never-seen")).isEmpty();
         }
     }
 
