@@ -18,24 +18,20 @@ public final class ClickHouseSpool {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClickHouseSpool.class);
     private static final int BATCH = 2_000;
-    private static final long MAX_BACKOFF_MILLIS = 30_000;
-    private static final long FIRST_BACKOFF_MILLIS = 500;
 
     private final RowSpool store;
     private final ClickHouseWriter writer;
-    private long backoff = FIRST_BACKOFF_MILLIS;
-    private long notBefore;
 
     public ClickHouseSpool(RowSpool store, ClickHouseWriter writer) {
         this.store = store;
         this.writer = writer;
     }
 
-    /** Writes what the spool holds, a batch at a time; after a failure, not again before its backoff is over. */
+    /**
+     * Writes what the spool holds, a batch at a time. A failure waits for the next tick: a refused connection costs
+     * nothing, and rows spooled meanwhile must not wait out a backoff once ClickHouse answers again.
+     */
     public synchronized void drain() {
-        if (System.currentTimeMillis() < notBefore) {
-            return;
-        }
         try {
             List<RowSpool.Spooled> rows;
             do {
@@ -45,12 +41,9 @@ public final class ClickHouseSpool {
                     store.unspool(rows.get(rows.size() - 1).seq());
                 }
             } while (rows.size() == BATCH);
-            backoff = FIRST_BACKOFF_MILLIS;
         } catch (RuntimeException e) {
             // the writer logs ClickHouse going down and coming back once; each retry only at debug
             LOG.debug("state rows wait in the local spool ({} queued): {}", safeDepth(), e.getMessage());
-            notBefore = System.currentTimeMillis() + backoff;
-            backoff = Math.min(backoff * 2, MAX_BACKOFF_MILLIS);
         }
     }
 
