@@ -8,7 +8,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A real one-node Kafka broker (KRaft) for tests, started by the project's own scripts/kafka.sh from Maven Central's
- * jars, in a JVM of its own, on a free port with its data in a temporary folder.
+ * jars, in a JVM of its own, on a free port with its data in a temporary folder. A test may stop it and start it again
+ * on the same port with the same data, as a maintenance window does.
  */
 public final class LocalKafka implements AutoCloseable {
 
@@ -64,6 +65,16 @@ public final class LocalKafka implements AutoCloseable {
             }
         }
         throw new IllegalStateException("no two free consecutive ports");
+    }
+
+    /** Stops the broker as its service manager does (SIGTERM, a controlled shutdown); port and data are kept. */
+    public void stop() {
+        script("stop");
+    }
+
+    /** Starts the stopped broker again on the same port with the same data; returns once it accepts connections. */
+    public void startAgain() {
+        script("start");
     }
 
     @Override
