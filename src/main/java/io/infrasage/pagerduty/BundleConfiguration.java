@@ -105,12 +105,13 @@ public class BundleConfiguration implements CamelConfiguration {
         ReconcileTurn reconcileTurn;
         // durable commits of the local file (each one fsync); Kafka mode has no such file
         java.util.function.LongSupplier commits;
-        // whether the local file's disk takes writes; Kafka mode has no such disk
-        DependencyState outboxDisk;
+        // whether the queue takes writes: the local file's disk, or Kafka
+        DependencyState queueState;
         if (s.queue.equals("kafka")) {
-            KafkaClients clients = KafkaClients.fromCamel(camel, s.kafkaBootstrapServers);
+            KafkaClients clients = KafkaClients.fromCamel(camel, s.kafkaBootstrapServers, s.acceptTimeout);
             KafkaTopics topics = new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor);
-            KafkaQueue kafka = new KafkaQueue(clients, topics, writer);
+            // requests waiting for Kafka keep half the HTTP workers at most: the other requests are never queued behind them
+            KafkaQueue kafka = new KafkaQueue(clients, topics, writer, HTTP_WORKERS / 2);
             records = kafka.records();
             outbox = kafka.outbox();
             rowSpool = kafka.spool();
@@ -126,7 +127,7 @@ public class BundleConfiguration implements CamelConfiguration {
             };
             reconcileTurn = turn;
             commits = null;
-            outboxDisk = null;
+            queueState = kafka.state();
         } else {
             LocalStore store = new LocalStore(s.dataDir);
             records = store.records();
@@ -136,7 +137,7 @@ public class BundleConfiguration implements CamelConfiguration {
             startQueue = d -> { };
             reconcileTurn = ReconcileTurn.always();
             commits = store::commits;
-            outboxDisk = store.diskState();
+            queueState = store.diskState();
         }
         DependencyState pagerDuty = new DependencyState("PagerDuty", "pages wait in the outbox and are retried");
         PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
@@ -226,8 +227,8 @@ public class BundleConfiguration implements CamelConfiguration {
                 writer.bindMetrics(meters);
                 writer.state().bind(meters);
                 pagerDuty.bind(meters);
-                if (outboxDisk != null) {
-                    outboxDisk.bind(meters);
+                if (queueState != null) {
+                    queueState.bind(meters);
                 }
                 metrics.gauge("infrasage_outbox_depth", "Events waiting for PagerDuty", outbox::depth);
                 metrics.gauge("infrasage_outbox_oldest_age_seconds", "Age of the oldest event waiting for PagerDuty",

@@ -53,6 +53,7 @@ public final class BundleSettings {
     public static final Setting KAFKA_TOPIC_PREFIX = Setting.of("kafka.topic-prefix", "KAFKA_TOPIC_PREFIX");
     public static final Setting KAFKA_PARTITIONS = Setting.of("kafka.partitions", "KAFKA_PARTITIONS");
     public static final Setting KAFKA_REPLICATION = Setting.of("kafka.replication-factor", "KAFKA_REPLICATION_FACTOR");
+    public static final Setting ACCEPT_TIMEOUT = Setting.of("infrasage.accept-timeout", "INFRASAGE_ACCEPT_TIMEOUT");
     public static final Setting PAGE_MEMORY = Setting.of("infrasage.page-memory", "INFRASAGE_PAGE_MEMORY");
     public static final Setting PAGE_MEMORY_MAX = Setting.of("infrasage.page-memory-max", "INFRASAGE_PAGE_MEMORY_MAX");
     public static final Setting PAGE_MEMORY_REFRESH = Setting.of("infrasage.page-memory-refresh", "INFRASAGE_PAGE_MEMORY_REFRESH");
@@ -70,7 +71,7 @@ public final class BundleSettings {
             WARNING_FROM, ERROR_FROM, CRITICAL_FROM, MIN_SEVERITY, INGEST_TOKEN, INGEST_INSECURE, DELIVERY_WAIT, BATCH_MAX, CONCURRENCY,
             OUTBOX_MAX_AGE, HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT,
             SHUTDOWN_DELAY, SHUTDOWN_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
-            KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
+            KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION, ACCEPT_TIMEOUT, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
             API_FROM, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL, RECONCILE_INTERVAL,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
@@ -109,6 +110,8 @@ public final class BundleSettings {
     public final String kafkaTopicPrefix;
     public final int kafkaPartitions;
     public final int kafkaReplicationFactor;
+    /** Kafka mode: the longest a request waits for Kafka before it is answered 503 (nothing accepted, the client retries). */
+    public final Duration acceptTimeout;
     public final boolean pageMemory;
     public final int pageMemoryMax;
     public final Duration pageMemoryRefresh;
@@ -207,6 +210,7 @@ public final class BundleSettings {
         kafkaTopicPrefix = r.optional(KAFKA_TOPIC_PREFIX).orElse("infrasage-pagerduty.");
         kafkaPartitions = r.positiveInt(KAFKA_PARTITIONS, 12);
         kafkaReplicationFactor = r.positiveInt(KAFKA_REPLICATION, 3);
+        acceptTimeout = r.positiveDuration(ACCEPT_TIMEOUT, Duration.ofSeconds(5));
         pageMemory = r.bool(PAGE_MEMORY, true);
         pageMemoryMax = r.positiveInt(PAGE_MEMORY_MAX, 3);
         pageMemoryRefresh = r.duration(PAGE_MEMORY_REFRESH, Duration.ofSeconds(2));

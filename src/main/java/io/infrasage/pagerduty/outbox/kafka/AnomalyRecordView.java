@@ -7,12 +7,14 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 import io.infrasage.pagerduty.inhibition.InhibitionRule;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -155,30 +157,41 @@ final class AnomalyRecordView implements AutoCloseable {
         }
     }
 
-    /** Waits until this copy holds every fact written before the call; fails when Kafka does not answer in time. */
-    void awaitCurrent(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
+    /**
+     * Waits until this copy holds every fact written before the call; fails when Kafka does not answer by the deadline
+     * (the admin client gives up then too, so calls of an outage do not pile up in it).
+     */
+    void awaitCurrent(Deadline deadline) {
+        if (deadline.passed()) {
+            throw new KafkaUnavailableException("Kafka did not answer within " + deadline.described(), null);
+        }
         Map<TopicPartition, Long> ends;
         try {
             Map<TopicPartition, OffsetSpec> request = partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answer = admin.listOffsets(request).all()
-                    .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answer = admin.listOffsets(request,
+                            new ListOffsetsOptions().timeoutMs((int) Math.min(Integer.MAX_VALUE, deadline.remainingMillis())))
+                    .all().get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
             ends = answer.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new KafkaUnavailableException("interrupted while waiting for Kafka", e);
+        } catch (ExecutionException e) {
+            throw new KafkaUnavailableException("Kafka did not answer with the anomalies topic's end: " + e.getCause().getMessage(), e);
         } catch (Exception e) {
-            throw new KafkaUnavailableException("Kafka did not answer with the anomalies topic's end: " + e.getMessage(), e);
+            throw new KafkaUnavailableException("Kafka did not answer with the anomalies topic's end within " + deadline.described(), e);
         }
         synchronized (progress) {
             while (!reached(ends)) {
-                long wait = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
-                if (wait <= 0 || !running) {
-                    throw new KafkaUnavailableException("the anomalies topic could not be read up to its end in "
-                            + timeout.toSeconds() + " s", null);
+                long wait = deadline.remainingMillis();
+                if (deadline.passed() || !running) {
+                    throw new KafkaUnavailableException("Kafka did not give the anomalies topic up to its end within "
+                            + deadline.described(), null);
                 }
                 try {
                     progress.wait(Math.min(wait, 100));
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
-                    throw new KafkaUnavailableException("interrupted", e);
+                    throw new KafkaUnavailableException("interrupted while waiting for Kafka", e);
                 }
             }
         }

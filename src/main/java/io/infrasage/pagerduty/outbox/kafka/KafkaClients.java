@@ -1,5 +1,6 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Properties;
@@ -21,15 +22,18 @@ import org.apache.kafka.common.serialization.StringSerializer;
 public final class KafkaClients {
 
     private static final String CAMEL_PREFIX = "camel.component.kafka.";
+    /** A metadata answer takes milliseconds where Kafka is up; half a second is one missed, not a slow cluster. */
+    private static final Duration MAX_BLOCK = Duration.ofMillis(500);
 
     private final KafkaConfiguration camel;
     private final String bootstrapServers;
+    private final Duration acceptTimeout;
 
     /**
      * The Kafka component's options as the operator set them: the camel.component.kafka.* properties bound onto the
      * component's configuration here, since this runs before Camel Main configures its components.
      */
-    public static KafkaClients fromCamel(CamelContext context, String bootstrapServers) {
+    public static KafkaClients fromCamel(CamelContext context, String bootstrapServers, Duration acceptTimeout) {
         KafkaConfiguration config = context.hasComponent("kafka") instanceof KafkaComponent k && k.getConfiguration() != null
                 ? k.getConfiguration().copy() : new KafkaConfiguration();
         Map<String, Object> options = new HashMap<>();
@@ -43,14 +47,32 @@ public final class KafkaClients {
         }
         // options of the component itself (not of its clients) are not the configuration's: they are left unbound
         PropertyBindingSupport.build().withIgnoreCase(true).withMandatory(false).bind(context, config, options);
-        return new KafkaClients(config, bootstrapServers);
+        return new KafkaClients(config, bootstrapServers, acceptTimeout);
     }
 
-    /** @param camel the Kafka component's configuration, already bound from camel.component.kafka.* */
-    public KafkaClients(KafkaConfiguration camel, String bootstrapServers) {
+    /**
+     * @param camel         the Kafka component's configuration, already bound from camel.component.kafka.*
+     * @param acceptTimeout the longest a request waits for Kafka (INFRASAGE_ACCEPT_TIMEOUT)
+     */
+    public KafkaClients(KafkaConfiguration camel, String bootstrapServers, Duration acceptTimeout) {
         this.camel = camel.copy();
         this.camel.setBrokers(bootstrapServers);
         this.bootstrapServers = bootstrapServers;
+        this.acceptTimeout = acceptTimeout;
+    }
+
+    Duration acceptTimeout() {
+        return acceptTimeout;
+    }
+
+    /**
+     * The longest a send blocks before its record is queued: a topic's metadata not known (right after a broker's
+     * restart, say) or the buffer full. A request starts no send with less than this left of its bound, so a send
+     * never carries it past the bound (a send that gives up is a 503 the client retries; the metadata keeps coming).
+     */
+    static Duration maxBlock(Duration acceptTimeout) {
+        Duration half = acceptTimeout.dividedBy(2);
+        return half.compareTo(MAX_BLOCK) < 0 ? half : MAX_BLOCK;
     }
 
     /** Accepting means durable: every in-sync replica has it (acks=all), and a retried send is never written twice. */
@@ -64,6 +86,7 @@ public final class KafkaClients {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         // an accept waits for its record: do not hold it back to fill a batch
         p.put(ProducerConfig.LINGER_MS_CONFIG, "0");
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(maxBlock(acceptTimeout).toMillis()));
         return p;
     }
 

@@ -56,6 +56,8 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
     private final Producer<String, String> producer;
     private final AnomalyRecordView view;
     private final KafkaRowSpool spool;
+    private final KafkaWritability writability;
+    private final Duration acceptTimeout;
     private final DueRoutingKeys keys = new DueRoutingKeys();
     private final Map<String, ConcurrentSkipListMap<Long, Pending>> byKey = new ConcurrentHashMap<>();
     private final Map<Integer, PartitionState> partitions = new ConcurrentHashMap<>();
@@ -101,12 +103,14 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
     }
 
     KafkaOutbox(KafkaClients clients, KafkaTopics topics, Producer<String, String> producer, AnomalyRecordView view,
-                KafkaRowSpool spool) {
+                KafkaRowSpool spool, KafkaWritability writability) {
         this.consumer = new KafkaConsumer<>(clients.consumer(topics.deliveryGroup()));
         this.topics = topics;
         this.producer = producer;
         this.view = view;
         this.spool = spool;
+        this.writability = writability;
+        this.acceptTimeout = clients.acceptTimeout();
     }
 
     /** Events arrived: the dispatcher may look now instead of at its next timed poll. */
@@ -264,7 +268,7 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
             // facts written by the previous owner (a resolve delivered) must be known before its events are sent again
             while (running) {
                 try {
-                    view.awaitCurrent(Duration.ofSeconds(30));
+                    view.awaitCurrent(Deadline.in(Duration.ofSeconds(30)));
                     break;
                 } catch (KafkaUnavailableException e) {
                     LOG.warn("waiting for the anomalies topic before delivering: {}", e.getMessage());
@@ -331,12 +335,18 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
     @Override
     public void complete(OutboxEvent e, List<Row> rows) {
         try {
-            List<Future<RecordMetadata>> written = new ArrayList<>(spool.send(rows));
+            Deadline deadline = Deadline.in(acceptTimeout);
+            List<Future<RecordMetadata>> written = new ArrayList<>(spool.send(rows, deadline));
+            String delivered = AnomalyFacts.resolveDeliveredKey(e.anomalyId(), e.routingKey());
             if (e.action().equals("resolve")) {
-                written.add(producer.send(new ProducerRecord<>(topics.anomalies(),
-                        AnomalyFacts.resolveDeliveredKey(e.anomalyId(), e.routingKey()), "{}")));
+                written.add(producer.send(new ProducerRecord<>(topics.anomalies(), delivered, "{}")));
             }
-            written.forEach(KafkaAnomalyRecords::await);
+            written.forEach(f -> writability.acked(f, deadline));
+            if (e.action().equals("resolve")) {
+                // known here at once: a trigger queued behind this resolve (a 503'd accept's record that reached Kafka
+                // late) comes up next, maybe before this instance's copy has read the fact back
+                view.apply(delivered, "{}");
+            }
             done(e);
         } finally {
             sent(e);
@@ -378,6 +388,12 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
     @Override
     public Optional<Long> oldestQueuedAt() {
         return byKey.values().stream().flatMap(q -> q.values().stream()).map(p -> p.event.createdAtMillis()).min(Long::compare);
+    }
+
+    /** Why Kafka cannot take a durable write now (see {@link KafkaWritability}); at most about half a second. */
+    @Override
+    public Optional<String> unwritable() {
+        return writability.unwritable();
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.infrasage.pagerduty.outbox.kafka;
 import java.time.Duration;
 import java.util.List;
 
+import io.infrasage.pagerduty.DependencyState;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Outbox;
@@ -30,22 +31,27 @@ public final class KafkaQueue implements AutoCloseable {
     private final KafkaAnomalyRecords records;
     private final KafkaOutbox outbox;
     private final RowsTopicWriter rowsWriter;
+    private final DependencyState state = new DependencyState("Kafka",
+            "requests are answered 503 with Retry-After, one at a time trying Kafka", "cannot take writes", "takes writes again");
 
-    public KafkaQueue(KafkaClients clients, KafkaTopics topics, ClickHouseWriter writer) {
+    /** @param maxWaiting requests that may wait for Kafka at once (see {@link KafkaWritability}) */
+    public KafkaQueue(KafkaClients clients, KafkaTopics topics, ClickHouseWriter writer, int maxWaiting) {
         admin = Admin.create(clients.admin());
         try {
             topics.createMissing(admin, Duration.ofSeconds(60));
             producer = new KafkaProducer<>(clients.producer());
             view = new AnomalyRecordView(new KafkaConsumer<>(clients.consumer(null)), topics.anomalies(), admin);
             view.start();
-            view.awaitCurrent(Duration.ofSeconds(120));
+            view.awaitCurrent(Deadline.in(Duration.ofSeconds(120)));
         } catch (RuntimeException e) {
             admin.close(Duration.ofSeconds(2));
             throw new IllegalStateException("Kafka mode cannot start: " + e.getMessage(), e);
         }
-        spool = new KafkaRowSpool(topics, producer);
-        records = new KafkaAnomalyRecords(topics, producer, view, spool);
-        outbox = new KafkaOutbox(clients, topics, producer, view, spool);
+        KafkaWritability writability = new KafkaWritability(admin, List.of(topics.deliveries(), topics.anomalies(), topics.rows()), state,
+                maxWaiting);
+        spool = new KafkaRowSpool(topics, producer, writability, clients.acceptTimeout());
+        records = new KafkaAnomalyRecords(topics, producer, view, spool, writability, clients.acceptTimeout());
+        outbox = new KafkaOutbox(clients, topics, producer, view, spool, writability);
         rowsWriter = new RowsTopicWriter(clients, topics, writer);
         spool.depthFrom(rowsWriter::lag);
         LOG.info("Kafka mode: topics {}, {} and {}", topics.deliveries(), topics.anomalies(), topics.rows());
@@ -61,6 +67,11 @@ public final class KafkaQueue implements AutoCloseable {
 
     public RowSpool spool() {
         return spool;
+    }
+
+    /** Whether Kafka takes writes, for the log and infrasage_dependency_up{dependency="kafka"}. */
+    public DependencyState state() {
+        return state;
     }
 
     /** Joins the delivery and row-writing groups; new events wake the dispatcher. */

@@ -1,5 +1,6 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -17,11 +18,15 @@ final class KafkaRowSpool implements RowSpool {
 
     private final KafkaTopics topics;
     private final Producer<String, String> producer;
+    private final KafkaWritability writability;
+    private final Duration acceptTimeout;
     private volatile LongSupplier depth = () -> 0;
 
-    KafkaRowSpool(KafkaTopics topics, Producer<String, String> producer) {
+    KafkaRowSpool(KafkaTopics topics, Producer<String, String> producer, KafkaWritability writability, Duration acceptTimeout) {
         this.topics = topics;
         this.producer = producer;
+        this.writability = writability;
+        this.acceptTimeout = acceptTimeout;
     }
 
     void depthFrom(LongSupplier lag) {
@@ -29,9 +34,10 @@ final class KafkaRowSpool implements RowSpool {
     }
 
     /** Sends the rows (key = anomaly id, so one anomaly's rows stay in order); the caller waits for the futures. */
-    List<Future<RecordMetadata>> send(List<Row> rows) {
+    List<Future<RecordMetadata>> send(List<Row> rows, Deadline deadline) {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (Row r : rows) {
+            deadline.beforeSend();
             Object anomalyId = r.values().get("anomaly_id");
             sent.add(producer.send(new ProducerRecord<>(topics.rows(), anomalyId == null ? null : anomalyId.toString(),
                     AnomalyFacts.json(Map.of("table", r.table(), "values", r.values())))));
@@ -41,7 +47,10 @@ final class KafkaRowSpool implements RowSpool {
 
     @Override
     public void spool(List<Row> rows) {
-        send(rows).forEach(KafkaAnomalyRecords::await);
+        Deadline deadline = Deadline.in(acceptTimeout);
+        try (KafkaWritability.Pass pass = writability.admit()) {
+            send(rows, deadline).forEach(f -> writability.acked(f, deadline));
+        }
     }
 
     /** None: the rows topic's consumer writes them as soon as Kafka has them. */

@@ -32,13 +32,13 @@ class KafkaAnomalyRecordsIT extends AnomalyRecordsContract {
         String db = LocalClickHouse.uniqueDatabase("it_records");
         ClickHouse clickHouse = new ClickHouse(LocalClickHouse.shared().jdbcUrl(db), "default", "", db);
         writer = new ClickHouseWriter(clickHouse, new SchemaMigrator(clickHouse));
-        clients = new KafkaClients(new KafkaConfiguration(), kafka.bootstrapServers());
+        clients = new KafkaClients(new KafkaConfiguration(), kafka.bootstrapServers(), java.time.Duration.ofSeconds(5));
         topics = new KafkaTopics("records-" + UUID.randomUUID().toString().substring(0, 8) + ".", 2, (short) 1);
         queue = open();
     }
 
     static KafkaQueue open() {
-        KafkaQueue opened = new KafkaQueue(clients, topics, writer);
+        KafkaQueue opened = new KafkaQueue(clients, topics, writer, 32);
         opened.start(() -> { });
         return opened;
     }

@@ -13,7 +13,7 @@ class KafkaClientsTest {
     static KafkaClients clients(Properties camelProperties) throws Exception {
         DefaultCamelContext context = new DefaultCamelContext();
         context.getPropertiesComponent().setInitialProperties(camelProperties);
-        return KafkaClients.fromCamel(context, "kafka-1:9092,kafka-2:9092");
+        return KafkaClients.fromCamel(context, "kafka-1:9092,kafka-2:9092", java.time.Duration.ofSeconds(5));
     }
 
     @Test
