@@ -36,9 +36,12 @@ class KafkaClientsTest {
         Properties p = new Properties();
         p.setProperty("camel.component.kafka.request-required-acks", "1");
         p.setProperty("camel.component.kafka.auto-commit-enable", "true");
+        p.setProperty("camel.component.kafka.max-block-ms", "60000");
         KafkaClients clients = clients(p);
 
         assertThat(clients.producer()).containsEntry("acks", "all").containsEntry("enable.idempotence", "true");
+        // a send never blocks a request for long (a topic's metadata missing after a broker's restart)
+        assertThat(clients.producer()).containsEntry("max.block.ms", "500");
         assertThat(clients.consumer("g")).containsEntry("enable.auto.commit", "false").containsEntry("group.id", "g");
     }
 }
