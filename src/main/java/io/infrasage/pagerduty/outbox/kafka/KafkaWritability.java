@@ -163,10 +163,17 @@ final class KafkaWritability {
                     .allTopicNames();
             KafkaFuture<Map<ConfigResource, Config>> configs = admin.describeConfigs(resources, new DescribeConfigsOptions().timeoutMs(ms)).all();
             Map<String, TopicDescription> partitions = described.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
-            Map<ConfigResource, Config> settings = configs.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+            Map<ConfigResource, Config> settings;
+            try {
+                settings = configs.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+            } catch (ExecutionException | java.util.concurrent.TimeoutException notAllowed) {
+                // a Kafka user may write without being allowed to read topic configs: then a leader is what is known
+                settings = Map.of();
+            }
             List<String> problems = new ArrayList<>();
             for (ConfigResource topic : resources) {
-                ConfigEntry minIsr = settings.get(topic).get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
+                Config config = settings.get(topic);
+                ConfigEntry minIsr = config == null ? null : config.get(TopicConfig.MIN_IN_SYNC_REPLICAS_CONFIG);
                 int needed = minIsr == null ? 1 : Integer.parseInt(minIsr.value());
                 for (TopicPartitionInfo p : partitions.get(topic.name()).partitions()) {
                     if (p.leader() == null || p.leader().isEmpty()) {
