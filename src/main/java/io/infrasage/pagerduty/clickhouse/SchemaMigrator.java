@@ -4,10 +4,13 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -88,22 +91,49 @@ public final class SchemaMigrator {
         }
     }
 
-    /** Applies every migration in order. Public for tools and tests that need the schema synchronously. */
+    /**
+     * Applies every migration in order, naming in the log each one the database had not recorded yet. Public for tools
+     * and tests that need the schema synchronously.
+     */
     public void apply() throws SQLException {
+        List<String> files = migrationFiles();
         try (Connection c = clickHouse.connection(); Statement s = c.createStatement()) {
-            for (String file : migrationFiles()) {
+            Set<Integer> recorded = recordedVersions(c);
+            for (String file : files) {
                 for (String sql : statements(read(file), clickHouse.database())) {
                     s.execute(sql);
                 }
                 s.execute(recordSql(clickHouse.table("schema_migrations"), file));
+                if (!recorded.contains(version(file))) {
+                    LOG.info("ClickHouse migration {} applied to database {}", file, clickHouse.database());
+                }
             }
         }
-        LOG.info("ClickHouse schema is up to date in database {}", clickHouse.database());
+        LOG.info("ClickHouse schema is up to date in database {} (version {})", clickHouse.database(),
+                version(files.get(files.size() - 1)));
+    }
+
+    /** The versions schema_migrations holds; none when the database or the table does not exist yet. */
+    private Set<Integer> recordedVersions(Connection c) {
+        Set<Integer> versions = new HashSet<>();
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT version FROM " + clickHouse.table("schema_migrations"))) {
+            while (rs.next()) {
+                versions.add(rs.getInt(1));
+            }
+        } catch (SQLException e) {
+            // a new database: V001 creates the table, and every migration is new to it
+        }
+        return versions;
+    }
+
+    /** The version in a migration file's name: V<version>__<name>.sql. */
+    static int version(String file) {
+        return Integer.parseInt(file.substring(1, file.indexOf("__")));
     }
 
     /** Records a migration file (V<version>__<name>.sql) as applied, unless its version already is. */
     static String recordSql(String migrationsTable, String file) {
-        int version = Integer.parseInt(file.substring(1, file.indexOf("__")));
+        int version = version(file);
         return "INSERT INTO " + migrationsTable + " (version, name, applied_at) SELECT "
                 + version + ", '" + file + "', now() FROM system.one WHERE (SELECT count() FROM "
                 + migrationsTable + " WHERE version = " + version + ") = 0";

@@ -17,9 +17,11 @@ public final class LocalStore implements AutoCloseable {
 
     public LocalStore(Path dataDir) {
         file = new SqliteFile(dataDir);
+        SqliteSchemaVersion version = new SqliteSchemaVersion(file, dataDir);
         spool = new SqliteRowSpool(file);
         outbox = new SqliteOutbox(file, spool);
         records = new SqliteAnomalyRecords(file, outbox, spool);
+        version.record();
     }
 
     public SqliteAnomalyRecords records() {
