@@ -24,6 +24,12 @@ public final class StateQueries {
             "dedup_key", "teams", "incident_id", "incident_url", "acknowledged_by", "acknowledged_by_id", "resolved_by",
             "resolved_by_kind", "assignees", "detail");
 
+    /**
+     * The statuses that open an incident or say who has it: the latest of them is "acknowledged" while the last
+     * acknowledgement still stands (through a resolve), and no longer after an unacknowledge, a reopen or a new page.
+     */
+    static final String OPEN_STATUSES = "'queued', 'sent', 'triggered', 'acknowledged'";
+
     /** The row filter of anomaly(id) (parameter: anomaly id). */
     static final String ONE_ANOMALY = "anomaly_id = ?";
 
@@ -52,11 +58,13 @@ public final class StateQueries {
         }
         inner.append(", argMaxIf(score, version, severity != '') AS c_score")
                 .append(", argMaxIf(incident_number, version, incident_number != 0) AS c_incident_number")
+                .append(", argMaxIf(status, version, status IN (" + OPEN_STATUSES + ")) AS c_last_open_status")
                 .append(", maxIf(changed_at, status = 'resolved') AS c_resolved_at")
                 .append(", max(changed_at) AS c_updated_at");
         // times as UTC text: an empty DateTime is '0000-00-00 00:00:00' on 18.16, which the JDBC driver cannot parse,
         // and a server outside UTC would otherwise render them in its own zone
-        outer.append(", c_score AS score, c_incident_number AS incident_number, toString(c_resolved_at, 'UTC') AS resolved_at")
+        outer.append(", c_score AS score, c_incident_number AS incident_number, c_last_open_status AS last_open_status")
+                .append(", toString(c_resolved_at, 'UTC') AS resolved_at")
                 .append(", toString(c_updated_at, 'UTC') AS updated_at");
         inner.append(" FROM ").append(stateTable).append(" WHERE ").append(rowFilter)
                 .append(" GROUP BY anomaly_id");

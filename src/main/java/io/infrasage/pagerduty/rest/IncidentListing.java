@@ -96,7 +96,7 @@ public final class IncidentListing {
             row.put("teams", s.get("teams"));
             row.put("acknowledged_by", acknowledger(i, s));
             row.put("pagerduty_service", i.path("service").path("summary").asText(null));
-            row.put("assignees", names(i.path("assignees")));
+            row.put("assignees", assignees(i, s));
             // how many past resolutions of its service the page carried (incident memory); unknown without ClickHouse
             row.put("past_resolutions", stateError == null ? pastResolutions.getOrDefault(anomalyId, 0) : null);
             out.add(row);
@@ -154,18 +154,35 @@ public final class IncidentListing {
     }
 
     /**
-     * Who acknowledged, only while the incident is acknowledged (after an unacknowledge the last acknowledger is history,
-     * not the answer): PagerDuty's own acknowledgements when it lists them, else the state the webhooks recorded.
+     * Who acknowledged the incident, while that acknowledgement stands: through a resolve (who was on it is part of the
+     * story), but not after an unacknowledge, a reopen or a new page. PagerDuty's own acknowledgements when it lists
+     * them (only while acknowledged), else the state the webhooks recorded, when its latest open status is that
+     * acknowledgement.
      */
     static Object acknowledger(JsonNode incident, Map<String, Object> state) {
-        if (!"acknowledged".equals(incident.path("status").asText())) {
+        String status = incident.path("status").asText();
+        if (!"acknowledged".equals(status) && !"resolved".equals(status)) {
             return null;
         }
         JsonNode acks = incident.path("acknowledgements");
-        if (acks.isArray() && acks.size() > 0) {
+        if ("acknowledged".equals(status) && acks.isArray() && acks.size() > 0) {
             return acks.get(acks.size() - 1).path("acknowledger").path("summary").asText(null);
         }
-        return state.get("acknowledged_by");
+        Object who = state.get("acknowledged_by");
+        return "acknowledged".equals(state.get("last_open_status")) && who != null && !who.toString().isEmpty() ? who : null;
+    }
+
+    /**
+     * Who has the incident: PagerDuty's assignees; for a resolved incident PagerDuty may list none any more, and then
+     * the last assignees the webhooks recorded say who had it.
+     */
+    static List<String> assignees(JsonNode incident, Map<String, Object> state) {
+        List<String> listed = names(incident.path("assignees"));
+        Object recorded = state.get("assignees");
+        if (listed.isEmpty() && "resolved".equals(incident.path("status").asText()) && recorded != null && !recorded.toString().isEmpty()) {
+            return List.of(recorded.toString().split(", "));
+        }
+        return listed;
     }
 
     private static List<String> names(JsonNode refs) {
