@@ -21,7 +21,9 @@ import io.infrasage.pagerduty.memory.IncidentMemoryView;
 import io.infrasage.pagerduty.memory.PageMemory;
 import io.infrasage.pagerduty.memory.PageMemoryRows;
 import io.infrasage.pagerduty.rest.IncidentListing;
+import io.infrasage.pagerduty.rest.BundleServices;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
+import io.infrasage.pagerduty.rest.RestBudget;
 import io.infrasage.pagerduty.sync.IncidentReconciler;
 import io.infrasage.pagerduty.sync.ReconcileTurn;
 import io.infrasage.pagerduty.sync.WebhookSubscriptionWatch;
@@ -164,8 +166,10 @@ public class BundleConfiguration implements CamelConfiguration {
         PageNotRouted pageNotRouted = new PageNotRouted(metrics);
         registry.bind("pageNotRouted", pageNotRouted);
         PageMemory pageMemory = new PageMemory(s.pageMemory, s.pageMemoryMax, s.pageMemoryRefresh, new IncidentMemoryView(), metrics);
-        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken, s.apiFrom);
-        RootCauseNotes rootCauseNotes = new RootCauseNotes(api);
+        // one REST budget for the token: verification and the sync first, lookups that can wait from what is left
+        PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken, s.apiFrom, new RestBudget(s.apiRateLimitPerMinute));
+        BundleServices services = new BundleServices(s.serviceIds, s.routingRules.routingKeys().size());
+        RootCauseNotes rootCauseNotes = new RootCauseNotes(api.spare());
         if (s.inhibitSymptoms && !rootCauseNotes.enabled()) {
             LOG.warn("symptom inhibition is on but PAGERDUTY_API_TOKEN or PAGERDUTY_API_FROM is not set: root causes' incidents "
                     + "get no 'also affected' notes (inhibitions are still recorded in ClickHouse)");
@@ -187,9 +191,9 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("incidentMemoryLoader", new IncidentMemoryLoader(clickHouse, schema, queries, pageMemory));
         registry.bind("stateQueries", queries);
         registry.bind("pagerDutyApi", api);
-        registry.bind("incidentListing", new IncidentListing(api, queries, clickHouse.table(PageMemoryRows.TABLE)));
+        registry.bind("incidentListing", new IncidentListing(api, services, queries, clickHouse.table(PageMemoryRows.TABLE)));
         registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
-        WebhookHandler webhookHandler = new WebhookHandler(writer, queries, records, api, metrics);
+        WebhookHandler webhookHandler = new WebhookHandler(writer, queries, records, api, services, metrics);
         registry.bind("webhookHandler", webhookHandler);
         // the self-healing sync (routes/pagerduty-sync.camel.yaml): only with a REST token, and not with a zero interval
         boolean reconcile = api.enabled() && !s.reconcileInterval.isZero();
@@ -197,7 +201,7 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("reconcileTurn", reconcileTurn);
         WebhookSubscriptionWatch subscriptionWatch = new WebhookSubscriptionWatch(api);
         registry.bind("webhookSubscriptionWatch", subscriptionWatch);
-        registry.bind("incidentReconciler", new IncidentReconciler(api, queries, webhookHandler,
+        registry.bind("incidentReconciler", new IncidentReconciler(api, services, queries, webhookHandler,
                 records, dispatcher, metrics, s.reconcileInterval));
         registry.bind("jsonRequests", new JsonRequests());
 
@@ -242,7 +246,11 @@ public class BundleConfiguration implements CamelConfiguration {
                 metrics.gauge("infrasage_webhook_subscriptions_disabled", "Webhook subscriptions PagerDuty lists as inactive "
                         + "(disabled after 3 refused deliveries); -1 until read (needs PAGERDUTY_API_TOKEN)", subscriptionWatch::disabled);
                 metrics.gauge("infrasage_pagerduty_api_ratelimit_remaining", "REST API requests left in PagerDuty's window, "
-                        + "from its ratelimit-remaining header (-1: not known yet)", () -> api.rateLimit().remaining());
+                        + "from its ratelimit-remaining header (-1: not known yet)", () -> api.budget().remaining());
+                metrics.counter("infrasage_pagerduty_api_calls", "REST API calls made (each within the token's budget)",
+                        () -> api.budget().calls());
+                metrics.gauge("infrasage_webhook_lookups_waiting", "Webhooks whose REST lookups wait for the REST budget",
+                        webhookHandler::deferredLookups);
                 metrics.gauge("infrasage_page_memory_entries", "Past resolutions held in the incident memory view", pageMemory::entries);
             }
             schema.start(2000);

@@ -30,6 +30,9 @@ public final class BundleMetrics {
     /** What a page found in incident memory: attached, none for its service, unavailable (view stale: ClickHouse down). */
     public static final List<String> PAGE_MEMORY_OUTCOMES = List.of("attached", "none", "unavailable");
 
+    /** A webhook's REST lookup: deferred for want of budget, completed later, or dropped (too many waiting). */
+    public static final List<String> WEBHOOK_LOOKUP_OUTCOMES = List.of("deferred", "completed", "dropped");
+
     /** How a run of the self-healing sync ended: completed, partial (stopped to spare the REST budget), failed, standby. */
     public static final List<String> RECONCILE_RUN_OUTCOMES = List.of("completed", "partial", "failed", "standby");
 
@@ -64,6 +67,7 @@ public final class BundleMetrics {
         PAGE_MEMORY_OUTCOMES.forEach(outcome -> pageMemoryLookups(registry, outcome));
         RECONCILE_RUN_OUTCOMES.forEach(outcome -> reconcileRuns(registry, outcome));
         RECONCILE_ACTIONS.forEach(action -> reconcileActions(registry, action));
+        WEBHOOK_LOOKUP_OUTCOMES.forEach(outcome -> webhookLookups(registry, outcome));
         gauge("infrasage_webhooks_refused_in_a_row", "Webhook deliveries refused (forged or signed with another secret) "
                 + "since the last one accepted: PagerDuty disables a subscription after 3", webhooksRefusedInARow::get);
     }
@@ -175,6 +179,19 @@ public final class BundleMetrics {
     private static Counter reconcileActions(MeterRegistry r, String action) {
         return Counter.builder("infrasage_reconcile_actions").description("Repairs made by the self-healing sync, by action")
                 .tag("action", action).register(r);
+    }
+
+    /** A webhook's REST lookup was deferred, completed later, or dropped (one of {@link #WEBHOOK_LOOKUP_OUTCOMES}). */
+    public void webhookLookup(String outcome) {
+        MeterRegistry r = registry;
+        if (r != null) {
+            webhookLookups(r, outcome).increment();
+        }
+    }
+
+    private static Counter webhookLookups(MeterRegistry r, String outcome) {
+        return Counter.builder("infrasage_webhook_lookups").description("Webhooks' REST lookups deferred for want of REST "
+                + "budget, completed later, or dropped").tag("outcome", outcome).register(r);
     }
 
     /** A count kept elsewhere, read when scraped (Prometheus adds _total). */

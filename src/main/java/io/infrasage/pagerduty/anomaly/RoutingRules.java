@@ -178,6 +178,16 @@ public final class RoutingRules {
         return rules.size();
     }
 
+    /** The distinct routing keys of the rules and the fallback: each pages one PagerDuty service. */
+    public Set<String> routingKeys() {
+        Set<String> keys = new HashSet<>();
+        rules.forEach(rule -> keys.add(rule.target.routingKey()));
+        if (fallback != null) {
+            keys.add(fallback.routingKey());
+        }
+        return keys;
+    }
+
     private static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
         return v == null || v.isNull() ? null : v.asText();

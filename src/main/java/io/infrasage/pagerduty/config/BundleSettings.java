@@ -58,6 +58,8 @@ public final class BundleSettings {
     public static final Setting PAGE_MEMORY_MAX = Setting.of("infrasage.page-memory-max", "INFRASAGE_PAGE_MEMORY_MAX");
     public static final Setting PAGE_MEMORY_REFRESH = Setting.of("infrasage.page-memory-refresh", "INFRASAGE_PAGE_MEMORY_REFRESH");
     public static final Setting API_FROM = Setting.of("pagerduty.api-from", "PAGERDUTY_API_FROM");
+    public static final Setting API_RATE_LIMIT = Setting.of("pagerduty.api-rate-limit-per-minute", "PAGERDUTY_API_RATE_LIMIT_PER_MINUTE");
+    public static final Setting SERVICE_IDS = Setting.of("pagerduty.service-ids", "PAGERDUTY_SERVICE_IDS");
     public static final Setting INHIBIT_SYMPTOMS = Setting.of("infrasage.inhibit-symptoms", "INFRASAGE_INHIBIT_SYMPTOMS");
     public static final Setting INHIBIT_WINDOW = Setting.of("infrasage.inhibit-window", "INFRASAGE_INHIBIT_WINDOW");
     public static final Setting INHIBIT_NOTE_INTERVAL = Setting.of("infrasage.inhibit-note-interval", "INFRASAGE_INHIBIT_NOTE_INTERVAL");
@@ -72,7 +74,7 @@ public final class BundleSettings {
             OUTBOX_MAX_AGE, HTTP_MAX_IN_FLIGHT, HTTP_HEADER_TIMEOUT, HTTP_BODY_TIMEOUT, HTTP_IDLE_TIMEOUT,
             SHUTDOWN_DELAY, SHUTDOWN_TIMEOUT, DATA_DIR, QUEUE, KAFKA_BOOTSTRAP,
             KAFKA_TOPIC_PREFIX, KAFKA_PARTITIONS, KAFKA_REPLICATION, ACCEPT_TIMEOUT, PAGE_MEMORY, PAGE_MEMORY_MAX, PAGE_MEMORY_REFRESH,
-            API_FROM, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL, RECONCILE_INTERVAL,
+            API_FROM, API_RATE_LIMIT, SERVICE_IDS, INHIBIT_SYMPTOMS, INHIBIT_WINDOW, INHIBIT_NOTE_INTERVAL, RECONCILE_INTERVAL,
             CLICKHOUSE_URL, CLICKHOUSE_USER, CLICKHOUSE_PASSWORD);
 
     public final URI eventsUrl;
@@ -117,6 +119,10 @@ public final class BundleSettings {
     public final Duration pageMemoryRefresh;
     /** The email of the PagerDuty user REST writes (notes) are made as: PagerDuty wants it in a From header. */
     public final Optional<String> apiFrom;
+    /** The REST token's requests a minute (PagerDuty's 960 unless the account says less, or other tools share it). */
+    public final int apiRateLimitPerMinute;
+    /** The PagerDuty services the routing keys page; empty: the bundle learns them from its own incidents. */
+    public final List<String> serviceIds;
     public final boolean inhibitSymptoms;
     public final Duration inhibitWindow;
     public final Duration inhibitNoteInterval;
@@ -148,7 +154,7 @@ public final class BundleSettings {
         apiToken = r.optional(API_TOKEN);
         routingRules = r.parse(ROUTING_RULES, rules -> RoutingRules.parse(rules, r.optional(SERVICE_KEY).orElse(null)),
                 RoutingRules.none());
-        webhookSecrets = r.optional(WEBHOOK_SECRETS).map(BundleSettings::splitSecrets).orElse(List.of());
+        webhookSecrets = r.optional(WEBHOOK_SECRETS).map(BundleSettings::commaList).orElse(List.of());
         webhookInsecure = r.bool(WEBHOOK_INSECURE, false);
         if (webhookSecrets.isEmpty() && !webhookInsecure) {
             r.problem(WEBHOOK_SECRETS, "is empty: set the signing secret of your PagerDuty webhook subscription "
@@ -218,6 +224,8 @@ public final class BundleSettings {
             r.problem(PAGE_MEMORY_REFRESH, "must be at least 1ms");
         }
         apiFrom = r.optional(API_FROM);
+        apiRateLimitPerMinute = r.positiveInt(API_RATE_LIMIT, 960);
+        serviceIds = r.optional(SERVICE_IDS).map(BundleSettings::commaList).orElse(List.of());
         inhibitSymptoms = r.bool(INHIBIT_SYMPTOMS, false);
         inhibitWindow = r.duration(INHIBIT_WINDOW, Duration.ofMinutes(30));
         if (inhibitWindow.isZero()) {
@@ -242,7 +250,8 @@ public final class BundleSettings {
         return new BundleSettings(new Reader(lookup, env));
     }
 
-    static List<String> splitSecrets(String raw) {
+    /** A comma-separated list: blanks around and between the commas dropped. */
+    static List<String> commaList(String raw) {
         return Arrays.stream(raw.split(",")).map(String::trim).filter(s -> !s.isEmpty()).toList();
     }
 

@@ -26,12 +26,17 @@ public final class IncidentListing {
     private static final String PREFIX = "infrasage-";
 
     private final PagerDutyApi api;
+    private final BundleServices services;
     private final StateQueries queries;
     private final String pageMemoryTable;
 
-    /** @param pageMemoryTable the database-qualified page_memory table */
-    public IncidentListing(PagerDutyApi api, StateQueries queries, String pageMemoryTable) {
+    /**
+     * @param api             the REST API with the share reserved for verification and the sync
+     * @param pageMemoryTable the database-qualified page_memory table
+     */
+    public IncidentListing(PagerDutyApi api, BundleServices services, StateQueries queries, String pageMemoryTable) {
         this.api = api;
+        this.services = services;
         this.queries = queries;
         this.pageMemoryTable = pageMemoryTable;
     }
@@ -45,11 +50,20 @@ public final class IncidentListing {
         }
         List<JsonNode> incidents = new ArrayList<>();
         boolean truncated = false;
+        Map<String, List<String>> query = new LinkedHashMap<>();
+        query.put("statuses[]", statuses);
+        query.put("limit", List.of(Integer.toString(PAGE)));
+        // the bundle's own services once all are known: other teams' incidents cost no pages
+        services.listingFilter().ifPresent(ids -> query.put("service_ids[]", ids));
         for (int offset = 0; ; offset += PAGE) {
             JsonNode page;
             try {
-                page = api.incidents(Map.of("statuses[]", statuses, "limit", List.of(Integer.toString(PAGE)),
-                        "offset", List.of(Integer.toString(offset))));
+                Map<String, List<String>> pageQuery = new LinkedHashMap<>(query);
+                pageQuery.put("offset", List.of(Integer.toString(offset)));
+                page = api.incidents(pageQuery);
+            } catch (PagerDutyApi.OverBudget e) {
+                throw new InvalidRequestException(503, "PagerDuty REST budget used up",
+                        List.of("the token's requests for this minute are spent; retry in a few seconds"));
             } catch (PagerDutyApi.PagerDutyApiException e) {
                 throw new InvalidRequestException(502, "PagerDuty REST API failed", List.of(e.getMessage()));
             }

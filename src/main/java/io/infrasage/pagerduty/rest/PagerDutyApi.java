@@ -15,7 +15,9 @@ import org.apache.camel.ProducerTemplate;
 
 /**
  * Reads from PagerDuty's REST API v2 through the pagerduty-api route (direct:pagerduty-api), which adds the API
- * version; this bean adds the token. Used for full notes, grouped alerts and the verification listing; only when PAGERDUTY_API_TOKEN is set.
+ * version; this bean adds the token. Used for full notes, grouped alerts and the verification listing; only when
+ * PAGERDUTY_API_TOKEN is set. Every call takes its place in the token's {@link RestBudget} first, under this view's
+ * share: {@link #spare()} for lookups that can wait.
  */
 public final class PagerDutyApi {
 
@@ -26,18 +28,31 @@ public final class PagerDutyApi {
     private final ProducerTemplate producer;
     private final Optional<String> token;
     private final Optional<String> from;
-    private final RestRateLimit rateLimit = new RestRateLimit();
+    private final RestBudget budget;
+    private final RestBudget.Share share;
 
     /** The token stays in this bean: it is set on each request, never put in a property or a route file. */
-    public PagerDutyApi(ProducerTemplate producer, Optional<String> token) {
-        this(producer, token, Optional.empty());
+    public PagerDutyApi(ProducerTemplate producer, Optional<String> token, RestBudget budget) {
+        this(producer, token, Optional.empty(), budget);
     }
 
     /** @param from the email of the PagerDuty user writes are made as (PagerDuty's From header) */
-    public PagerDutyApi(ProducerTemplate producer, Optional<String> token, Optional<String> from) {
+    public PagerDutyApi(ProducerTemplate producer, Optional<String> token, Optional<String> from, RestBudget budget) {
+        this(producer, token, from, budget, RestBudget.Share.RESERVED);
+    }
+
+    private PagerDutyApi(ProducerTemplate producer, Optional<String> token, Optional<String> from, RestBudget budget,
+                         RestBudget.Share share) {
         this.producer = producer;
         this.token = token;
         this.from = from;
+        this.budget = budget;
+        this.share = share;
+    }
+
+    /** The same API for lookups that can wait: they stop where the reserve of verification and the sync begins. */
+    public PagerDutyApi spare() {
+        return new PagerDutyApi(producer, token, from, budget, RestBudget.Share.SPARE);
     }
 
     /** Writes need both the token and the user they are made as. */
@@ -52,7 +67,7 @@ public final class PagerDutyApi {
         }
         String path = "/incidents/" + encode(incidentId) + "/notes";
         String body = JSON.createObjectNode().set("note", JSON.createObjectNode().put("content", content)).toString();
-        Exchange answer = producer.send(WRITE_ENDPOINT, ex -> {
+        Exchange answer = send(WRITE_ENDPOINT, path, ex -> {
             ex.getIn().setHeader(Exchange.HTTP_PATH, path);
             ex.getIn().setHeader("Authorization", "Token token=" + token.get());
             ex.getIn().setHeader("From", from.get());
@@ -67,9 +82,9 @@ public final class PagerDutyApi {
         }
     }
 
-    /** The token's REST budget as PagerDuty's ratelimit-* headers last described it (shared by every caller). */
-    public RestRateLimit rateLimit() {
-        return rateLimit;
+    /** The token's REST budget, shared by every caller. */
+    public RestBudget budget() {
+        return budget;
     }
 
     /** One page of GET /webhook_subscriptions (v3): a subscription PagerDuty disabled shows active:false. */
@@ -104,7 +119,7 @@ public final class PagerDutyApi {
         String queryString = query.entrySet().stream()
                 .flatMap(e -> e.getValue().stream().map(v -> encode(e.getKey()) + "=" + encode(v)))
                 .collect(Collectors.joining("&"));
-        Exchange answer = producer.send(ENDPOINT, ex -> {
+        Exchange answer = send(ENDPOINT, path, ex -> {
             ex.getIn().setHeader(Exchange.HTTP_PATH, path);
             ex.getIn().setHeader(Exchange.HTTP_QUERY, queryString.isEmpty() ? null : queryString);
             ex.getIn().setHeader("Authorization", "Token token=" + token.get());
@@ -113,9 +128,6 @@ public final class PagerDutyApi {
             throw new PagerDutyApiException(0, "PagerDuty REST API unreachable: " + answer.getException().getMessage());
         }
         int status = Optional.ofNullable(answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class)).orElse(0);
-        rateLimit.observe(status, answer.getMessage().getHeader("ratelimit-limit", String.class),
-                answer.getMessage().getHeader("ratelimit-remaining", String.class),
-                answer.getMessage().getHeader("ratelimit-reset", String.class));
         String body = answer.getMessage().getBody(String.class);
         if (status < 200 || status >= 300) {
             throw new PagerDutyApiException(status, "PagerDuty REST API answered " + status + " for " + path);
@@ -124,6 +136,21 @@ public final class PagerDutyApi {
             return JSON.readTree(body);
         } catch (Exception e) {
             throw new PagerDutyApiException(status, "PagerDuty REST API answer is not JSON");
+        }
+    }
+
+    /** One request within the budget: refused with {@link OverBudget} when this share has no room now. */
+    private Exchange send(String endpoint, String path, org.apache.camel.Processor request) {
+        RestBudget.Ticket ticket = budget.take(share).orElseThrow(() -> new OverBudget(share, path));
+        try (ticket) {
+            Exchange answer = producer.send(endpoint, request);
+            if (answer.getException() == null) {
+                budget.observe(Optional.ofNullable(answer.getMessage().getHeader(Exchange.HTTP_RESPONSE_CODE, Integer.class)).orElse(0),
+                        answer.getMessage().getHeader("ratelimit-limit", String.class),
+                        answer.getMessage().getHeader("ratelimit-remaining", String.class),
+                        answer.getMessage().getHeader("ratelimit-reset", String.class));
+            }
+            return answer;
         }
     }
 
@@ -141,7 +168,7 @@ public final class PagerDutyApi {
     }
 
     /** A REST call that failed; status 0 when there was no HTTP answer. */
-    public static final class PagerDutyApiException extends RuntimeException {
+    public static class PagerDutyApiException extends RuntimeException {
         private final int status;
 
         public PagerDutyApiException(int status, String message) {
@@ -151,6 +178,13 @@ public final class PagerDutyApi {
 
         public int status() {
             return status;
+        }
+    }
+
+    /** A call not made: its share of the token's budget has no room now (nothing was sent; it can be made later). */
+    public static final class OverBudget extends PagerDutyApiException {
+        OverBudget(RestBudget.Share share, String path) {
+            super(0, "REST budget: no room for a " + share.name().toLowerCase(java.util.Locale.ROOT) + " call now (" + path + ")");
         }
     }
 }

@@ -4,14 +4,10 @@ import java.util.function.LongSupplier;
 
 /**
  * What PagerDuty last said about the REST API budget of our token: its {@code ratelimit-limit}, {@code -remaining} and
- * {@code -reset} headers (seconds until the window resets). The limit is per token (about 960 requests a minute), so
- * every REST caller of the bundle shares one budget; background work (the reconciler) asks {@link #allowsBackgroundCall}
- * before each call and leaves a reserve for what cannot wait (fetching a trimmed note while a webhook is answered).
+ * {@code -reset} headers (seconds until the window resets). The limit is per token, so other tools holding the same
+ * token spend it too: {@link RestBudget} asks this before each call, besides counting the bundle's own calls.
  */
 public final class RestRateLimit {
-
-    /** Background work stops while fewer than this share of the window's requests remain. */
-    static final double BACKGROUND_RESERVE = 0.25;
 
     private final LongSupplier clockMillis;
     private volatile int limit = -1;
@@ -51,8 +47,11 @@ public final class RestRateLimit {
         }
     }
 
-    /** True unless the last answer left less than the reserve and its window has not reset since. */
-    public boolean allowsBackgroundCall() {
+    /**
+     * True unless PagerDuty's last answer left {@code keep} requests or fewer once those in flight are made, or
+     * refused one, and its window has not reset since (after a reset the bundle's own count is what is known).
+     */
+    public boolean allows(int keep, int inFlight) {
         if (clockMillis.getAsLong() >= resetAtMillis) {
             throttled = false;
             return true;
@@ -60,12 +59,17 @@ public final class RestRateLimit {
         if (throttled) {
             return false;
         }
-        return limit < 0 || remaining < 0 || remaining > limit * BACKGROUND_RESERVE;
+        return remaining < 0 || remaining - inFlight > keep;
     }
 
     /** Requests left in the current window as PagerDuty last said (-1: not known yet). */
     public int remaining() {
         return remaining;
+    }
+
+    /** The token's requests per window as PagerDuty last said (-1: not known yet). */
+    public int limit() {
+        return limit;
     }
 
     private static Integer integer(String header) {

@@ -26,6 +26,7 @@ import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.NewEvent;
 import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.rest.BundleServices;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
 import io.infrasage.pagerduty.sync.SyncDecision.Action;
 import io.infrasage.pagerduty.webhook.WebhookEvent;
@@ -43,9 +44,10 @@ import org.slf4j.LoggerFactory;
  *   <li>an acknowledge, unacknowledge, resolve or reopen whose webhook never came is written through the webhook path's
  *       own row building ({@link WebhookHandler}), once (under an event id of its own), audited {@code reconciled}.</li>
  * </ul>
- * It spends PagerDuty's REST budget carefully: pages of 100, at most {@link #MAX_CALLS_PER_RUN} calls a run and 8 per
- * second of the interval, and it stops for this run when PagerDuty's ratelimit-* headers say a quarter or less of the
- * window is left.
+ * It spends PagerDuty's REST budget carefully: pages of 100, only of the bundle's own services once they are known,
+ * at most {@link #MAX_CALLS_PER_RUN} calls a run and 8 per second of the interval, from the share of the budget
+ * reserved for it and verification ({@link io.infrasage.pagerduty.rest.RestBudget}); it stops for this run when that
+ * has no room left.
  */
 public final class IncidentReconciler {
 
@@ -68,6 +70,7 @@ public final class IncidentReconciler {
     private static final int IN_CHUNK = 200;
 
     private final PagerDutyApi api;
+    private final BundleServices services;
     private final StateQueries queries;
     private final WebhookHandler webhooks;
     private final AnomalyRecords records;
@@ -76,9 +79,10 @@ public final class IncidentReconciler {
     private final Duration grace;
     private final int callsPerRun;
 
-    public IncidentReconciler(PagerDutyApi api, StateQueries queries, WebhookHandler webhooks,
+    public IncidentReconciler(PagerDutyApi api, BundleServices services, StateQueries queries, WebhookHandler webhooks,
                               AnomalyRecords records, PagerDutyDispatcher dispatcher, BundleMetrics metrics, Duration interval) {
         this.api = api;
+        this.services = services;
         this.queries = queries;
         this.webhooks = webhooks;
         this.records = records;
@@ -134,6 +138,8 @@ public final class IncidentReconciler {
         for (Map.Entry<String, JsonNode> e : open.entrySet()) {
             Map<String, Object> s = state.get(e.getKey());
             if (s != null) {
+                // an incident of one of the bundle's anomalies: its service is one the routing keys page
+                services.learn(e.getValue().path("service").path("id").asText(null));
                 repair(run, e.getKey(), e.getValue(), s, resolveDelivered.get(e.getKey()), now);
             }
         }
@@ -235,13 +241,20 @@ public final class IncidentReconciler {
 
     // ---- reading ---------------------------------------------------------------------------------------------------
 
-    /** The open (triggered, acknowledged) incidents of InfraSage anomalies, by anomaly id, read page by page. */
+    /**
+     * The open (triggered, acknowledged) incidents of InfraSage anomalies, by anomaly id, read page by page: of the
+     * bundle's own services once all are known, so other teams' incidents cost no pages.
+     */
     private Map<String, JsonNode> openIncidents(Run run) {
         Map<String, JsonNode> open = new LinkedHashMap<>();
+        Map<String, List<String>> query = new LinkedHashMap<>();
+        query.put("statuses[]", List.of("triggered", "acknowledged"));
+        query.put("limit", List.of(Integer.toString(PAGE)));
+        services.listingFilter().ifPresent(ids -> query.put("service_ids[]", ids));
         for (int offset = 0; offset <= MAX_OFFSET; offset += PAGE) {
-            int from = offset;
-            JsonNode page = call(run, () -> api.incidents(Map.of("statuses[]", List.of("triggered", "acknowledged"),
-                    "limit", List.of(Integer.toString(PAGE)), "offset", List.of(Integer.toString(from)))));
+            Map<String, List<String>> pageQuery = new LinkedHashMap<>(query);
+            pageQuery.put("offset", List.of(Integer.toString(offset)));
+            JsonNode page = call(run, () -> api.incidents(pageQuery));
             page.path("incidents").forEach(i -> {
                 String key = i.path("incident_key").asText("");
                 if (key.startsWith(PREFIX)) {
@@ -268,16 +281,18 @@ public final class IncidentReconciler {
         JsonNode get();
     }
 
-    /** One REST call within the run's budget and PagerDuty's: throws OutOfBudget instead of making it. */
+    /** One REST call within the run's budget and the token's: throws OutOfBudget instead of making it. */
     private JsonNode call(Run run, RestCall call) {
         if (run.calls >= callsPerRun) {
             throw new OutOfBudget(callsPerRun + " calls per run");
         }
-        if (!api.rateLimit().allowsBackgroundCall()) {
-            throw new OutOfBudget(api.rateLimit().remaining() + " requests left in PagerDuty's window");
+        try {
+            JsonNode answer = call.get();
+            run.calls++;
+            return answer;
+        } catch (PagerDutyApi.OverBudget e) {
+            throw new OutOfBudget(e.getMessage());
         }
-        run.calls++;
-        return call.get();
     }
 
     private static final class Run {

@@ -5,6 +5,7 @@ import java.util.List;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
+import io.infrasage.pagerduty.rest.RestBudget;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +35,7 @@ public final class WebhookSubscriptionWatch {
     }
 
     public void check() {
-        if (!api.rateLimit().allowsBackgroundCall()) {
+        if (!api.budget().allows(RestBudget.Share.RESERVED)) {
             return; // the reconciler reports the spared budget; this check waits for the next run
         }
         List<String> inactive = new ArrayList<>();
@@ -50,6 +51,8 @@ public final class WebhookSubscriptionWatch {
                     break;
                 }
             }
+        } catch (PagerDutyApi.OverBudget e) {
+            return; // as above: the next run
         } catch (PagerDutyApi.PagerDutyApiException e) {
             if (!unreadableReported) {
                 LOG.warn("cannot read PagerDuty's webhook subscriptions ({}); a subscription PagerDuty disabled will only "

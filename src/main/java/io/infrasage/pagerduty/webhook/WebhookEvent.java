@@ -114,6 +114,11 @@ public record WebhookEvent(String id, String type, String resourceType, Instant 
         return incident == null ? null : text(incident, "id");
     }
 
+    /** The same event under another id: what the bundle writes for it later is recorded once under that id. */
+    public WebhookEvent withId(String otherId) {
+        return new WebhookEvent(otherId, type, resourceType, occurredAt, agent, data, deliveryId);
+    }
+
     public String agentName() {
         return agent == null ? null : agent.name();
     }

@@ -4,7 +4,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -12,7 +11,6 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.infrasage.pagerduty.BoundedMaps;
 import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.anomaly.Anomaly;
 import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
@@ -22,7 +20,9 @@ import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.http.JsonRequests;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
+import io.infrasage.pagerduty.rest.BundleServices;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
+import io.infrasage.pagerduty.rest.RestBudget;
 import org.apache.camel.Exchange;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,6 +31,8 @@ import org.slf4j.LoggerFactory;
  * The seed's "Bidirectional Webhook": each event type becomes ClickHouse state rows, audit entries and incident memory.
  * The route chooses the method by event type; each method only builds rows, and persist() writes them exactly once
  * per delivery (2xx only once they are in ClickHouse, 503 when ClickHouse cannot take them, so PagerDuty redelivers).
+ * REST reads (an incident's alerts and notes) use the spare share of the REST budget; what it has no room for is
+ * deferred ({@link DeferredLookups}) and made by {@link #lookUpDeferred()}, while the webhook is answered at once.
  * Nothing here ever sends to PagerDuty: our own resolves coming back cannot loop.
  */
 public final class WebhookHandler {
@@ -39,29 +41,28 @@ public final class WebhookHandler {
     private static final String PREFIX = "infrasage-";
     /** Leaves PagerDuty's 5 s budget some room for the network. */
     static final Duration PERSIST_TIMEOUT = Duration.ofMillis(4000);
-    private static final int LINK_CACHE = 50_000;
-    /**
-     * How long "no anomaly of this id was paged" is believed before ClickHouse is asked again. An incident is made by
-     * our own event, so its anomaly is known before its first webhook; the answer is kept so that a flood of webhooks
-     * for incidents whose key only looks like ours costs no ClickHouse query each.
-     */
-    static final Duration NOT_PAGED_RECHECK = Duration.ofSeconds(10);
 
     private final ClickHouseWriter writer;
     private final StateQueries queries;
     private final AnomalyRecords store;
     private final PagerDutyApi api;
     private final BundleMetrics metrics;
-    private final Map<String, List<String>> anomaliesByIncident = BoundedMaps.newest(LINK_CACHE, true);
-    /** Anomaly ids found not paged by this bundle, with when (System.nanoTime) that was found. */
-    private final Map<String, Long> notPaged = BoundedMaps.newest(LINK_CACHE, false);
+    private final IncidentLinks links;
+    private final DeferredLookups deferred;
 
-    public WebhookHandler(ClickHouseWriter writer, StateQueries queries, AnomalyRecords store, PagerDutyApi api, BundleMetrics metrics) {
+    /**
+     * @param api      PagerDuty's REST API; its spare share is used, so that verification and the sync keep their part
+     * @param services the PagerDuty services the bundle pages: webhooks about others' incidents need no lookup
+     */
+    public WebhookHandler(ClickHouseWriter writer, StateQueries queries, AnomalyRecords store, PagerDutyApi api,
+                          BundleServices services, BundleMetrics metrics) {
         this.writer = writer;
         this.queries = queries;
         this.store = store;
-        this.api = api;
+        this.api = api.spare();
         this.metrics = metrics;
+        this.links = new IncidentLinks(queries, store, this.api, services);
+        this.deferred = new DeferredLookups(metrics);
     }
 
     /** What one webhook changes: the rows to write, and a word for the answer and the metrics. */
@@ -84,15 +85,17 @@ public final class WebhookHandler {
 
     public Outcome triggered(WebhookEvent e) {
         JsonNode incident = e.incident();
-        anomaliesByIncident.remove(e.incidentId());
-        return forEachAnomaly(e, "triggered", (id, rows) -> {
+        if (!DeferredLookups.isLater(e)) {
+            links.forget(e.incidentId());
+        }
+        return forEachAnomaly(e, "triggered", (id, rows, build) -> {
             rows.add(state(e, id, "triggered").set("assignees", assignees(incident)).build());
             rows.add(audit(e, id, "triggered", "pagerduty", "PagerDuty").build());
         });
     }
 
     public Outcome acknowledged(WebhookEvent e) {
-        return forEachAnomaly(e, "acknowledged", (id, rows) -> {
+        return forEachAnomaly(e, "acknowledged", (id, rows, build) -> {
             rows.add(state(e, id, "acknowledged").set("acknowledged_by", e.agentName())
                     .set("acknowledged_by_id", e.agent() == null ? null : e.agent().id()).build());
             rows.add(audit(e, id, "acknowledged", actorKind(e), e.agentName()).build());
@@ -102,7 +105,7 @@ public final class WebhookHandler {
     /** incident.unacknowledged (ack timed out) and incident.reopened: the incident is open and unacknowledged again. */
     public Outcome statusChanged(WebhookEvent e) {
         String action = e.type().substring(e.type().indexOf('.') + 1);
-        return forEachAnomaly(e, action, (id, rows) -> {
+        return forEachAnomaly(e, action, (id, rows, build) -> {
             rows.add(state(e, id, "triggered").build());
             rows.add(audit(e, id, action, actorKind(e), e.agentName()).build());
         });
@@ -112,7 +115,7 @@ public final class WebhookHandler {
     public Outcome assigned(WebhookEvent e) {
         String assignees = assignees(e.incident());
         String action = e.type().substring(e.type().indexOf('.') + 1);
-        return forEachAnomaly(e, "assigned", (id, rows) -> {
+        return forEachAnomaly(e, "assigned", (id, rows, build) -> {
             rows.add(state(e, id, null).set("assignees", assignees).build());
             rows.add(audit(e, id, action, actorKind(e), e.agentName()).set("detail", "assignees: " + assignees).build());
         });
@@ -128,16 +131,16 @@ public final class WebhookHandler {
         boolean merged = reason != null && "merge_resolve_reason".equals(WebhookEvent.text(reason, "type"));
         if (merged) {
             // this incident's alerts moved into another one: read that one's alerts afresh next time
-            anomaliesByIncident.remove(WebhookEvent.text(reason.path("incident"), "id"));
+            links.forget(WebhookEvent.text(reason.path("incident"), "id"));
         }
-        return forEachAnomaly(e, merged ? "merged" : "resolved", (id, rows) -> {
+        return forEachAnomaly(e, merged ? "merged" : "resolved", (id, rows, build) -> {
             Resolver by = resolver(e, id, merged);
             store.resolvedInPagerDuty(id, by.name(), by.kind());
             rows.add(state(e, id, "resolved").set("resolved_by", by.name()).set("resolved_by_kind", by.kind()).build());
             rows.add(audit(e, id, merged ? "merged" : "resolved", by.kind(), by.name())
                     .set("detail", by.kind().equals("runbook") ? "resolved by runbook " + by.name() + " via InfraSage" : null).build());
             if (!merged) {
-                memory(e, id, e.incidentId(), by.name(), e.occurredAt(), null).ifPresent(rows::add);
+                memory(build, id, e.incidentId(), by.name(), e.occurredAt(), null).ifPresent(rows::add);
             }
         });
     }
@@ -146,8 +149,8 @@ public final class WebhookHandler {
     public Outcome annotated(WebhookEvent e) {
         JsonNode note = e.data();
         String incidentId = e.incidentId();
-        String content = fullContent(incidentId, note);
-        return forEachAnomaly(e, "annotated", (id, rows) -> {
+        return forEachAnomaly(e, "annotated", (id, rows, build) -> {
+            String content = build.fullContent(note);
             rows.add(Row.into(StateRows.NOTES).set("incident_id", incidentId).set("note_id", noteId(e)).set("anomaly_id", id)
                     .set("content", content).set("trimmed", note.path("trimmed").asBoolean(false) && content.equals(
                             WebhookEvent.text(note, "content")) ? 1 : 0)
@@ -156,7 +159,7 @@ public final class WebhookHandler {
             rows.add(audit(e, id, "annotated", actorKind(e), e.agentName()).set("detail", abbreviate(content)).build());
             Optional<Map<String, Object>> state = queries.anomaly(id);
             if (state.isPresent() && "resolved".equals(state.get().get("status"))) {
-                memory(e, id, incidentId, (String) state.get().get("resolved_by"), resolvedAt(state.get(), e),
+                memory(build, id, incidentId, (String) state.get().get("resolved_by"), resolvedAt(state.get(), e),
                         new NoteText(noteId(e), content, e.agentName())).ifPresent(rows::add);
             }
         });
@@ -164,7 +167,7 @@ public final class WebhookHandler {
 
     /** Any other type, including ones PagerDuty adds later: audited, answered 2xx (a 4xx would get us disabled). */
     public Outcome other(WebhookEvent e) {
-        return forEachAnomaly(e, "recorded", (id, rows) -> rows.add(audit(e, id, e.type(), actorKind(e), e.agentName()).build()));
+        return forEachAnomaly(e, "recorded", (id, rows, build) -> rows.add(audit(e, id, e.type(), actorKind(e), e.agentName()).build()));
     }
 
     /** Final route step: writes the rows and the delivery record exactly once, and answers. */
@@ -204,85 +207,159 @@ public final class WebhookHandler {
     // ---- helpers -------------------------------------------------------------------------------------------------
 
     private interface RowsFor {
-        void add(String anomalyId, List<Row> rows);
+        void add(String anomalyId, List<Row> rows, Build build);
     }
 
     /** Builds rows for each InfraSage anomaly of the incident; a foreign incident only gets an audit entry. */
     private Outcome forEachAnomaly(WebhookEvent e, String effect, RowsFor rowsFor) {
         List<Row> rows = new ArrayList<>();
-        List<String> anomalies = anomalyIds(e);
-        if (anomalies.isEmpty()) {
+        IncidentLinks.Link link = links.link(e);
+        Build build = new Build(e);
+        String done = effect;
+        if (link.anomalies().isEmpty()) {
             String key = e.incident() == null ? null : WebhookEvent.text(e.incident(), "incident_key");
-            rows.add(audit(e, "", e.type(), actorKind(e), e.agentName()).set("detail", key != null && key.startsWith(PREFIX)
+            rows.add(audit(e, "", e.type(), actorKind(e), e.agentName()).set("detail", link.lookupDeferred()
+                    ? "its alerts are read once the REST budget has room" : key != null && key.startsWith(PREFIX)
                     ? "incident key names no anomaly this bundle paged" : "not an InfraSage incident").build());
-            return new Outcome(e, rows, "audited (not an InfraSage incident)");
+            done = "audited (not an InfraSage incident)";
         }
-        for (String id : anomalies) {
-            rowsFor.add(id, rows);
+        for (String id : link.anomalies()) {
+            rowsFor.add(id, rows, build);
         }
-        return new Outcome(e, rows, effect);
+        if (link.lookupDeferred() || build.notesDeferred) {
+            deferred.add(e, link.anomalies(), link.lookupDeferred(), build.notesDeferred);
+            done += "; REST lookup deferred";
+        }
+        return new Outcome(e, rows, done);
     }
 
     /**
-     * The InfraSage anomalies of an incident: from its incident_key, from incidents we linked before, and, when
-     * PagerDuty grouped several alerts into one incident and a token is set, from the incident's alerts.
+     * Route step of pagerduty-webhook-lookups (a timer): the lookups deferred for want of REST budget, oldest first,
+     * while the spare share has room. Rows they add are written under the webhook's id prefixed "deferred-", once.
      */
-    List<String> anomalyIds(WebhookEvent e) {
-        String incidentId = e.incidentId();
-        if (incidentId == null) {
-            return List.of();
-        }
-        String key = e.incident() == null ? null : WebhookEvent.text(e.incident(), "incident_key");
-        List<String> known = anomaliesByIncident.get(incidentId);
-        if (known != null && (key == null || !key.startsWith(PREFIX) || known.contains(key.substring(PREFIX.length())))) {
-            return known;
-        }
-        Set<String> ids = new LinkedHashSet<>();
-        if (known != null) {
-            ids.addAll(known);
-        }
-        if (key != null && key.startsWith(PREFIX)) {
-            ids.add(key.substring(PREFIX.length()));
-        } else if (known == null) {
-            // no key in this event (a note carries only a reference to its incident): the incidents we linked before
-            ids.addAll(queries.anomalyIdsOfIncident(incidentId));
-        }
-        if (api.enabled() && known == null) {
-            // PagerDuty may have grouped several alerts (anomalies) into this incident: its alerts say which
-            try {
-                for (JsonNode alert : api.alerts(incidentId)) {
-                    String alertKey = WebhookEvent.text(alert, "alert_key");
-                    if (alertKey != null && alertKey.startsWith(PREFIX)) {
-                        ids.add(alertKey.substring(PREFIX.length()));
-                    }
-                }
-            } catch (PagerDutyApi.PagerDutyApiException ex) {
-                LOG.warn("could not read the alerts of incident {}: {}", incidentId, ex.getMessage());
+    public void lookUpDeferred() {
+        for (int n = deferred.size(); n > 0 && api.budget().allows(RestBudget.Share.SPARE); n--) {
+            DeferredLookups.Item item = deferred.next();
+            if (item == null) {
+                return;
             }
+            boolean completed;
+            try {
+                completed = complete(item);
+            } catch (RuntimeException ex) {
+                LOG.warn("deferred lookup of incident {} not made yet: {}", item.event().incidentId(), ex.getMessage());
+                completed = false;
+            }
+            if (!completed) {
+                deferred.putBack(item);
+                return;
+            }
+            metrics.webhookLookup("completed");
         }
-        // an incident key that merely looks like ours (anyone can send PagerDuty an event with dedup key infrasage-x)
-        // is audited, never turned into anomaly state
-        ids.removeIf(id -> !pagedByThisBundle(id));
-        List<String> result = List.copyOf(ids);
-        if (!result.isEmpty()) {
-            anomaliesByIncident.put(incidentId, result);
-        }
-        return result;
     }
 
-    /** Whether this bundle accepted the anomaly: its own record, or (another instance's) state rows in ClickHouse. */
-    private boolean pagedByThisBundle(String anomalyId) {
-        Long since = notPaged.get(anomalyId);
-        if (since != null && System.nanoTime() - since < NOT_PAGED_RECHECK.toNanos()) {
-            return false;
+    /** Webhooks whose REST lookups wait for budget. */
+    public int deferredLookups() {
+        return deferred.size();
+    }
+
+    /** Makes a deferred lookup and writes what it adds; false when it still has to wait. */
+    private boolean complete(DeferredLookups.Item item) {
+        WebhookEvent e = item.event();
+        Set<String> found = Set.of();
+        if (item.links()) {
+            IncidentLinks.Link link = links.link(e);
+            if (link.lookupDeferred()) {
+                return false;
+            }
+            found = link.anomalies().stream().filter(id -> !item.written().contains(id)).collect(Collectors.toSet());
         }
-        boolean paged = store.find(anomalyId).isPresent() || queries.hasState(anomalyId);
-        if (paged) {
-            notPaged.remove(anomalyId);
-        } else {
-            notPaged.put(anomalyId, System.nanoTime());
+        if (found.isEmpty() && !item.notes()) {
+            return true; // the incident holds none of the bundle's anomalies beyond those written
         }
-        return paged;
+        WebhookEvent later = e.withId(DeferredLookups.EVENT_ID_PREFIX + e.id());
+        long now = StateRows.versionAt(Instant.now());
+        List<Row> rows = new ArrayList<>();
+        for (Row r : outcomeFor(later).rows()) {
+            Object anomaly = r.values().get("anomaly_id");
+            if (found.contains(anomaly)) {
+                rows.add(r);
+            } else if (item.notes() && item.written().contains(anomaly)
+                    && (r.table().equals(StateRows.NOTES) || r.table().equals(StateRows.MEMORY))) {
+                // the notes read in full now replace what the webhook could write without them
+                Map<String, Object> values = new LinkedHashMap<>(r.values());
+                values.put("version", now);
+                rows.add(new Row(r.table(), Map.copyOf(values)));
+            }
+        }
+        if (!rows.isEmpty()) {
+            writeOnce(new Outcome(later, rows, "completed after a deferred REST lookup"));
+        }
+        return true;
+    }
+
+    /** The route's choice by event type (routes/pagerduty-webhook.camel.yaml), for a webhook completed later. */
+    private Outcome outcomeFor(WebhookEvent e) {
+        return switch (e.type()) {
+            case "incident.triggered" -> triggered(e);
+            case "incident.acknowledged" -> acknowledged(e);
+            case "incident.unacknowledged", "incident.reopened" -> statusChanged(e);
+            case "incident.reassigned", "incident.escalated", "incident.delegated", "incident.assigned" -> assigned(e);
+            case "incident.resolved" -> resolved(e);
+            case "incident.annotated" -> annotated(e);
+            default -> other(e);
+        };
+    }
+
+    /**
+     * One webhook's REST reads of its incident's notes, made at most once for all its anomalies, and whether the budget
+     * had no room for them (then they are deferred and the rows use what the webhooks brought).
+     */
+    private final class Build {
+        private final WebhookEvent event;
+        private List<JsonNode> notes;
+        private boolean notesRead;
+        boolean notesDeferred;
+        private String content;
+
+        Build(WebhookEvent event) {
+            this.event = event;
+        }
+
+        /** The incident's notes from the REST API, or null when they cannot be read now. */
+        List<JsonNode> notes() {
+            if (!notesRead && api.enabled()) {
+                notesRead = true;
+                try {
+                    notes = api.notes(event.incidentId());
+                } catch (PagerDutyApi.OverBudget ex) {
+                    notesDeferred = true;
+                } catch (PagerDutyApi.PagerDutyApiException ex) {
+                    LOG.warn("could not read the notes of incident {} ({}); using the notes received by webhook",
+                            event.incidentId(), ex.getMessage());
+                }
+            }
+            return notes;
+        }
+
+        /** A note's whole text: PagerDuty trims long ones in webhooks, the REST API has them in full. */
+        String fullContent(JsonNode note) {
+            if (content == null) {
+                content = WebhookEvent.text(note, "content");
+                if (content == null) {
+                    content = "";
+                }
+                if (note.path("trimmed").asBoolean(false) && notes() != null) {
+                    String noteId = WebhookEvent.text(note, "id");
+                    for (JsonNode n : notes) {
+                        if (noteId != null && noteId.equals(WebhookEvent.text(n, "id"))) {
+                            content = WebhookEvent.text(n, "content");
+                        }
+                    }
+                }
+            }
+            return content;
+        }
     }
 
     private record Resolver(String kind, String name) {
@@ -309,17 +386,14 @@ public final class WebhookHandler {
     }
 
     /** Incident memory for future RCA: the anomaly, its root cause and every note of the incident, or nothing without notes. */
-    private Optional<Row> memory(WebhookEvent e, String anomalyId, String incidentId, String resolvedBy, Instant resolvedAt,
+    private Optional<Row> memory(Build build, String anomalyId, String incidentId, String resolvedBy, Instant resolvedAt,
                                  NoteText arriving) {
         Map<String, NoteText> notes = new LinkedHashMap<>();
-        if (api.enabled()) {
-            try {
-                for (JsonNode n : api.notes(incidentId)) {
-                    notes.put(WebhookEvent.text(n, "id"), new NoteText(WebhookEvent.text(n, "id"), WebhookEvent.text(n, "content"),
-                            WebhookEvent.text(n.path("user"), "summary")));
-                }
-            } catch (PagerDutyApi.PagerDutyApiException ex) {
-                LOG.warn("could not read the notes of incident {} ({}); using the notes received by webhook", incidentId, ex.getMessage());
+        List<JsonNode> fromRest = build.notes();
+        if (fromRest != null) {
+            for (JsonNode n : fromRest) {
+                notes.put(WebhookEvent.text(n, "id"), new NoteText(WebhookEvent.text(n, "id"), WebhookEvent.text(n, "content"),
+                        WebhookEvent.text(n.path("user"), "summary")));
             }
         }
         for (Map<String, Object> n : queries.notes(incidentId)) {
@@ -337,29 +411,9 @@ public final class WebhookHandler {
                 .map(n -> (n.author() == null ? "" : n.author() + ": ") + n.content())
                 .collect(Collectors.joining("\n---\n"));
         return Optional.of(Row.into(StateRows.MEMORY).set("anomaly_id", anomalyId).set("incident_id", incidentId)
-                .set("version", StateRows.versionAt(e.occurredAt())).set("service", anomaly.get("service"))
+                .set("version", StateRows.versionAt(build.event.occurredAt())).set("service", anomaly.get("service"))
                 .set("root_cause", anomaly.get("root_cause")).set("notes", text).set("note_count", notes.size())
                 .set("resolved_by", resolvedBy).set("resolved_at", resolvedAt).set("written_at", Instant.now()).build());
-    }
-
-    private String fullContent(String incidentId, JsonNode note) {
-        String content = WebhookEvent.text(note, "content");
-        if (content == null) {
-            content = "";
-        }
-        if (note.path("trimmed").asBoolean(false) && api.enabled()) {
-            String noteId = WebhookEvent.text(note, "id");
-            try {
-                for (JsonNode n : api.notes(incidentId)) {
-                    if (noteId != null && noteId.equals(WebhookEvent.text(n, "id"))) {
-                        return WebhookEvent.text(n, "content");
-                    }
-                }
-            } catch (PagerDutyApi.PagerDutyApiException ex) {
-                LOG.warn("note {} of incident {} was trimmed and could not be fetched in full: {}", noteId, incidentId, ex.getMessage());
-            }
-        }
-        return content;
     }
 
     private static String noteId(WebhookEvent e) {

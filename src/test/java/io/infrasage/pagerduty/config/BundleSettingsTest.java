@@ -387,8 +387,8 @@ class BundleSettingsTest {
     }
 
     @Test
-    void splitSecretsDropsEmptyEntries() {
-        assertThat(BundleSettings.splitSecrets(",a,, b ,")).containsExactly("a", "b");
+    void commaListsDropEmptyEntries() {
+        assertThat(BundleSettings.commaList(",a,, b ,")).containsExactly("a", "b");
     }
 
     @Test

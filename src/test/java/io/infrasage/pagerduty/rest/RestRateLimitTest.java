@@ -12,38 +12,42 @@ class RestRateLimitTest {
     final RestRateLimit limit = new RestRateLimit(now::get);
 
     @Test
-    void backgroundCallsGoOnWhileMoreThanAQuarterOfTheWindowIsLeft() {
-        assertThat(limit.allowsBackgroundCall()).as("nothing known yet").isTrue();
+    void callsGoOnWhileMoreThanWhatIsKeptIsLeftOnceThoseInFlightAreMade() {
+        assertThat(limit.allows(240, 0)).as("nothing known yet").isTrue();
         limit.observe(200, "960", "241", "40");
-        assertThat(limit.allowsBackgroundCall()).isTrue();
+        assertThat(limit.allows(240, 0)).isTrue();
+        assertThat(limit.allows(240, 1)).isFalse();
+        assertThat(limit.allows(0, 1)).isTrue();
         assertThat(limit.remaining()).isEqualTo(241);
+        assertThat(limit.limit()).isEqualTo(960);
     }
 
     @Test
-    void backgroundCallsStopAtTheReserveUntilTheWindowResets() {
+    void callsStopAtWhatIsKeptUntilTheWindowResets() {
         limit.observe(200, "960", "240", "40");
-        assertThat(limit.allowsBackgroundCall()).isFalse();
+        assertThat(limit.allows(240, 0)).isFalse();
         now.addAndGet(39_000);
-        assertThat(limit.allowsBackgroundCall()).isFalse();
+        assertThat(limit.allows(240, 0)).isFalse();
         now.addAndGet(1_000);
-        assertThat(limit.allowsBackgroundCall()).isTrue();
+        assertThat(limit.allows(240, 0)).isTrue();
     }
 
     @Test
-    void a429StopsBackgroundCallsForAMinuteWhenPagerDutyGivesNoReset() {
+    void a429StopsEveryCallForAMinuteWhenPagerDutyGivesNoReset() {
         limit.observe(429, null, null, null);
-        assertThat(limit.allowsBackgroundCall()).isFalse();
+        assertThat(limit.allows(0, 0)).isFalse();
         assertThat(limit.remaining()).isZero();
         now.addAndGet(59_000);
-        assertThat(limit.allowsBackgroundCall()).isFalse();
+        assertThat(limit.allows(0, 0)).isFalse();
         now.addAndGet(1_000);
-        assertThat(limit.allowsBackgroundCall()).isTrue();
+        assertThat(limit.allows(0, 0)).isTrue();
     }
 
     @Test
     void unreadableHeadersChangeNothing() {
         limit.observe(200, "lots", "", "soon");
-        assertThat(limit.allowsBackgroundCall()).isTrue();
+        assertThat(limit.allows(240, 0)).isTrue();
         assertThat(limit.remaining()).isEqualTo(-1);
+        assertThat(limit.limit()).isEqualTo(-1);
     }
 }

@@ -180,6 +180,16 @@ public final class PagerDutySandbox implements AutoCloseable {
         return restApi.throttledCount();
     }
 
+    /** Every REST API request so far (incidents, notes, alerts, webhook subscriptions), in arrival order. */
+    public List<RestCall> restCalls() {
+        return restApi.calls();
+    }
+
+    /** How many REST API requests arrived so far, answered or refused. */
+    public int restCallCount() {
+        return restApi.calls().size();
+    }
+
     /** Every incident, any status, in creation order. */
     public List<Incident> incidents() {
         return store.incidents();

@@ -314,6 +314,10 @@ class PagerDutySandboxTest {
 
         assertThat(limited.statusCode()).isEqualTo(429);
         assertThat(json(limited.body())).isEqualTo(json("{\"error\":{\"message\":\"Rate Limit Exceeded\",\"code\":2020}}"));
+        // every REST request is counted, the refused one too
+        assertThat(sb.restCallCount()).isEqualTo(3);
+        assertThat(sb.restThrottledCount()).isEqualTo(1);
+        assertThat(sb.restCalls()).extracting(RestCall::path).containsOnly("/incidents");
     }
 
     @Test

@@ -25,6 +25,7 @@ final class RestApi {
     private final String token;
     private final WebhookSender webhooks;
     private final java.util.concurrent.atomic.AtomicInteger throttled = new java.util.concurrent.atomic.AtomicInteger();
+    private final List<RestCall> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     RestApi(IncidentStore store, WebhookSender webhooks, String apiToken, RateWindow rateWindow) {
         this.store = store;
@@ -51,11 +52,17 @@ final class RestApi {
         return throttled.get();
     }
 
+    /** Every REST request so far, in arrival order, whatever it was answered. */
+    List<RestCall> calls() {
+        return List.copyOf(calls);
+    }
+
     static void notFound(RoutingContext ctx) {
         Replies.restError(ctx, 404, "Not Found", 2100);
     }
 
     private void authorize(RoutingContext ctx) {
+        calls.add(new RestCall(java.time.Instant.now(), ctx.request().method().name(), ctx.request().path()));
         if (!authorization.equals(ctx.request().getHeader("Authorization"))) {
             Replies.restError(ctx, 401, "Unauthorized", 2006);
             return;
