@@ -169,7 +169,7 @@ public class BundleConfiguration implements CamelConfiguration {
         // one REST budget for the token: verification and the sync first, lookups that can wait from what is left
         PagerDutyApi api = new PagerDutyApi(camel.createProducerTemplate(), s.apiToken, s.apiFrom, new RestBudget(s.apiRateLimitPerMinute));
         BundleServices services = new BundleServices(s.serviceIds, s.routingRules.routingKeys().size());
-        RootCauseNotes rootCauseNotes = new RootCauseNotes(api.spare());
+        RootCauseNotes rootCauseNotes = new RootCauseNotes(api.share(RestBudget.Share.SPARE));
         if (s.inhibitSymptoms && !rootCauseNotes.enabled()) {
             LOG.warn("symptom inhibition is on but PAGERDUTY_API_TOKEN or PAGERDUTY_API_FROM is not set: root causes' incidents "
                     + "get no 'also affected' notes (inhibitions are still recorded in ClickHouse)");
@@ -199,9 +199,10 @@ public class BundleConfiguration implements CamelConfiguration {
         boolean reconcile = api.enabled() && !s.reconcileInterval.isZero();
         properties.addOverrideProperty("infrasage.reconcile-interval", Long.toString(Math.max(1, s.reconcileInterval.toMillis())));
         registry.bind("reconcileTurn", reconcileTurn);
-        WebhookSubscriptionWatch subscriptionWatch = new WebhookSubscriptionWatch(api);
+        PagerDutyApi syncApi = api.share(RestBudget.Share.SYNC);
+        WebhookSubscriptionWatch subscriptionWatch = new WebhookSubscriptionWatch(syncApi);
         registry.bind("webhookSubscriptionWatch", subscriptionWatch);
-        registry.bind("incidentReconciler", new IncidentReconciler(api, services, queries, webhookHandler,
+        registry.bind("incidentReconciler", new IncidentReconciler(syncApi, services, queries, webhookHandler,
                 records, dispatcher, metrics, s.reconcileInterval));
         registry.bind("jsonRequests", new JsonRequests());
 

@@ -17,7 +17,7 @@ import org.apache.camel.ProducerTemplate;
  * Reads from PagerDuty's REST API v2 through the pagerduty-api route (direct:pagerduty-api), which adds the API
  * version; this bean adds the token. Used for full notes, grouped alerts and the verification listing; only when
  * PAGERDUTY_API_TOKEN is set. Every call takes its place in the token's {@link RestBudget} first, under this view's
- * share: {@link #spare()} for lookups that can wait.
+ * share (verification's unless {@link #share} says otherwise).
  */
 public final class PagerDutyApi {
 
@@ -38,7 +38,7 @@ public final class PagerDutyApi {
 
     /** @param from the email of the PagerDuty user writes are made as (PagerDuty's From header) */
     public PagerDutyApi(ProducerTemplate producer, Optional<String> token, Optional<String> from, RestBudget budget) {
-        this(producer, token, from, budget, RestBudget.Share.RESERVED);
+        this(producer, token, from, budget, RestBudget.Share.VERIFICATION);
     }
 
     private PagerDutyApi(ProducerTemplate producer, Optional<String> token, Optional<String> from, RestBudget budget,
@@ -50,9 +50,9 @@ public final class PagerDutyApi {
         this.share = share;
     }
 
-    /** The same API for lookups that can wait: they stop where the reserve of verification and the sync begins. */
-    public PagerDutyApi spare() {
-        return new PagerDutyApi(producer, token, from, budget, RestBudget.Share.SPARE);
+    /** The same API and budget, for calls of another share: the sync, or lookups that can wait. */
+    public PagerDutyApi share(RestBudget.Share share) {
+        return new PagerDutyApi(producer, token, from, budget, share);
     }
 
     /** Writes need both the token and the user they are made as. */

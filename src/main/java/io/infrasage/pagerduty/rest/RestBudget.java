@@ -9,17 +9,19 @@ import java.util.function.LongSupplier;
 /**
  * The bundle's plan for its PagerDuty REST token (about 960 requests a minute, shared by every caller): it counts its
  * own calls over PagerDuty's one-minute window and never starts one that would exceed the limit, so PagerDuty has no
- * reason to answer 429. A quarter of the window is reserved: verification (a person is waiting) and the self-healing
- * sync may use the whole limit, while lookups that can wait (a webhook's incident alerts and notes, root-cause notes)
- * stop where the reserve begins and are deferred. PagerDuty's ratelimit-* headers are honoured too, since other tools
- * may hold the same token.
+ * reason to answer 429. A quarter of the window is reserved for verification (a person is waiting) and the self-healing
+ * sync: lookups that can wait (a webhook's incident alerts and notes, root-cause notes) stop where the reserve begins
+ * and are deferred; the sync stops just short of the limit, so that a verification listing still finds its pages.
+ * PagerDuty's ratelimit-* headers are honoured too, since other tools may hold the same token.
  */
 public final class RestBudget {
 
     /** Who a call is for. */
     public enum Share {
-        /** Verification and the self-healing sync: the whole limit, the reserve included. */
-        RESERVED,
+        /** Verification, a person waiting: the whole limit. */
+        VERIFICATION,
+        /** The self-healing sync: the whole limit but the pages of one verification listing. */
+        SYNC,
         /** Lookups that can be deferred: the limit less the reserve. */
         SPARE
     }
@@ -65,10 +67,17 @@ public final class RestBudget {
 
     /** Whether this share may make a call now (take() may still refuse one if another caller is faster). */
     public synchronized boolean allows(Share share) {
-        int limit = limit();
-        int reserve = reserve(limit);
-        int ceiling = share == Share.RESERVED ? limit : limit - reserve;
-        return used() < ceiling && pagerDuty.allows(share == Share.RESERVED ? 0 : reserve, inFlight);
+        int keep = kept(share, limit());
+        return used() < limit() - keep && pagerDuty.allows(keep, inFlight);
+    }
+
+    /** The requests of each window this share leaves to the others. */
+    static int kept(Share share, int limit) {
+        return switch (share) {
+            case VERIFICATION -> 0;
+            case SYNC -> Math.min(IncidentListing.MAX_INCIDENTS / IncidentListing.PAGE, reserve(limit) / 2);
+            case SPARE -> reserve(limit);
+        };
     }
 
     /** Records what PagerDuty's answer said about the token's budget. */

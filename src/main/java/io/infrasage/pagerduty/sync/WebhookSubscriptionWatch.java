@@ -35,7 +35,7 @@ public final class WebhookSubscriptionWatch {
     }
 
     public void check() {
-        if (!api.budget().allows(RestBudget.Share.RESERVED)) {
+        if (!api.budget().allows(RestBudget.Share.SYNC)) {
             return; // the reconciler reports the spared budget; this check waits for the next run
         }
         List<String> inactive = new ArrayList<>();

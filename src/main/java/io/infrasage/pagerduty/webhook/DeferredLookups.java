@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Webhooks whose REST lookups waited for budget: the webhook was persisted and answered with what it said, and the
- * rest (the incident's alerts, the full text of its notes) is made later, oldest first, by the
- * pagerduty-webhook-lookups timer route. Held in memory and bounded: after a restart the self-healing sync repairs what
+ * rest (the incident's alerts, the full text of its notes) is made later, in turn, by the pagerduty-webhook-lookups
+ * timer route. Held in memory and bounded: after a restart the self-healing sync repairs what
  * a lost lookup would have written for the bundle's own incidents.
  */
 final class DeferredLookups {
@@ -67,9 +67,9 @@ final class DeferredLookups {
         return waiting.pollFirst();
     }
 
-    /** Puts back an item that still has to wait, at the head. */
-    synchronized void putBack(Item item) {
-        waiting.addFirst(item);
+    /** An item that still has to wait: its turn comes again after the others. */
+    synchronized void again(Item item) {
+        waiting.addLast(item);
     }
 
     synchronized int size() {

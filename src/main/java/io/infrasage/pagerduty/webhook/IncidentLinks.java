@@ -122,6 +122,16 @@ final class IncidentLinks {
         return new Link(result, deferred);
     }
 
+    /**
+     * Whether linking this event may still need its incident's alerts: false once its service is known not to be one
+     * the bundle pages. Cheap: no query, no call.
+     */
+    boolean mayNeedLookup(WebhookEvent e) {
+        JsonNode incident = e.incident();
+        String service = incident == null ? null : WebhookEvent.text(incident.path("service"), "id");
+        return services.verdict(service != null ? service : serviceOf.get(e.incidentId())) != BundleServices.Verdict.NOT_OURS;
+    }
+
     /** A new incident, or one whose alerts moved: read its links afresh next time. */
     void forget(String incidentId) {
         if (incidentId != null) {

@@ -51,7 +51,7 @@ public final class WebhookHandler {
     private final DeferredLookups deferred;
 
     /**
-     * @param api      PagerDuty's REST API; its spare share is used, so that verification and the sync keep their part
+     * @param api      PagerDuty's REST API; its spare share is used, so that verification and the sync keep theirs
      * @param services the PagerDuty services the bundle pages: webhooks about others' incidents need no lookup
      */
     public WebhookHandler(ClickHouseWriter writer, StateQueries queries, AnomalyRecords store, PagerDutyApi api,
@@ -59,7 +59,7 @@ public final class WebhookHandler {
         this.writer = writer;
         this.queries = queries;
         this.store = store;
-        this.api = api.spare();
+        this.api = api.share(RestBudget.Share.SPARE);
         this.metrics = metrics;
         this.links = new IncidentLinks(queries, store, this.api, services);
         this.deferred = new DeferredLookups(metrics);
@@ -234,27 +234,30 @@ public final class WebhookHandler {
     }
 
     /**
-     * Route step of pagerduty-webhook-lookups (a timer): the lookups deferred for want of REST budget, oldest first,
-     * while the spare share has room. Rows they add are written under the webhook's id prefixed "deferred-", once.
+     * Route step of pagerduty-webhook-lookups (a timer): each deferred lookup in turn, oldest first. One that needs a
+     * REST call waits while the spare share of the budget has no room; one the bundle can now answer without (its
+     * incident turned out to be another service's) is completed at once. Rows they add are written under the
+     * webhook's id prefixed "deferred-", once.
      */
     public void lookUpDeferred() {
-        for (int n = deferred.size(); n > 0 && api.budget().allows(RestBudget.Share.SPARE); n--) {
+        for (int n = deferred.size(); n > 0; n--) {
             DeferredLookups.Item item = deferred.next();
             if (item == null) {
                 return;
             }
-            boolean completed;
-            try {
-                completed = complete(item);
-            } catch (RuntimeException ex) {
-                LOG.warn("deferred lookup of incident {} not made yet: {}", item.event().incidentId(), ex.getMessage());
-                completed = false;
+            boolean completed = false;
+            if (!(item.notes() || item.links() && links.mayNeedLookup(item.event())) || api.budget().allows(RestBudget.Share.SPARE)) {
+                try {
+                    completed = complete(item);
+                } catch (RuntimeException ex) {
+                    LOG.warn("deferred lookup of incident {} not made yet: {}", item.event().incidentId(), ex.getMessage());
+                }
             }
-            if (!completed) {
-                deferred.putBack(item);
-                return;
+            if (completed) {
+                metrics.webhookLookup("completed");
+            } else {
+                deferred.again(item);
             }
-            metrics.webhookLookup("completed");
         }
     }
 
