@@ -103,7 +103,7 @@ public final class PagerDutySandbox implements AutoCloseable {
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_HTTP_BODY));
         router.post("/v2/enqueue").handler(eventsApi);
         router.post("/v2/change/enqueue").handler(eventsApi::change);
-        this.restApi = new RestApi(store, webhooks, b.apiToken, new RateWindow(b.restRateLimitPerMinute, Duration.ofMinutes(1)));
+        this.restApi = new RestApi(store, webhooks, b.apiToken, new RateWindow(b.restRateLimitPerMinute, b.restRateLimitWindow));
         restApi.mount(router);
         new ControlApi(vertx, store, eventsApi, webhooks, faults, listener).mount(router);
         router.errorHandler(404, ctx -> {
@@ -384,6 +384,7 @@ public final class PagerDutySandbox implements AutoCloseable {
         private int rateLimitPerMinute = 120;
         private Duration rateLimitWindow = Duration.ofMinutes(1);
         private int restRateLimitPerMinute = 960;
+        private Duration restRateLimitWindow = Duration.ofMinutes(1);
         private final List<Map.Entry<URI, List<String>>> webhooks = new ArrayList<>();
         private Duration webhookTimeout = Duration.ofSeconds(5);
         private Duration webhookRetryBackoff = Duration.ofMillis(100);
@@ -427,6 +428,12 @@ public final class PagerDutySandbox implements AutoCloseable {
         /** REST API limit per token (default 960, as PagerDuty). */
         public Builder restRateLimitPerMinute(int perMinute) {
             this.restRateLimitPerMinute = perMinute;
+            return this;
+        }
+
+        /** Length of the REST API's sliding window (default one minute, as PagerDuty); shorter ones make a reset testable. */
+        public Builder restRateLimitWindow(Duration window) {
+            this.restRateLimitWindow = Objects.requireNonNull(window);
             return this;
         }
 
