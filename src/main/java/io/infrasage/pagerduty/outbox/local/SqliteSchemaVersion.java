@@ -34,7 +34,9 @@ final class SqliteSchemaVersion {
             try (Statement s = db.createStatement();
                  ResultSet version = s.executeQuery("PRAGMA user_version")) {
                 int v = version.next() ? version.getInt(1) : 0;
-                try (ResultSet tables = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table'")) {
+                // new: none of the tables the first version had (the file itself may have made tables of its own)
+                try (ResultSet tables = s.executeQuery("SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+                        + " AND name IN ('anomalies', 'outbox', 'clickhouse_spool')")) {
                     return new int[] {v, tables.next() ? tables.getInt(1) : 0};
                 }
             }
