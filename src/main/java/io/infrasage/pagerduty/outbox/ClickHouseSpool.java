@@ -11,8 +11,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Moves the state and audit rows of the outbound flow from the local file's spool to ClickHouse, each time the
  * clickhouse-spool route's timer fires. Paging never waits for this: while ClickHouse is down the rows wait on disk, and
- * they appear once it is back. Between two ticks rows gather, so that a page delivered meanwhile has its 'queued' and
- * 'sent' rows go to ClickHouse as one (StateRowMerge), and a storm's rows go in a few large INSERTs.
+ * they appear once it is back. Rows that gather between two ticks go in one INSERT, a page's 'queued' and 'sent' rows
+ * folded into one when both are there (StateRowMerge).
  */
 public final class ClickHouseSpool {
 
