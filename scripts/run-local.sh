@@ -24,6 +24,8 @@ echo "== starting ClickHouse"
 scripts/clickhouse.sh start
 export CLICKHOUSE_URL=${CLICKHOUSE_URL:-$(scripts/clickhouse.sh url)}
 export INFRASAGE_DATA_DIR=${INFRASAGE_DATA_DIR:-.local/data}
+# no load balancer in front of a local run: Ctrl-C stops at once instead of staying unready for 5 s
+export INFRASAGE_SHUTDOWN_DELAY=${INFRASAGE_SHUTDOWN_DELAY:-0s}
 # the API needs a token (secure by default): a random one per run unless given; the commands below send it
 export INFRASAGE_API_TOKEN=${INFRASAGE_API_TOKEN:-local-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')}
 
