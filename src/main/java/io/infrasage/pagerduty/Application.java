@@ -31,7 +31,7 @@ public final class Application {
     }
 
     public static void main(String[] args) throws Exception {
-        // no classpath scanning (it cost ~2 s at start-up in the fat jar): the one configuration class is named
+        // no classpath scanning, which is slow in the fat jar: the one configuration class is named
         Main main = new Main();
         main.configure().addConfiguration(BundleConfiguration.class);
         main.setPropertyPlaceholderLocations(DEFAULTS + ";optional=true,file:application.properties;optional=true");

@@ -68,7 +68,7 @@ public class BundleConfiguration implements CamelConfiguration {
     private static final Logger LOG = LoggerFactory.getLogger(BundleConfiguration.class);
     /**
      * Vert.x worker threads that run the HTTP routes (platform-http hands every request to one). Vert.x's default of 20
-     * capped how many webhooks could share one ClickHouse batch and how many accepts one outbox fsync: requests are
+     * would cap how many webhooks share one ClickHouse batch and how many accepts share one outbox fsync: requests are
      * blocked there, not computing, so more of them in flight means bigger batches, not more CPU.
      */
     static final int HTTP_WORKERS = 64;

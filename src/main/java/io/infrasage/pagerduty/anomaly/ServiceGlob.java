@@ -7,9 +7,8 @@ import java.util.regex.PatternSyntaxException;
  * The glob of a routing rule, matched against a service name as text: {@code *} any run of characters (also none),
  * {@code ?} one character, {@code [a-z]} / {@code [abc]} / {@code [!a-c]} one character of (or not of) a class,
  * {@code {a,b}} one of the alternatives, {@code \} escapes the next character. Service names are not file paths: the
- * JDK's file-system PathMatcher was used before and silently matched nothing (not even {@code *}) for a name the
- * platform's file-name encoding could not hold, e.g. {@code café-api} on a JVM started without LANG. Here the name is
- * only ever compared as Unicode text, in any locale. {@code **} is accepted as a synonym of {@code *}.
+ * JDK's PathMatcher matches nothing for a name the platform's file-name encoding cannot hold ({@code café-api} on a JVM
+ * started without LANG), so the name is only ever compared as Unicode text, in any locale. {@code **} is accepted as a synonym of {@code *}.
  */
 public final class ServiceGlob {
 

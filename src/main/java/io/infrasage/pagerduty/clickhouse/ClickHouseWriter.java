@@ -58,8 +58,7 @@ public final class ClickHouseWriter implements AutoCloseable {
     /**
      * How long a batch waits for more requests when the one before it was shared (requests are arriving together).
      * Every batch is a part in each of its tables, and ClickHouse 18.16 merges a table's big part with the small new
-     * ones over and over: in the benchmark, batches of about 20 webhooks had ClickHouse spend more CPU per webhook than
-     * the bundle. A lone request (the last batch held one) is written at once.
+     * ones over and over, so small batches cost ClickHouse more CPU than the bundle spends on them. A lone request (the last batch held one) is written at once.
      */
     static final Duration BATCH_LINGER = Duration.ofMillis(10);
     /** Requests that may wait for the writer; see the queue. */
@@ -73,8 +72,7 @@ public final class ClickHouseWriter implements AutoCloseable {
     private final SchemaMigrator schema;
     /**
      * Requests waiting for the writer, at most MAX_PENDING: under a flood a caller is refused at once (a webhook gets
-     * 503 and PagerDuty redelivers, the outbound spool retries) instead of the queue filling the heap (the benchmark's
-     * 3,000/s webhook flood ran a 256 MB heap out of memory and killed this thread).
+     * 503 and PagerDuty redelivers, the outbound spool retries) instead of the queue filling the heap.
      */
     private final BlockingQueue<Pending> queue;
     private final Map<String, Map<String, String>> columnTypes = new ConcurrentHashMap<>();
@@ -83,7 +81,7 @@ public final class ClickHouseWriter implements AutoCloseable {
     /**
      * The writer thread's own connection and its INSERT statements, one per table, kept across batches: the legacy
      * JDBC driver builds an HTTP client for every new connection and parses the SQL of every statement it prepares,
-     * which cost more CPU than the rows themselves. Dropped after any failure; the next batch connects again.
+     * which would cost more CPU than the rows themselves. Dropped after any failure; the next batch connects again.
      */
     private Connection connection;
     private final Map<String, PreparedStatement> inserts = new HashMap<>();
@@ -477,7 +475,7 @@ public final class ClickHouseWriter implements AutoCloseable {
     /**
      * The VALUES placeholder of each column, for the modern driver's prepared INSERT. Plain values go in as literals ('text', 42, 0.93), which ClickHouse reads
      * on its fast path; an expression such as toString(?) makes ClickHouse 18.16 run its SQL parser on that field of
-     * every row, which cost up to 30 times the CPU of the literal. DateTime keeps its cast so the text is read as UTC
+     * every row, many times the CPU of the literal. DateTime keeps its cast so the text is read as UTC
      * whatever the server's time zone. At least one column stays an expression: with nothing but bare '?' the JDBC
      * driver's legacy mode switches to a streamed format that ClickHouse 18.16 cannot read.
      */

@@ -117,7 +117,7 @@ public final class StateQueries {
 
     /**
      * Whether anomaly_state has any row of this anomaly. Much cheaper than anomaly(id): the JDBC driver parses every
-     * statement it prepares, and the view query's sixteen aggregates cost it more CPU than ClickHouse spends answering.
+     * statement it prepares, and the view query's sixteen aggregates would cost it more CPU than ClickHouse spends answering.
      */
     public boolean hasState(String anomalyId) {
         return !query(hasStateSql(clickHouse.table(StateRows.STATE)), List.of(anomalyId)).isEmpty();

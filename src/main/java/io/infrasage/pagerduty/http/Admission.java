@@ -11,9 +11,8 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Load shedding on the Vert.x event loop, before a request is queued for a worker thread. Platform-http hands every
- * request to Vert.x's worker pool, whose queue has no bound: under a flood (the benchmark offered 3,000 webhooks per
- * second) requests waited there until their callers had given up, and the bundle spent its time on answers nobody
- * read, persisting 6 webhooks per second. With at most maxInFlight requests handled or waiting, the rest get 503 with
+ * request to Vert.x's worker pool, whose queue has no bound: under a flood requests would
+ * wait there until their callers had given up, and the bundle would spend its time on answers nobody reads. With at most maxInFlight requests handled or waiting, the rest get 503 with
  * Retry-After at once: PagerDuty redelivers a webhook answered 5xx, InfraSage retries an anomaly, and the requests
  * admitted are answered at full speed. Nothing is accepted before it is answered, so nothing accepted is lost.
  * A request only gets here once BodyIntake has its whole body: uploading holds no place.

@@ -13,7 +13,8 @@ import io.vertx.ext.web.handler.BodyHandler;
 /**
  * Reads the whole body of a request to the bundle's API on the event loop, within a deadline, before the request
  * competes for one of Admission's places. A client that sends its headers and then drips its body a few bytes a second
- * holds no place and no worker thread while it uploads (300 of them used to shut every real anomaly out with 503), and
+ * holds no place and no worker thread while it uploads (a few hundred such clients would otherwise shut every real
+ * anomaly out with 503), and
  * after INFRASAGE_HTTP_BODY_TIMEOUT it is answered 408 and its connection closed. Camel's own body handler, later on the
  * route, sees the body already read and passes it on unchanged (byte for byte, as webhook signatures need).
  * HTTP/2 (cleartext upgrade) requests are left to Camel's handler, which resumes the request before reading it and

@@ -49,7 +49,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     private final Outbox store;
     private final DeliveryPolicy policy;
     private final ProducerTemplate producer;
-    /** The send route's endpoint, looked up once: by its URI it was resolved again on every send. */
+    /** The send route's endpoint, looked up once instead of resolving its URI on every send. */
     private volatile Endpoint sendEndpoint;
     private final BundleMetrics metrics;
     private final DependencyState pagerDuty;
@@ -161,7 +161,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     /**
      * Bucket4j refills greedily: with capacity B and a refill of (L - B) per minute, no 60 s window of sending holds
      * more than L events. PagerDuty counts arrivals, not sends, and one event may take longer to get there than the
-     * next: the storm benchmark drew 8 to 15 429s per 5,000 events from that. The refill is therefore spread over 60 s
+     * next, which draws 429s at the edge of the limit. The refill is therefore spread over 60 s
      * plus {@link #ARRIVAL_JITTER}, so no 60 s window of arrivals exceeds L while sends vary by up to that much.
      */
     private Bucket bucketFor(String routingKey) {
@@ -174,8 +174,7 @@ public final class PagerDutyDispatcher implements AutoCloseable {
     /**
      * Polls the outbox one routing key at a time, and only the keys that may have due events and have a token: a key
      * held back by PagerDuty's rate limit costs no query until its next token, and its backlog never hides another
-     * key's events (one poll used to read the oldest 500 heads of all keys, so a 700-event storm on one key delayed
-     * another team's page until the storm drained).
+     * key's events (a storm on one key never delays another team's page).
      */
     private void loop() {
         long recheckAt = 0;

@@ -21,8 +21,8 @@ import io.infrasage.pagerduty.DependencyState;
 /**
  * The one SQLite file (data/bundle.db) of the embedded adapter, and its group commit. WAL with synchronous=FULL: a commit
  * is on disk, and no write returns before its commit is. Writes that arrive while a commit is being synced to disk go
- * to disk together in the next one: one fsync for many accepts and deliveries, instead of one each, which is what
- * bounded throughput (an fsync takes milliseconds). Each write is a savepoint in the shared transaction, so a failing
+ * to disk together in the next one: one fsync for many accepts and deliveries, instead of one each (an fsync takes
+ * milliseconds). Each write is a savepoint in the shared transaction, so a failing
  * one is undone alone; what a write registers with {@link #afterCommit} runs once its commit is on disk.
  *
  * <p>A full disk or an I/O error is different: SQLite may roll the whole transaction back by itself, and the driver

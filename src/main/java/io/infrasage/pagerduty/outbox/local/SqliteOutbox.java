@@ -30,7 +30,7 @@ public final class SqliteOutbox implements Outbox {
     /**
      * Events handed to a sender and not yet completed or rescheduled. They stay heads of their queues, and the
      * dispatcher reads them again with every poll (to know their queues are busy): they are answered from here instead
-     * of from their rows, whose bodies were most of the bytes the bundle allocated per delivery.
+     * of from their rows, whose bodies would otherwise be read again on every poll.
      */
     private final Map<Long, OutboxEvent> sending = new ConcurrentHashMap<>();
 
