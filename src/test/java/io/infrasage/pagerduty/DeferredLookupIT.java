@@ -63,13 +63,13 @@ class DeferredLookupIT {
                 // persisted at once, trimmed as the webhook carried it, and the fetch of the whole note deferred
                 await().atMost(Duration.ofSeconds(5)).until(() -> clickHouse.count("SELECT count() FROM " + db
                         + ".incident_notes WHERE incident_id = '" + incident + "' AND trimmed = 1") == 1);
-                assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_webhook_lookups_total", Map.of("outcome", "deferred")))
+                assertThat(MetricsIT.Scrape.of(bundle).value("infrasage_webhook_lookups_total", Map.of("outcome", "deferred")))
                         .isEqualTo(1.0);
 
                 // PagerDuty's window resets: the note is read in full and replaces the trimmed one
                 await().atMost(REST_WINDOW.plusSeconds(10)).until(() -> clickHouse.query("SELECT trimmed, length(content) FROM " + db
                         + ".incident_notes FINAL WHERE incident_id = '" + incident + "' FORMAT TSV").equals("0\t" + longNote.length()));
-                assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_webhook_lookups_total", Map.of("outcome", "completed")))
+                assertThat(MetricsIT.Scrape.of(bundle).value("infrasage_webhook_lookups_total", Map.of("outcome", "completed")))
                         .isEqualTo(1.0);
                 assertThat(clickHouse.count("SELECT count() FROM " + db + ".webhook_deliveries WHERE incident_id = '" + incident
                         + "' AND event_id LIKE 'deferred-%'")).isEqualTo(1);

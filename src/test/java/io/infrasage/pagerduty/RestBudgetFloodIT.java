@@ -40,7 +40,7 @@ class RestBudgetFloodIT {
     static final int WARM_INCIDENTS = 75;
     static final int WEBHOOKS = COLD_INCIDENTS * 2 + WARM_INCIDENTS * 4;
     static final Duration INTERVAL = Duration.ofSeconds(8);
-    /** As SelfHealingSyncTest: one interval, the half-interval grace a fresh change gets, and ClickHouse's write. */
+    /** As SelfHealingSyncIT: one interval, the half-interval grace a fresh change gets, and ClickHouse's write. */
     static final Duration WITHIN_ONE_INTERVAL = INTERVAL.multipliedBy(3).plusSeconds(2);
     static final String LONG_NOTE = "Other team's post-mortem: " + "the cache was cold. ".repeat(80);
 
@@ -68,7 +68,7 @@ class RestBudgetFloodIT {
                 cold.forEach(id -> sandbox.annotate(id, "Other Engineer", LONG_NOTE));
                 assertThat(verification(bundle)).as("verification during the flood").isEqualTo(200);
                 assertThat(sandbox.awaitWebhooksIdle(Duration.ofSeconds(60))).isTrue();
-                double deferred = MetricsTest.Scrape.of(bundle).value("infrasage_webhook_lookups_total", Map.of("outcome", "deferred"));
+                double deferred = MetricsIT.Scrape.of(bundle).value("infrasage_webhook_lookups_total", Map.of("outcome", "deferred"));
                 System.out.println("cold phase (" + COLD_INCIDENTS * 2 + " webhooks) persisted after " + (System.nanoTime() - started) / 1_000_000
                         + " ms; lookups deferred before the bundle knew its service: " + deferred);
                 assertThat(deferred).as("lookups beyond the spare share of the budget").isPositive();
@@ -126,9 +126,9 @@ class RestBudgetFloodIT {
 
                 // the lookups the budget had no room for were answered later without REST, once the bundle knew its
                 // service; at most its own incident's notes still wait for the spare share
-                await().atMost(Duration.ofSeconds(10)).until(() -> MetricsTest.Scrape.of(bundle)
+                await().atMost(Duration.ofSeconds(10)).until(() -> MetricsIT.Scrape.of(bundle)
                         .value("infrasage_webhook_lookups_total", Map.of("outcome", "completed")) >= deferred);
-                assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_webhook_lookups_waiting", Map.of())).isLessThanOrEqualTo(1.0);
+                assertThat(MetricsIT.Scrape.of(bundle).value("infrasage_webhook_lookups_waiting", Map.of())).isLessThanOrEqualTo(1.0);
                 assertThat(clickHouse.count("SELECT count() FROM " + db + ".anomaly_state WHERE incident_id IN ("
                         + others.stream().map(i -> "'" + i + "'").collect(Collectors.joining(",")) + ")")).isZero();
             }

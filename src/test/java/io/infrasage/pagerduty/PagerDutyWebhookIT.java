@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * Seed "Bidirectional Webhook": signed webhooks sent by the sandbox (as PagerDuty sends them) become ClickHouse state,
  * audit entries and incident memory, exactly once, and forged ones are refused.
  */
-class PagerDutyWebhookTest {
+class PagerDutyWebhookIT {
 
     static final String KEY = "W".repeat(28) + "hook";
     private static final ObjectMapper JSON = new ObjectMapper();

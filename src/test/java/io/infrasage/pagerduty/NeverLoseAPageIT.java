@@ -19,7 +19,7 @@ import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
 
 /** Accepted pages survive PagerDuty outages, kill -9 and ClickHouse outages: delivered once per dedup key, in order. */
-class NeverLoseAPageTest {
+class NeverLoseAPageIT {
 
     static final String KEY = "K".repeat(28) + "kill";
 

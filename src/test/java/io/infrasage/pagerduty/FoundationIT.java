@@ -13,7 +13,7 @@ import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
 
 /** The bundle starts against a real ClickHouse, creates its schema idempotently and reports readiness honestly. */
-class FoundationTest {
+class FoundationIT {
 
     private final LocalClickHouse clickHouse = LocalClickHouse.shared();
 

@@ -22,14 +22,14 @@ import org.junit.jupiter.api.Test;
  * A runbook between trigger and resolve: POST .../acknowledge and POST .../changes reach PagerDuty (the sandbox) under
  * exactly the trigger's routing keys, in the order they were posted, and are audited in ClickHouse.
  */
-class RunbookFollowUpsTest {
+class RunbookFollowUpsIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     /** An event orchestration (ruleset) key: PagerDuty's start with R, and take no change events. */
     static final String RULESET = "R0" + "r".repeat(26) + "rls1";
-    static final String RULES = "[" + AnomalyToPagerDutyTest.rule("orchestrated-*", RULESET, "orchestrated", true) + ","
-            + AnomalyToPagerDutyTest.rule("orchestrated-*", AnomalyToPagerDutyTest.PLATFORM, "platform", false) + ","
-            + AnomalyToPagerDutyTest.RULES.substring(1);
+    static final String RULES = "[" + AnomalyToPagerDutyIT.rule("orchestrated-*", RULESET, "orchestrated", true) + ","
+            + AnomalyToPagerDutyIT.rule("orchestrated-*", AnomalyToPagerDutyIT.PLATFORM, "platform", false) + ","
+            + AnomalyToPagerDutyIT.RULES.substring(1);
     static PagerDutySandbox sandbox;
     static RunningBundle bundle;
     static String db;
@@ -61,9 +61,9 @@ class RunbookFollowUpsTest {
 
     @Test
     void acknowledgeThenChangeThenResolveReachTheTriggersRoutingKeysInOrder() throws Exception {
-        String id = AnomalyToPagerDutyTest.unique("anom-follow");
+        String id = AnomalyToPagerDutyIT.unique("anom-follow");
         // checkout-api pages two teams: Checkout and Payments
-        assertThat(bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyTest.anomaly(id, "checkout-api", 0.9)).statusCode()).isEqualTo(202);
+        assertThat(bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyIT.anomaly(id, "checkout-api", 0.9)).statusCode()).isEqualTo(202);
         var ack = bundle.postJson("/api/v1/anomalies/" + id + "/acknowledge",
                 "{\"runbook\":\"restart-pods\",\"actor\":\"runbook-bot\",\"note\":\"restarting\"}");
         assertThat(ack.statusCode()).isEqualTo(202);
@@ -75,7 +75,7 @@ class RunbookFollowUpsTest {
         assertThat(bundle.postJson("/api/v1/anomalies/" + id + "/resolve", "{\"runbook\":\"restart-pods\"}").statusCode()).isEqualTo(202);
 
         await().atMost(Duration.ofSeconds(20)).until(() -> accepted(id).size() == 8);
-        for (String key : List.of(AnomalyToPagerDutyTest.CHECKOUT, AnomalyToPagerDutyTest.PAYMENTS)) {
+        for (String key : List.of(AnomalyToPagerDutyIT.CHECKOUT, AnomalyToPagerDutyIT.PAYMENTS)) {
             List<ReceivedEvent> onKey = accepted(id).stream().filter(e -> key.equals(e.routingKey())).toList();
             assertThat(onKey).extracting(ReceivedEvent::eventAction).containsExactly("trigger", "acknowledge", ReceivedEvent.CHANGE, "resolve");
             assertThat(onKey.get(1).outcome()).isEqualTo(ReceivedEvent.ACKNOWLEDGED);
@@ -87,10 +87,10 @@ class RunbookFollowUpsTest {
         }
         // no acknowledge or change went to a key the trigger did not reach
         assertThat(accepted(id)).extracting(ReceivedEvent::routingKey)
-                .containsOnly(AnomalyToPagerDutyTest.CHECKOUT, AnomalyToPagerDutyTest.PAYMENTS);
+                .containsOnly(AnomalyToPagerDutyIT.CHECKOUT, AnomalyToPagerDutyIT.PAYMENTS);
         // the incident's context shows the change
         Incident incident = sandbox.incidentsByKey("infrasage-" + id).stream()
-                .filter(i -> i.routingKey().equals(AnomalyToPagerDutyTest.CHECKOUT)).findFirst().orElseThrow();
+                .filter(i -> i.routingKey().equals(AnomalyToPagerDutyIT.CHECKOUT)).findFirst().orElseThrow();
         assertThat(sandbox.relatedChanges(incident.id())).extracting(c -> c.path("payload").path("summary").asText())
                 .contains("runbook restart-pods restarted 3 pods of checkout-api");
 
@@ -107,8 +107,8 @@ class RunbookFollowUpsTest {
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(JSON.readTree(unknown.body()).get("error").asText()).isEqualTo("unknown anomaly");
 
-        String id = AnomalyToPagerDutyTest.unique("anom-ack-late");
-        bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyTest.anomaly(id, "payment-api", 0.9));
+        String id = AnomalyToPagerDutyIT.unique("anom-ack-late");
+        bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyIT.anomaly(id, "payment-api", 0.9));
         bundle.postJson("/api/v1/anomalies/" + id + "/resolve", "{\"runbook\":\"scale-up\"}");
         var late = bundle.postJson("/api/v1/anomalies/" + id + "/acknowledge", "{\"runbook\":\"scale-up\"}");
         assertThat(late.statusCode()).isEqualTo(200);
@@ -119,8 +119,8 @@ class RunbookFollowUpsTest {
 
     @Test
     void aChangeWithoutSummaryOrWithABadLinkIsRefusedNamingTheProblem() throws Exception {
-        String id = AnomalyToPagerDutyTest.unique("anom-change-bad");
-        bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyTest.anomaly(id, "payment-api", 0.9));
+        String id = AnomalyToPagerDutyIT.unique("anom-change-bad");
+        bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyIT.anomaly(id, "payment-api", 0.9));
         var answer = bundle.postJson("/api/v1/anomalies/" + id + "/changes", "{\"details\":[],\"links\":[{\"text\":\"no href\"}]}");
         assertThat(answer.statusCode()).isEqualTo(400);
         assertThat(answer.body()).contains("$.summary: is required", "$.details: must be a JSON object", "$.links[0].href");
@@ -129,8 +129,8 @@ class RunbookFollowUpsTest {
 
     @Test
     void aChangeEventSkipsRulesetKeysAndSaysSo() throws Exception {
-        String id = AnomalyToPagerDutyTest.unique("anom-orchestrated");
-        bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyTest.anomaly(id, "orchestrated-api", 0.9));
+        String id = AnomalyToPagerDutyIT.unique("anom-orchestrated");
+        bundle.postJson("/api/v1/anomalies", AnomalyToPagerDutyIT.anomaly(id, "orchestrated-api", 0.9));
         var answer = bundle.postJson("/api/v1/anomalies/" + id + "/changes", "{\"summary\":\"scaled orchestrated-api to 4\"}");
         assertThat(answer.statusCode()).isEqualTo(202);
         JsonNode body = JSON.readTree(answer.body());
@@ -138,7 +138,7 @@ class RunbookFollowUpsTest {
         assertThat(body.get("teams")).extracting(t -> t.get("team").asText()).containsExactly("platform");
         await().atMost(Duration.ofSeconds(15)).until(() -> accepted(id).stream().anyMatch(e -> ReceivedEvent.CHANGE.equals(e.eventAction())));
         assertThat(accepted(id).stream().filter(e -> ReceivedEvent.CHANGE.equals(e.eventAction())))
-                .extracting(ReceivedEvent::routingKey).containsExactly(AnomalyToPagerDutyTest.PLATFORM);
+                .extracting(ReceivedEvent::routingKey).containsExactly(AnomalyToPagerDutyIT.PLATFORM);
         assertThat(sandbox.events()).noneMatch(e -> RULESET.equals(e.routingKey()) && ReceivedEvent.CHANGE.equals(e.eventAction()));
     }
 }

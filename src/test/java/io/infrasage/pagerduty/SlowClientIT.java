@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * body deadline, headers dripped a byte at a time are cut off at the header deadline, and connections that send nothing
  * are closed at the idle timeout. Short deadlines keep it fast.
  */
-class SlowClientTest {
+class SlowClientIT {
 
     static final int SLOW_UPLOADS = 300;
     static final Duration BODY_TIMEOUT = Duration.ofSeconds(5);

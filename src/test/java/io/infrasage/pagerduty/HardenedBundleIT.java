@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * The bundle's JVM as a minimal container runs it: no LANG, no LC_ALL (so the platform's file-name encoding is ASCII),
  * the seed's rules ending in a catch-all and no PAGERDUTY_SERVICE_KEY. What an attacker with ordinary skills tries.
  */
-class HardenedBundleTest {
+class HardenedBundleIT {
 
     static final String PAYMENTS = "P".repeat(28) + "pay9";
     static final String DEFAULT = "D".repeat(28) + "def9";

@@ -21,7 +21,7 @@ import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
 
 /** Secrets never appear in logs or answers; the optional bearer token protects the API. */
-class SecretsTest {
+class SecretsIT {
 
     static final String SERVICE_KEY = "S".repeat(26) + "fallbk";
     static final String RULE_KEY = "Q".repeat(26) + "rulekk";

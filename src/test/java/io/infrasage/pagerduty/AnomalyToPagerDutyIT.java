@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** Seed steps 1 and 3 end to end: anomaly in over HTTP, Events API v2 out to the strict sandbox, state in ClickHouse. */
-class AnomalyToPagerDutyTest {
+class AnomalyToPagerDutyIT {
 
     static final String PAYMENTS = "P".repeat(28) + "pay1";
     static final String PLATFORM = "L".repeat(28) + "plt1";

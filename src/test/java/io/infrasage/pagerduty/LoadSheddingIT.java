@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * The running bundle sheds load at INFRASAGE_HTTP_MAX_IN_FLIGHT: a request being handled holds a place, the next one
  * gets 503 with a JSON error at once, health stays reachable, and the held request is answered normally.
  */
-class LoadSheddingTest {
+class LoadSheddingIT {
 
     @Test
     void pastTheLimitTheBundleAnswers503AtOnceAndTheAdmittedRequestCompletes() throws Exception {

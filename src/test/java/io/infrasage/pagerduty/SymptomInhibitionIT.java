@@ -28,16 +28,16 @@ import org.junit.jupiter.api.Test;
  * cause (by a runbook, or by an engineer in PagerDuty) pages the symptoms still open. Only safe holds: a symptom more
  * severe than its root cause pages, and a root cause never holds back its own service.
  */
-class SymptomInhibitionTest {
+class SymptomInhibitionIT {
 
     static final String PAYMENTS = "P".repeat(28) + "pay1";
     static final String CHECKOUT = "C".repeat(28) + "chk1";
     static final String INVENTORY = "I".repeat(28) + "inv1";
     static final String DEFAULT = "D".repeat(28) + "def1";
-    static final String RULES = "[" + AnomalyToPagerDutyTest.rule("payment-*", PAYMENTS, "payments", false) + ","
-            + AnomalyToPagerDutyTest.rule("checkout-*", CHECKOUT, "checkout", false) + ","
+    static final String RULES = "[" + AnomalyToPagerDutyIT.rule("payment-*", PAYMENTS, "payments", false) + ","
+            + AnomalyToPagerDutyIT.rule("checkout-*", CHECKOUT, "checkout", false) + ","
             + "{\"service_pattern\":\"inventory-*\",\"service_key\":\"" + INVENTORY + "\",\"team\":\"inventory\",\"inhibit\":false},"
-            + AnomalyToPagerDutyTest.rule("*", DEFAULT, "default", false) + "]";
+            + AnomalyToPagerDutyIT.rule("*", DEFAULT, "default", false) + "]";
     private static final ObjectMapper JSON = new ObjectMapper();
     static PagerDutySandbox sandbox;
     static RunningBundle bundle;
@@ -104,9 +104,9 @@ class SymptomInhibitionTest {
 
     @Test
     void aSymptomOfAPagedRootCauseIsNotPagedIsRecordedAndNotedAndPagesOnceTheRootCauseIsResolved() throws Exception {
-        String root = AnomalyToPagerDutyTest.unique("root");
-        String symptom = AnomalyToPagerDutyTest.unique("symptom");
-        String unrelated = AnomalyToPagerDutyTest.unique("unrelated");
+        String root = AnomalyToPagerDutyIT.unique("root");
+        String symptom = AnomalyToPagerDutyIT.unique("symptom");
+        String unrelated = AnomalyToPagerDutyIT.unique("unrelated");
         assertThat(post(root, "payment-api", 0.93, "checkout-api").get("status").asText()).isEqualTo("queued");
         Incident rootIncident = awaitIncident(root);
 
@@ -144,9 +144,9 @@ class SymptomInhibitionTest {
 
     @Test
     void anEngineerResolvingTheRootCauseInPagerDutyPagesItsOpenSymptomsButNotResolvedOnes() throws Exception {
-        String root = AnomalyToPagerDutyTest.unique("root-eng");
-        String open = AnomalyToPagerDutyTest.unique("symptom-open");
-        String fixed = AnomalyToPagerDutyTest.unique("symptom-fixed");
+        String root = AnomalyToPagerDutyIT.unique("root-eng");
+        String open = AnomalyToPagerDutyIT.unique("symptom-open");
+        String fixed = AnomalyToPagerDutyIT.unique("symptom-fixed");
         post(root, "payment-db", 0.95, "checkout-web", "checkout-worker");
         Incident rootIncident = awaitIncident(root);
         assertThat(post(open, "checkout-web", 0.7).get("status").asText()).isEqualTo("inhibited");
@@ -163,8 +163,8 @@ class SymptomInhibitionTest {
 
     @Test
     void aTeamWhoseRuleSaysInhibitFalseIsPagedForASymptomAnyway() throws Exception {
-        String root = AnomalyToPagerDutyTest.unique("root-inv");
-        String symptom = AnomalyToPagerDutyTest.unique("symptom-inv");
+        String root = AnomalyToPagerDutyIT.unique("root-inv");
+        String symptom = AnomalyToPagerDutyIT.unique("symptom-inv");
         post(root, "payment-gateway", 0.9, "inventory-api");
         awaitIncident(root);
         JsonNode answer = post(symptom, "inventory-api", 0.8);
@@ -174,8 +174,8 @@ class SymptomInhibitionTest {
 
     @Test
     void aRootCauseThatIsItselfResolvedHoldsNothingBack() throws Exception {
-        String root = AnomalyToPagerDutyTest.unique("root-done");
-        String later = AnomalyToPagerDutyTest.unique("later");
+        String root = AnomalyToPagerDutyIT.unique("root-done");
+        String later = AnomalyToPagerDutyIT.unique("later");
         post(root, "payment-cache", 0.9, "checkout-cart");
         awaitIncident(root);
         bundle.postJson("/api/v1/anomalies/" + root + "/resolve", "{\"runbook\":\"flush\"}");
@@ -185,8 +185,8 @@ class SymptomInhibitionTest {
 
     @Test
     void aCriticalSymptomBehindAWarningRootCauseIsPaged() throws Exception {
-        String root = AnomalyToPagerDutyTest.unique("root-warning");
-        String symptom = AnomalyToPagerDutyTest.unique("symptom-critical");
+        String root = AnomalyToPagerDutyIT.unique("root-warning");
+        String symptom = AnomalyToPagerDutyIT.unique("symptom-critical");
         assertThat(post(root, "payment-ledger", 0.45, "checkout-tax").get("severity").asText()).isEqualTo("warning");
         awaitIncident(root);
 
@@ -201,8 +201,8 @@ class SymptomInhibitionTest {
 
     @Test
     void aWarningSymptomBehindACriticalRootCauseIsHeld() throws Exception {
-        String root = AnomalyToPagerDutyTest.unique("root-critical");
-        String symptom = AnomalyToPagerDutyTest.unique("symptom-warning");
+        String root = AnomalyToPagerDutyIT.unique("root-critical");
+        String symptom = AnomalyToPagerDutyIT.unique("symptom-warning");
         assertThat(post(root, "payment-vault", 0.95, "checkout-fees").get("severity").asText()).isEqualTo("critical");
         awaitIncident(root);
 
@@ -216,9 +216,9 @@ class SymptomInhibitionTest {
 
     @Test
     void aRootCauseNeverHoldsBackItsOwnService() throws Exception {
-        String root = AnomalyToPagerDutyTest.unique("root-own");
-        String again = AnomalyToPagerDutyTest.unique("own-service");
-        String symptom = AnomalyToPagerDutyTest.unique("symptom-own");
+        String root = AnomalyToPagerDutyIT.unique("root-own");
+        String again = AnomalyToPagerDutyIT.unique("own-service");
+        String symptom = AnomalyToPagerDutyIT.unique("symptom-own");
         post(root, "payment-router", 0.9, "payment-router", "checkout-router");
         awaitIncident(root);
 

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** Every error the API port answers is JSON naming the problem, also those Vert.x answers before any route runs. */
-class HttpErrorsTest {
+class HttpErrorsIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     static RunningBundle bundle;

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
  * The batch form of POST /api/v1/anomalies (a JSON array) and of direct:anomaly (a List), end to end: each item is
  * answered as if posted alone, good items page once each and reach ClickHouse, and the good ones cost one commit.
  */
-class AnomalyBatchTest {
+class AnomalyBatchIT {
 
     static final String KEY = "B".repeat(28) + "bat1";
     static final int MAX = 10;

@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
  * identity pages once, within PagerDuty's limits (the sandbox validates them as PagerDuty does), and the answer and the
  * page say what was cut.
  */
-class OversizeAnomalyTest {
+class OversizeAnomalyIT {
 
     static final String KEY = "O".repeat(28) + "size";
     private static final ObjectMapper JSON = new ObjectMapper();

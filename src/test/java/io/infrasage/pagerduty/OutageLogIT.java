@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * goes down and one when it is back (with a metric meanwhile), never a stack trace per attempt, and nothing an
  * aborting client can fill the log with.
  */
-class OutageLogTest {
+class OutageLogIT {
 
     static final String KEY = "O".repeat(28) + "outg";
 

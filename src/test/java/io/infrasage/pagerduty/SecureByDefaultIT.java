@@ -13,7 +13,7 @@ import io.infrasage.pagerduty.testing.LocalClickHouse;
 import org.junit.jupiter.api.Test;
 
 /** The API is closed by default: no INFRASAGE_API_TOKEN, no start, unless INFRASAGE_API_INSECURE=true says otherwise, loudly. */
-class SecureByDefaultTest {
+class SecureByDefaultIT {
 
     private static Map<String, String> env(String db) throws Exception {
         Map<String, String> env = new HashMap<>();

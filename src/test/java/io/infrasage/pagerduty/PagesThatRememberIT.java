@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  * view of ClickHouse's incident memory that a webhook's note reaches within seconds; without ClickHouse pages still go
  * out at once, without memory. Real ClickHouse, real HTTP, the sandbox acting as the engineer.
  */
-class PagesThatRememberTest {
+class PagesThatRememberIT {
 
     static final String KEY = "R".repeat(28) + "memo";
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -42,7 +42,7 @@ class PagesThatRememberTest {
             sandbox.resolve(incident.id(), "Alice Example");
             long resolvedAt = System.nanoTime();
             awaitViewEntries(bundle, 1);
-            System.out.printf("PagesThatRememberTest: note in the view %d ms after the resolve%n",
+            System.out.printf("PagesThatRememberIT: note in the view %d ms after the resolve%n",
                     (System.nanoTime() - resolvedAt) / 1_000_000);
 
             String second = "memory-second-" + System.nanoTime();
@@ -76,7 +76,7 @@ class PagesThatRememberTest {
             assertThat(listing.path("incidents").findValues("custom_details").stream()
                     .filter(d -> d.path("anomaly_id").asText().equals(second)).findFirst().orElseThrow()
                     .at("/past_resolutions/0/note").asText()).isEqualTo("Alice Example: raised the DB pool to 50");
-            assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_page_memory_lookups_total", Map.of("outcome", "attached")))
+            assertThat(MetricsIT.Scrape.of(bundle).value("infrasage_page_memory_lookups_total", Map.of("outcome", "attached")))
                     .isEqualTo(1.0);
 
             // INFRASAGE_PAGE_MEMORY=false: the same memory, another instance, no past resolutions and no lookup at all
@@ -87,7 +87,7 @@ class PagesThatRememberTest {
                 assertThat(JSON.readTree(post(without, third, "payment-api", "DB connection pool exhausted").body())
                         .has("past_resolutions")).isFalse();
                 assertThat(triggerOf(sandbox, third).at("/payload/custom_details").has("past_resolutions")).isFalse();
-                assertThat(MetricsTest.Scrape.of(without).value("infrasage_page_memory_lookups_total", Map.of())).isZero();
+                assertThat(MetricsIT.Scrape.of(without).value("infrasage_page_memory_lookups_total", Map.of())).isZero();
             }
         }
     }
@@ -145,15 +145,15 @@ class PagesThatRememberTest {
             own.stop();
             // the view goes stale after 5 missed refreshes of 200 ms
             await().atMost(Duration.ofSeconds(10)).until(() ->
-                    MetricsTest.Scrape.of(bundle).value("infrasage_page_memory_age_seconds", Map.of()) > 1.0);
+                    MetricsIT.Scrape.of(bundle).value("infrasage_page_memory_age_seconds", Map.of()) > 1.0);
             // the first page may have come before the view's first refresh: count from here
-            double unavailableBefore = MetricsTest.Scrape.of(bundle).value("infrasage_page_memory_lookups_total",
+            double unavailableBefore = MetricsIT.Scrape.of(bundle).value("infrasage_page_memory_lookups_total",
                     Map.of("outcome", "unavailable"));
             String down = "memory-down-" + System.nanoTime();
             long start = System.nanoTime();
             var answer = post(bundle, down, "payment-api", "DB connection pool exhausted");
             long acceptMillis = (System.nanoTime() - start) / 1_000_000;
-            System.out.printf("PagesThatRememberTest: accepted in %d ms with ClickHouse stopped%n", acceptMillis);
+            System.out.printf("PagesThatRememberIT: accepted in %d ms with ClickHouse stopped%n", acceptMillis);
 
             assertThat(answer.statusCode()).isEqualTo(202);
             assertThat(JSON.readTree(answer.body()).has("past_resolutions")).isFalse();
@@ -161,7 +161,7 @@ class PagesThatRememberTest {
             JsonNode trigger = triggerOf(sandbox, down);
             assertThat(trigger.at("/payload/custom_details").has("past_resolutions")).isFalse();
             assertThat(trigger.at("/payload/custom_details/anomaly_id").asText()).isEqualTo(down);
-            assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_page_memory_lookups_total", Map.of("outcome", "unavailable")))
+            assertThat(MetricsIT.Scrape.of(bundle).value("infrasage_page_memory_lookups_total", Map.of("outcome", "unavailable")))
                     .isEqualTo(unavailableBefore + 1);
         } finally {
             own.stop();
@@ -218,6 +218,6 @@ class PagesThatRememberTest {
 
     private static void awaitViewEntries(RunningBundle bundle, int entries) {
         await().atMost(NOTE_TO_VIEW).pollInterval(Duration.ofMillis(50)).until(() ->
-                MetricsTest.Scrape.of(bundle).value("infrasage_page_memory_entries", Map.of()) >= entries);
+                MetricsIT.Scrape.of(bundle).value("infrasage_page_memory_entries", Map.of()) >= entries);
     }
 }

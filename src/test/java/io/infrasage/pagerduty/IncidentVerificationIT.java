@@ -18,7 +18,7 @@ import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
 
 /** Seed "Verification": the incidents the bundle created, from PagerDuty's REST API, joined with their anomalies. */
-class IncidentVerificationTest {
+class IncidentVerificationIT {
 
     static final String PAYMENTS = "P".repeat(28) + "ver1";
     static final String DEFAULT = "D".repeat(28) + "ver2";

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * The rate limit is per routing key, and so is the wait: one team's storm, held back by PagerDuty's limit, must not
  * delay another team's page behind it.
  */
-class ThrottledTeamTest {
+class ThrottledTeamIT {
 
     static final String STORM_KEY = "A".repeat(32);
     static final String QUIET_KEY = "B".repeat(32);

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.Test;
  * and outcome, ClickHouse write latency and failures, the ClickHouse spool. Also checks the Grafana dashboard only
  * queries series the bundle exports.
  */
-class MetricsTest {
+class MetricsIT {
 
     static final String KEY = "M".repeat(28) + "metr";
     private static final ObjectMapper JSON = new ObjectMapper();

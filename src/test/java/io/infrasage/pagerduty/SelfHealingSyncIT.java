@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * Issue 13, self-healing sync: with INFRASAGE_RECONCILE_INTERVAL short (2 s here, 5 m by default), what PagerDuty lost
  * or never told the bundle ends up right in PagerDuty and in ClickHouse within about one interval.
  */
-class SelfHealingSyncTest {
+class SelfHealingSyncIT {
 
     static final String KEY = "S".repeat(28) + "hea1";
     static final Duration INTERVAL = Duration.ofSeconds(2);
@@ -59,7 +59,7 @@ class SelfHealingSyncTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> status(db, id).equals("resolved"));
             assertThat(clickHouse.query("SELECT argMaxIf(resolved_by, version, resolved_by != '') FROM " + db
                     + ".anomaly_state WHERE anomaly_id = '" + id + "'")).isEqualTo("restart-pods");
-            assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_reconcile_actions_total", Map.of("action", "resolve_resent")))
+            assertThat(MetricsIT.Scrape.of(bundle).value("infrasage_reconcile_actions_total", Map.of("action", "resolve_resent")))
                     .isEqualTo(1.0);
         }
     }
@@ -88,15 +88,15 @@ class SelfHealingSyncTest {
             assertThat(clickHouse.query("SELECT actor_kind, actor_name FROM " + db + ".audit_log WHERE anomaly_id = '" + id
                     + "' AND action = 'acknowledged'")).isEqualTo("engineer\tAlice Example");
             // once: later runs find ClickHouse right and write nothing more
-            MetricsTest.Scrape before = MetricsTest.Scrape.of(bundle);
+            MetricsIT.Scrape before = MetricsIT.Scrape.of(bundle);
             double runs = before.value("infrasage_reconcile_runs_total", Map.of("outcome", "completed"));
-            await().atMost(WITHIN_ONE_INTERVAL.multipliedBy(2)).until(() -> MetricsTest.Scrape.of(bundle)
+            await().atMost(WITHIN_ONE_INTERVAL.multipliedBy(2)).until(() -> MetricsIT.Scrape.of(bundle)
                     .value("infrasage_reconcile_runs_total", Map.of("outcome", "completed")) >= runs + 2);
             assertThat(clickHouse.count("SELECT count() FROM " + db + ".audit_log WHERE anomaly_id = '" + id
                     + "' AND action = 'reconciled'")).isEqualTo(1);
             assertThat(clickHouse.count("SELECT count() FROM " + db + ".audit_log WHERE anomaly_id = '" + id
                     + "' AND action = 'acknowledged'")).isEqualTo(1);
-            assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_reconcile_actions_total", Map.of("action", "acknowledged")))
+            assertThat(MetricsIT.Scrape.of(bundle).value("infrasage_reconcile_actions_total", Map.of("action", "acknowledged")))
                     .isEqualTo(1.0);
         }
     }
@@ -139,7 +139,7 @@ class SelfHealingSyncTest {
             assertThat(log.toString()).contains("WEBHOOKS REFUSED: 3 deliveries in a row had no valid signature")
                     .contains("WEBHOOKS DISABLED: PagerDuty lists 1 webhook subscription(s) as inactive: " + subscription)
                     .doesNotContain("the-rotated-secret").doesNotContain(RunningBundle.SECRET);
-            MetricsTest.Scrape scrape = MetricsTest.Scrape.of(bundle);
+            MetricsIT.Scrape scrape = MetricsIT.Scrape.of(bundle);
             assertThat(scrape.value("infrasage_webhooks_total", Map.of("outcome", "refused"))).isEqualTo(3.0);
             assertThat(scrape.value("infrasage_webhooks_refused_in_a_row", Map.of())).isEqualTo(3.0);
             assertThat(scrape.value("infrasage_webhook_subscriptions_disabled", Map.of())).isEqualTo(1.0);
@@ -149,7 +149,7 @@ class SelfHealingSyncTest {
 
             // re-enabled in PagerDuty: the next run sees it active again
             sandbox.enableWebhookSubscription(subscription);
-            await().atMost(WITHIN_ONE_INTERVAL).until(() -> MetricsTest.Scrape.of(bundle)
+            await().atMost(WITHIN_ONE_INTERVAL).until(() -> MetricsIT.Scrape.of(bundle)
                     .value("infrasage_webhook_subscriptions_disabled", Map.of()) == 0.0);
         }
     }
@@ -179,10 +179,10 @@ class SelfHealingSyncTest {
                 assertThat(sandbox.incidents()).hasSizeGreaterThan(150);
                 // 40 requests a minute: the sync stops short of the limit, leaving a verification listing its pages, and PagerDuty
                 // never has to refuse one
-                await().atMost(Duration.ofSeconds(20)).until(() -> MetricsTest.Scrape.of(bundle)
+                await().atMost(Duration.ofSeconds(20)).until(() -> MetricsIT.Scrape.of(bundle)
                         .value("infrasage_reconcile_runs_total", Map.of("outcome", "partial")) >= 1);
                 assertThat(sandbox.restThrottledCount()).isZero();
-                assertThat(MetricsTest.Scrape.of(bundle).value("infrasage_pagerduty_api_ratelimit_remaining", Map.of()))
+                assertThat(MetricsIT.Scrape.of(bundle).value("infrasage_pagerduty_api_ratelimit_remaining", Map.of()))
                         .isBetween(1.0, 10.0);
             }
         }

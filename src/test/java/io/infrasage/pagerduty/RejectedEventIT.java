@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * PagerDuty's 400 "invalid event" is final: not retried, and never silent (state failed with PagerDuty's message, an
  * audit entry, a metric). The strict sandbox never refuses the bundle's events, so a stand-in that answers 400 does.
  */
-class RejectedEventTest {
+class RejectedEventIT {
 
     @Test
     void anEventPagerDutyRefusesIsNotRetriedAndIsRecordedAsFailedWithPagerDutysMessage() throws Exception {
