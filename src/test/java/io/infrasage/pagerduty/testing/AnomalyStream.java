@@ -37,7 +37,6 @@ public final class AnomalyStream implements AutoCloseable {
 
     private final Function<String, Optional<URI>> router;
     private final Function<String, String> anomalyJson;
-    private final String prefix;
     private final List<Answer> answers = new CopyOnWriteArrayList<>();
     private final Set<String> accepted = ConcurrentHashMap.newKeySet();
     private final Set<String> given = ConcurrentHashMap.newKeySet();
@@ -51,7 +50,6 @@ public final class AnomalyStream implements AutoCloseable {
      */
     public AnomalyStream(String prefix, Duration period, int maxPosts, Function<String, Optional<URI>> router,
                          Function<String, String> anomalyJson) {
-        this.prefix = prefix;
         this.router = router;
         this.anomalyJson = anomalyJson;
         this.pacer = new Thread(() -> {
@@ -121,10 +119,6 @@ public final class AnomalyStream implements AutoCloseable {
     /** Anomaly ids posted at least once. */
     public Set<String> posted() {
         return Set.copyOf(given);
-    }
-
-    public String prefix() {
-        return prefix;
     }
 
     @Override

@@ -81,10 +81,6 @@ public final class ReadinessBalancer implements AutoCloseable {
         return Optional.of(inRotation.get(Math.floorMod(next.getAndIncrement(), inRotation.size())).api().apply(path));
     }
 
-    public List<Flip> flips() {
-        return List.copyOf(flips);
-    }
-
     /** The instances that were ever seen unready after they had first been ready. */
     public List<String> everLeftRotation() {
         List<String> wasReady = new java.util.ArrayList<>();
