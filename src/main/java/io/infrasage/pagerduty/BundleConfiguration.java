@@ -175,10 +175,12 @@ public class BundleConfiguration implements CamelConfiguration {
                     + "get no 'also affected' notes (inhibitions are still recorded in ClickHouse)");
         }
         registry.bind("rootCauseNotes", rootCauseNotes);
+        SymptomInhibition symptomInhibition = new SymptomInhibition(s.inhibitSymptoms, s.inhibitWindow, s.routingRules, rootCauseNotes);
+        registry.bind("symptomInhibition", symptomInhibition);
         // routes/symptom-inhibition.camel.yaml posts the notes on a timer: its period in milliseconds, as the timer reads it
         properties.addOverrideProperty("infrasage.inhibit-note-interval", Long.toString(s.inhibitNoteInterval.toMillis()));
         AnomalyService anomalyService = new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
-                metrics, s.deliveryWait, new SymptomInhibition(s.inhibitSymptoms, s.inhibitWindow, s.routingRules, rootCauseNotes));
+                metrics, s.deliveryWait, symptomInhibition);
         registry.bind("anomalyService", anomalyService);
         registry.bind("anomalyBatch", new AnomalyBatch(parser, s.batchMax));
         registry.bind("anomalyDecisions", new AnomalyDecisions());

@@ -107,9 +107,13 @@ public final class AnomalyService {
         return new Suppression(rows, new Answer(202, answer));
     }
 
-    /** One trigger per team, to be queued atomically with the anomaly's record unless the anomaly is already known. */
-    public Decision paging(@Body Anomaly a, @Header("severity") String severity, @Header("teams") List<RoutingTarget> targets) {
-        return new Decision.Paging(pending(a, severity, targets));
+    /**
+     * One trigger per team, to be queued atomically with the anomaly's record unless the anomaly is already known.
+     * {@code inhibitable}: the teams an open root cause may hold back (the route's symptom-inhibition step).
+     */
+    public Decision paging(@Body Anomaly a, @Header("severity") String severity, @Header("teams") List<RoutingTarget> targets,
+                           @Header("inhibitable") List<RoutingTarget> inhibitable) {
+        return new Decision.Paging(pending(a, severity, targets, inhibitable == null ? List.of() : inhibitable));
     }
 
     /**
@@ -147,7 +151,7 @@ public final class AnomalyService {
      * triggers of the teams that did not opt out are held until that root cause is resolved; the answer, state and
      * audit say "inhibited" and name it.
      */
-    public Pending pending(Anomaly a, String severity, List<RoutingTarget> targets) {
+    public Pending pending(Anomaly a, String severity, List<RoutingTarget> targets, List<RoutingTarget> held) {
         Instant now = Instant.now();
         PageComposer.Page page = composer.compose(a, severity, targets);
         List<NewEvent> events = new ArrayList<>();
@@ -164,7 +168,6 @@ public final class AnomalyService {
         if (!inhibition.enabled()) {
             return new Pending(a, severity, targets, List.of(), page, AcceptRequest.paging(record, events, queuedRows));
         }
-        List<RoutingTarget> held = inhibition.inhibitable(a.service(), targets);
         List<NewEvent> pagedAnyway = events.stream().filter(e -> held.stream().noneMatch(t -> t.routingKey().equals(e.routingKey()))).toList();
         List<NewEvent> inhibitable = events.stream().filter(e -> !pagedAnyway.contains(e)).toList();
         return new Pending(a, severity, targets, held, page, new AcceptRequest(record, inhibition.rootCausesSince(now.toEpochMilli()),

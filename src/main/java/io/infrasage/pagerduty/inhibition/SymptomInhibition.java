@@ -4,8 +4,11 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 
+import io.infrasage.pagerduty.anomaly.Anomaly;
 import io.infrasage.pagerduty.anomaly.RoutingRules;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import org.apache.camel.Body;
+import org.apache.camel.Header;
 
 /**
  * INFRASAGE_INHIBIT_SYMPTOMS: whether an anomaly may be held back as the symptom of a root cause already paged, for how
@@ -38,6 +41,14 @@ public final class SymptomInhibition {
     /** Root causes accepted before this moment no longer hold symptoms back. */
     public long rootCausesSince(long nowMillis) {
         return nowMillis - window.toMillis();
+    }
+
+    /**
+     * The route's symptom-inhibition step: the teams of this anomaly an open root cause may hold back; none when
+     * inhibition is off. Whether such a root cause is open is decided in the queue step's durable write.
+     */
+    public List<RoutingTarget> inhibitableTeams(@Body Anomaly a, @Header("teams") List<RoutingTarget> targets) {
+        return enabled ? inhibitable(a.service(), targets) : List.of();
     }
 
     /** The targets that may be held back for this service: all but those whose rule says {@code "inhibit": false}. */
