@@ -29,38 +29,62 @@ class DocumentationTest {
     /** A Markdown link or image: [text](target) or ![alt](target); the target ends at a space, a quote or ')'. */
     private static final Pattern LINK = Pattern.compile("\\]\\(([^)\\s\"]+)[^)]*\\)");
 
+    /** Marks the settings table of docs/configuration.md that BundleSettings' declarations render. */
+    private static final String GENERATED =
+            "<!-- generated from the declarations in BundleSettings: mvn test -Dtest=DocumentationTest -Ddocs.update=true -->";
+
     private final Path root = LocalClickHouse.projectRoot();
 
     private String configurationDoc() throws IOException {
         return Files.readString(root.resolve("docs/configuration.md"));
     }
 
-    @Test
-    void everyPropertyOfApplicationPropertiesIsInTheConfigurationDoc() throws IOException {
+    private Properties applicationProperties() throws IOException {
         Properties props = new Properties();
         try (Reader r = Files.newBufferedReader(root.resolve("application.properties"))) {
             props.load(r);
         }
+        return props;
+    }
+
+    @Test
+    void everyPropertyOfApplicationPropertiesIsInTheConfigurationDoc() throws IOException {
+        Properties props = applicationProperties();
         assertThat(props).isNotEmpty();
         String doc = configurationDoc();
         List<String> undocumented = props.stringPropertyNames().stream().filter(k -> !doc.contains("`" + k + "`")).sorted().toList();
         assertThat(undocumented).as("properties missing from docs/configuration.md").isEmpty();
     }
 
+    /**
+     * The table after GENERATED is rendered from BundleSettings' declarations, row for row; run this test with
+     * -Ddocs.update=true to rewrite it after a setting changes.
+     */
     @Test
-    void everySettingsEnvironmentVariableIsInTheConfigurationTableWithItsProperty() throws IOException {
+    void theSettingsTableIsRenderedFromTheDeclarations() throws IOException {
         String doc = configurationDoc();
-        for (Setting s : BundleSettings.ALL) {
-            assertThat(doc).as(s.env()).containsPattern("\\| `" + s.env() + "` \\| `" + s.property().replace(".", "\\.") + "` \\|");
+        int start = doc.indexOf(GENERATED);
+        assertThat(start).as("docs/configuration.md holds the marker " + GENERATED).isNotNegative();
+        int from = start + GENERATED.length() + 1;
+        Matcher table = Pattern.compile("(\\|.*\n)+").matcher(doc);
+        String current = table.find(from) && table.start() == from ? table.group() : "";
+        StringBuilder expected = new StringBuilder("| Environment variable | Property | Default | Meaning |\n|---|---|---|---|\n");
+        for (Setting<?> s : BundleSettings.ALL) {
+            String def = s.defaultValue().isEmpty() ? "empty" : "`" + s.defaultValue() + "`";
+            expected.append("| `").append(s.env()).append("` | `").append(s.property()).append("` | ").append(def)
+                    .append(" | ").append(s.doc()).append(" |\n");
         }
+        if (Boolean.getBoolean("docs.update")) {
+            String updated = doc.substring(0, from) + expected + doc.substring(from + current.length());
+            Files.writeString(root.resolve("docs/configuration.md"), updated);
+            return;
+        }
+        assertThat(current).as("settings table of docs/configuration.md (-Ddocs.update=true rewrites it)").isEqualTo(expected.toString());
     }
 
     @Test
-    void everyBundleSettingIsInApplicationProperties() throws IOException {
-        String props = Files.readString(root.resolve("application.properties"));
-        for (Setting s : BundleSettings.ALL) {
-            assertThat(props).as(s.property()).contains(s.property() + " = {{env:" + s.env() + ":");
-        }
+    void applicationPropertiesRepeatsNoBundleSetting() throws IOException {
+        assertThat(BundleSettings.ALL).extracting(Setting::property).doesNotContainAnyElementsOf(applicationProperties().stringPropertyNames());
     }
 
     @Test

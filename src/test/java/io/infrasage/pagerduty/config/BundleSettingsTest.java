@@ -388,7 +388,12 @@ class BundleSettingsTest {
 
     @Test
     void commaListsDropEmptyEntries() {
-        assertThat(BundleSettings.commaList(",a,, b ,")).containsExactly("a", "b");
+        assertThat(Setting.Type.LIST.read(",a,, b ,")).containsExactly("a", "b");
+    }
+
+    @Test
+    void everyDefaultIsAValueOfItsSettingsType() {
+        assertThat(BundleSettings.ALL).isNotEmpty().allSatisfy(s -> assertThat(s.byDefault()).isNotNull());
     }
 
     @Test
