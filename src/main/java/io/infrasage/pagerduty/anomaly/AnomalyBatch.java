@@ -17,8 +17,6 @@ import org.apache.camel.Exchange;
  */
 public final class AnomalyBatch {
 
-    /** Batches larger than this are refused whole (413): the answer and the one commit grow with the batch. */
-    public static final int DEFAULT_MAX = 1000;
     /** Exchange property: true when the post was a batch, so the answer is the batch's. */
     public static final String IS_BATCH = "infrasage.batch";
 
