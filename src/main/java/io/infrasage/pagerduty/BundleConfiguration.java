@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Reads and validates the settings (start-up fails here, naming every bad one) and binds the beans the route files
- * use. A host Camel application picks this class up with camel.main.base-package-scan=io.infrasage.pagerduty.
+ * use. A host Camel Main application picks this class up with camel.main.base-package-scan=io.infrasage.pagerduty; a
+ * Spring Boot host gets it through SpringBootBundleConfiguration.
  */
 @Configuration
 public class BundleConfiguration implements CamelConfiguration {
@@ -79,7 +80,11 @@ public class BundleConfiguration implements CamelConfiguration {
 
     @Override
     public void configure(CamelContext camel) throws Exception {
-        BundleSettings s = BundleSettings.load(camel.getPropertiesComponent()::resolveProperty, System::getenv);
+        configure(camel, BundleSettings.load(camel.getPropertiesComponent()::resolveProperty, System::getenv));
+    }
+
+    /** Binds the bundle into any host's Camel context, with settings the host read (a Spring Boot host: from its Environment). */
+    public void configure(CamelContext camel, BundleSettings s) throws Exception {
         if (s.webhookInsecure && s.webhookSecrets.isEmpty()) {
             LOG.warn("PAGERDUTY_WEBHOOK_INSECURE=true: webhooks are accepted WITHOUT signature verification. "
                     + "Anyone who can reach port 9093 can forge incident updates. Never run production like this.");
