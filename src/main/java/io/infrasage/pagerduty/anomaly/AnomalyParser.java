@@ -2,6 +2,8 @@ package io.infrasage.pagerduty.anomaly;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.Reader;
+import java.io.UncheckedIOException;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -23,6 +25,7 @@ import com.networknt.schema.ValidationMessage;
 import io.infrasage.pagerduty.BundleMetrics;
 import io.infrasage.pagerduty.http.InvalidRequestException;
 import io.infrasage.pagerduty.http.StrictJson;
+import org.apache.camel.util.IOHelper;
 
 /**
  * Turns a posted body (JSON text or bytes, or a Map/JsonNode from a host route) into an Anomaly, or refuses it with
@@ -131,12 +134,18 @@ public final class AnomalyParser {
             if (body instanceof InputStream in) {
                 return StrictJson.read(in, "invalid anomaly");
             }
+            // the form Camel Spring Boot's platform-http gives a request body in
+            if (body instanceof Reader reader) {
+                return StrictJson.read(IOHelper.toString(reader), "invalid anomaly");
+            }
             if (body == null) {
                 return null;
             }
             return JSON.valueToTree(body);
         } catch (IllegalArgumentException e) {
             throw InvalidRequestException.badRequest("invalid anomaly", List.of("body cannot be read as a JSON object"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("the request body could not be read", e);
         }
     }
 

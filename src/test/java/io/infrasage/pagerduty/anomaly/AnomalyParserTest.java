@@ -3,6 +3,7 @@ package io.infrasage.pagerduty.anomaly;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -87,6 +88,13 @@ class AnomalyParserTest {
     @Test
     void seedJsonBytesParseLikeTheString() {
         assertThat(parser.parse(SEED.getBytes(StandardCharsets.UTF_8))).isEqualTo(parser.parse(SEED));
+    }
+
+    /** Camel Spring Boot's platform-http gives the body as a Reader; it is read, and refused, like the string. */
+    @Test
+    void seedJsonFromAReaderParsesLikeTheString() {
+        assertThat(parser.parse(new StringReader(SEED))).isEqualTo(parser.parse(SEED));
+        assertThat(refusal(new StringReader("{\"anomaly_id\": ")).problems()).containsExactly(refusal("{\"anomaly_id\": ").problems().get(0));
     }
 
     @Test
