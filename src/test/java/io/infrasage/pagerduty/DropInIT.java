@@ -65,27 +65,9 @@ class DropInIT {
 
     @Test
     void aHostCamelApplicationWithOnlyTheJarAndItsOwnPropertiesPagesPagerDutyAndPersistsSignedWebhooks() throws Exception {
-        Path bundleJar = Path.of(System.getProperty("bundle.jar", "target/infrasage-pagerduty-1.0.0-SNAPSHOT.jar")).toAbsolutePath();
-        Path depsFile = Path.of(System.getProperty("bundle.runtime.classpath", "target/drop-in/runtime.classpath")).toAbsolutePath();
-        assertThat(bundleJar).as("the thin jar; run `mvn package` (or verify) first").isRegularFile();
-        assertThat(depsFile).as("the bundle's runtime classpath written by the build (maven-dependency-plugin)").isRegularFile();
-        try (JarFile jar = new JarFile(bundleJar.toFile())) {
-            assertThat(jar.stream().map(ZipEntry::getName).filter(n -> n.startsWith("routes/") && n.endsWith(".camel.yaml")))
-                    .as("route files inside the thin jar").hasSizeGreaterThanOrEqualTo(5);
-        }
-        List<String> dependencies = Stream.of(Files.readString(depsFile).strip().split(File.pathSeparator))
-                .filter(s -> !s.isBlank()).toList();
-        assertThat(dependencies).as("only jars from the repository, never the project's own classes or routes")
-                .allMatch(d -> d.endsWith(".jar")).noneMatch(d -> d.contains("target" + File.separator + "classes"));
-
         Path work = Files.createTempDirectory("drop-in-host");
-        Path hostJar = hostJar(work.resolve("example-host.jar"));
-        // the bundle's jar comes first: were it to ship an application.properties at its root, Camel Main would read
-        // that one instead of the host's, and the host below would never come up on its own ports
-        List<String> classpath = new ArrayList<>();
-        classpath.add(bundleJar.toString());
-        classpath.addAll(dependencies);
-        classpath.add(hostJar.toString());
+        List<String> classpath = new ArrayList<>(DropInHosts.bundleClasspath());
+        classpath.add(DropInHosts.hostJar(HostApplication.class, "/host/application.properties", work.resolve("example-host.jar")).toString());
 
         int port = RunningBundle.freePort();
         int managementPort = RunningBundle.freePort();
@@ -145,26 +127,6 @@ class DropInIT {
         assertThat(work.resolve("data/bundle.db")).isRegularFile();
     }
 
-    /** The host's own jar: its classes and its application.properties, nothing of the bundle. */
-    static Path hostJar(Path target) throws Exception {
-        Path classes = Path.of(HostApplication.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        Path hostPackage = classes.resolve("io/example/host");
-        try (OutputStream out = Files.newOutputStream(target); JarOutputStream jar = new JarOutputStream(out);
-             Stream<Path> files = Files.walk(hostPackage)) {
-            for (Path f : files.filter(Files::isRegularFile).toList()) {
-                jar.putNextEntry(new ZipEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
-                Files.copy(f, jar);
-                jar.closeEntry();
-            }
-            jar.putNextEntry(new ZipEntry("application.properties"));
-            try (InputStream in = HostApplication.class.getResourceAsStream("/host/application.properties")) {
-                in.transferTo(jar);
-            }
-            jar.closeEntry();
-        }
-        return target;
-    }
-
     private void awaitHealthy(int managementPort) throws Exception {
         long deadline = System.currentTimeMillis() + 60_000;
         while (true) {
@@ -173,7 +135,7 @@ class DropInIT {
             }
             if (!host.isAlive() || System.currentTimeMillis() > deadline) {
                 throw new AssertionError("the host application did not start" + (host.isAlive() ? " within 60 s" : " (exited)")
-                        + "; its log " + log + " ends with:\n" + tail(log));
+                        + "; its log " + log + " ends with:\n" + DropInHosts.tail(log));
             }
             Thread.sleep(200);
         }
@@ -194,14 +156,5 @@ class DropInIT {
     private static String anomaly(String id) {
         return "{\"anomaly_id\":\"" + id + "\",\"service\":\"checkout-api\",\"score\":0.85,\"metric\":\"latency_p99\","
                 + "\"value\":2300,\"unit\":\"ms\",\"environment\":\"production\"}";
-    }
-
-    private static String tail(Path file) {
-        try {
-            List<String> lines = Files.readAllLines(file);
-            return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-        } catch (IOException e) {
-            return "(no log: " + e.getMessage() + ")";
-        }
     }
 }
