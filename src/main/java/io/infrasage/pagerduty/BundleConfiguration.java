@@ -45,7 +45,7 @@ import io.infrasage.pagerduty.outbox.kafka.KafkaReconcileTurn;
 import io.infrasage.pagerduty.outbox.kafka.KafkaTopics;
 import io.infrasage.pagerduty.outbox.local.LocalStore;
 import io.infrasage.pagerduty.http.ApiServerGuards;
-import io.infrasage.pagerduty.http.IdleConnectionTimeout;
+import io.infrasage.pagerduty.http.HttpServerDefaults;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
@@ -158,7 +158,7 @@ public class BundleConfiguration implements CamelConfiguration {
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
             // only when the host application has not configured Vert.x itself
             registry.bind("infrasageVertxOptions",
-                    new IdleConnectionTimeout(s.httpIdleTimeout).applyTo(new VertxOptions().setWorkerPoolSize(HTTP_WORKERS)));
+                    new HttpServerDefaults(s.httpIdleTimeout).applyTo(new VertxOptions().setWorkerPoolSize(HTTP_WORKERS)));
         }
         registry.bind("bundleSettings", s);
         registry.bind("bundleMetrics", metrics);
@@ -223,7 +223,7 @@ public class BundleConfiguration implements CamelConfiguration {
                     ReadinessChecks.pagerDutyTrouble(pagerDuty, outbox, s.outboxMaxAge)));
         }
 
-        ApiServerGuards guards = new ApiServerGuards(s.httpMaxInFlight, s.httpHeaderTimeout, s.httpBodyTimeout,
+        ApiServerGuards guards = new ApiServerGuards(s.httpMaxInFlight, s.httpBodyTimeout,
                 properties.resolveProperty("camel.server.max-body-size").map(Long::parseLong).orElse(-1L), metrics,
                 gracefulStop::isStopping);
         camel.addStartupListener((context, alreadyStarted) -> {

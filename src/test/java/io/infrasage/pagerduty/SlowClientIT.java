@@ -30,15 +30,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Slow clients cannot shut the API out: uploads that drip their bodies hold no in-flight place and are cut off at the
- * body deadline, headers dripped a byte at a time are cut off at the header deadline, and connections that send nothing
- * are closed at the idle timeout. Short deadlines keep it fast.
+ * body deadline, and connections that send nothing, or only part of their headers however slowly they drip it, are
+ * closed at the idle timeout. Short deadlines keep it fast.
  */
 class SlowClientIT {
 
     static final int SLOW_UPLOADS = 300;
     static final Duration BODY_TIMEOUT = Duration.ofSeconds(5);
     static final Duration IDLE_TIMEOUT = Duration.ofMillis(1500);
-    static final Duration HEADER_TIMEOUT = Duration.ofMillis(1000);
     static final String KEY = "W".repeat(28) + "slow";
 
     static PagerDutySandbox sandbox;
@@ -53,7 +52,6 @@ class SlowClientIT {
         s.put("infrasage.http-max-in-flight", "256"); // the default, below the number of slow uploads
         s.put("infrasage.http-body-timeout", BODY_TIMEOUT.toMillis() + "ms");
         s.put("infrasage.http-idle-timeout", IDLE_TIMEOUT.toMillis() + "ms");
-        s.put("infrasage.http-header-timeout", HEADER_TIMEOUT.toMillis() + "ms");
         bundle = RunningBundle.start(s);
     }
 
@@ -161,7 +159,7 @@ class SlowClientIT {
     }
 
     @Test
-    void headersDrippedFasterThanTheIdleTimeoutAreCutOffAtTheHeaderDeadlineWith408() throws Exception {
+    void headersDrippedFasterThanTheIdleTimeoutAreCutOffAtTheIdleTimeout() throws Exception {
         ScheduledExecutorService drip = Executors.newSingleThreadScheduledExecutor();
         try (Socket partial = connect()) {
             OutputStream out = partial.getOutputStream();
@@ -181,8 +179,9 @@ class SlowClientIT {
             String answer = readResponse(in);
             Duration took = Duration.ofNanos(System.nanoTime() - start);
 
-            assertThat(answer).startsWith("HTTP/1.1 408").contains("application/json").contains("\"error\":\"request timeout\"");
-            assertThat(took).isGreaterThan(HEADER_TIMEOUT.dividedBy(2)).isLessThan(HEADER_TIMEOUT.multipliedBy(3));
+            // headers still incomplete count as silence: closed, unanswered (the 408 is the reverse proxy's, docs/deployment.md)
+            assertThat(answer).isEmpty();
+            assertThat(took).isGreaterThan(IDLE_TIMEOUT.dividedBy(2)).isLessThan(IDLE_TIMEOUT.multipliedBy(3));
             assertThat(in.read()).isEqualTo(-1);
         } finally {
             drip.shutdownNow();

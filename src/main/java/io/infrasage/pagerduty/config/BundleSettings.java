@@ -204,11 +204,6 @@ public final class BundleSettings extends SettingsReader {
             + "once; more get 503 with `Retry-After: 1` at once (load shedding: PagerDuty redelivers, InfraSage "
             + "retries)");
     public final int httpMaxInFlight = get(HTTP_MAX_IN_FLIGHT);
-    public static final Setting<Duration> HTTP_HEADER_TIMEOUT = setting("infrasage.http-header-timeout",
-            "INFRASAGE_HTTP_HEADER_TIMEOUT", "10s", POSITIVE_DURATION, "a request's headers must be complete within "
-            + "this of its first byte, else `408` and the connection is closed (an idle keep-alive connection is not "
-            + "timed by it)");
-    public final Duration httpHeaderTimeout = get(HTTP_HEADER_TIMEOUT);
     public static final Setting<Duration> HTTP_BODY_TIMEOUT = setting("infrasage.http-body-timeout",
             "INFRASAGE_HTTP_BODY_TIMEOUT", "10s", POSITIVE_DURATION, "a request's whole body must arrive within "
             + "this, else `408` and the connection is closed; a request counts against the in-flight limit only once "

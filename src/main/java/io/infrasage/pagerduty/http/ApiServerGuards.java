@@ -1,11 +1,15 @@
 package io.infrasage.pagerduty.http;
 
+import java.net.BindException;
 import java.time.Duration;
 import java.util.List;
-import java.util.Objects;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import io.infrasage.pagerduty.BundleMetrics;
+import io.vertx.core.http.HttpServer;
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.platform.http.PlatformHttpComponent;
 import org.apache.camel.component.platform.http.vertx.VertxPlatformHttpRouter;
@@ -15,10 +19,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What stands between a client and the bundle's routes on the API port, installed once Camel's HTTP server listens, in
- * the order a request meets it: on the server, HTTP/1.1 only (so every body is read before a place is taken), JSON
- * answers for requests Vert.x cannot parse (414, 431) and a deadline for headers; then on its router the end of that deadline, JSON error pages (404, 405, 413), the body read within
- * its deadline, a 503 while the instance stops, and the in-flight limit. The management port gets none of these (its idle timeout comes with Vert.x's
- * options, IdleConnectionTimeout).
+ * the order a request meets it: on the server, HTTP/1.1 only (so every body is read before a place is taken) and JSON
+ * answers for requests Vert.x cannot parse (414, 431); then on its router JSON error pages (404, 405, 413), the body
+ * read within its deadline, a 503 while the instance stops, and the in-flight limit. The management port gets none of
+ * these (its idle timeout comes with Vert.x's options, HttpServerDefaults).
  */
 public final class ApiServerGuards {
 
@@ -27,19 +31,17 @@ public final class ApiServerGuards {
     private final StoppingAnswers stoppingAnswers;
     private final Admission admission;
     private final BodyIntake intake;
-    private final HeaderDeadline headerDeadline;
     private final long maxBodySize;
 
     /**
      * @param maxBodySize camel.server.max-body-size, or -1 for none
      * @param stopping    true once the instance has begun to stop
      */
-    public ApiServerGuards(int maxInFlight, Duration headerTimeout, Duration bodyTimeout, long maxBodySize, BundleMetrics metrics,
+    public ApiServerGuards(int maxInFlight, Duration bodyTimeout, long maxBodySize, BundleMetrics metrics,
                            BooleanSupplier stopping) {
         this.stoppingAnswers = new StoppingAnswers(stopping);
         this.admission = new Admission(maxInFlight, metrics);
         this.intake = new BodyIntake(bodyTimeout, maxBodySize);
-        this.headerDeadline = new HeaderDeadline(headerTimeout);
         this.maxBodySize = maxBodySize;
     }
 
@@ -56,19 +58,39 @@ public final class ApiServerGuards {
             PlatformHttpComponent http = context.getComponent("platform-http", PlatformHttpComponent.class);
             return http == null ? List.of() : http.getHttpEndpoints();
         }, maxBodySize);
-        context.hasServices(VertxPlatformHttpServer.class).stream().map(VertxPlatformHttpServer::getServer)
-                .filter(Objects::nonNull).filter(server -> server.actualPort() == apiPort).forEach(server -> {
-                    new MalformedRequestAnswers().installOn(server);
-                    new Http1Only().installOn(server);
-                    headerDeadline.installOn(server);
-                    errorPages.installOn(server);
+        context.hasServices(VertxPlatformHttpServer.class).stream()
+                .filter(http -> http.getServer() != null && http.getServer().actualPort() == apiPort).forEach(http -> {
+                    errorPages.installOn(http.getServer());
+                    listenAgain(http.getServer(), http.getHost());
                 });
         for (VertxPlatformHttpRouter router : routers) {
-            headerDeadline.installOn(router);
             errorPages.installOn(router);
             intake.installOn(router);
             stoppingAnswers.installOn(router);
             admission.installOn(router);
+        }
+    }
+
+    /**
+     * Vert.x reads a server's invalid-request handler and its HTTP/2 switch (HttpServerDefaults) when it starts to
+     * listen, and Camel creates and starts its server with no hook in between: so, at start-up, the API listener is
+     * closed and opened again on the same address through HttpServer's public API, with both in place.
+     */
+    private static void listenAgain(HttpServer server, String host) {
+        int port = server.actualPort();
+        server.invalidRequestHandler(new MalformedRequestAnswers());
+        server.close().toCompletionStage().toCompletableFuture().join();
+        for (int attempt = 1; ; attempt++) {
+            try {
+                server.listen(port, host).toCompletionStage().toCompletableFuture().join();
+                return;
+            } catch (CompletionException e) {
+                // Vert.x completes the close before the socket is released: the port is free a moment later
+                if (!(e.getCause() instanceof BindException) || attempt == 50) {
+                    throw e;
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+            }
         }
     }
 }

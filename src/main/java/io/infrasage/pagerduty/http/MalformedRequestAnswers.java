@@ -1,39 +1,18 @@
 package io.infrasage.pagerduty.http;
 
-
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.vertx.core.Handler;
-import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * JSON answers for requests Vert.x cannot even parse, which never reach a route: a request line over 4,096 bytes
  * (414), headers over 8,192 bytes (431), anything else malformed (400). Vert.x answers those with an empty body unless
- * HttpServer.invalidRequestHandler is set before the server listens, and Camel's platform-http starts its server with
- * no such hook. So the handler is put, once the server listens, where Vert.x reads it for every new connection. That
- * place is internal to Vert.x 4.5: when it is not found (another Vert.x), the answers stay empty and a warning says so.
+ * it is the server's invalid-request handler when the server starts listening (ApiServerGuards).
  */
 public final class MalformedRequestAnswers implements Handler<HttpServerRequest> {
-
-    private static final Logger LOG = LoggerFactory.getLogger(MalformedRequestAnswers.class);
-
-    /** Installs the answers on a listening server; false (with a warning) when Vert.x is not laid out as expected. */
-    public boolean installOn(HttpServer server) {
-        try {
-            Object worker = VertxInternals.value(server, "childHandler");
-            Object connections = VertxInternals.value(worker, "connectionHandler");
-            VertxInternals.field(connections, "invalidRequestHandler").set(connections, this);
-            return true;
-        } catch (ReflectiveOperationException | RuntimeException e) {
-            LOG.warn("cannot answer malformed requests (414, 431) in JSON on this Vert.x ({}); they get empty answers", e.toString());
-            return false;
-        }
-    }
 
     @Override
     public void handle(HttpServerRequest request) {

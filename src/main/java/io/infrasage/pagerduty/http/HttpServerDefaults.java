@@ -12,21 +12,21 @@ import io.vertx.core.spi.metrics.HttpServerMetrics;
 import io.vertx.core.spi.metrics.VertxMetrics;
 
 /**
- * Closes HTTP connections that send nothing for INFRASAGE_HTTP_IDLE_TIMEOUT: idle keep-alive connections, and
- * connections that open and send nothing or stop halfway through their headers (Vert.x's default is to keep them
- * forever). Camel's platform-http builds its HttpServerOptions itself and offers no setting for this, so the timeout
- * is set through the one hook Vert.x gives on every server's options before it takes connections: its metrics SPI,
- * which records nothing here.
+ * The HTTP server options Camel's platform-http gives no setting for: connections that send nothing for
+ * INFRASAGE_HTTP_IDLE_TIMEOUT are closed (Vert.x keeps them forever), and no cleartext HTTP/2 (over h2c Camel reads a
+ * body only after the request has taken an in-flight place). Vert.x hands every server's options to its metrics SPI
+ * when the server binds, so they are set there; this factory records nothing. The idle timeout applies to every new
+ * connection; the HTTP/2 switch only once the server listens again (ApiServerGuards).
  */
-public final class IdleConnectionTimeout implements VertxMetricsFactory {
+public final class HttpServerDefaults implements VertxMetricsFactory {
 
     private final long idleMillis;
 
-    public IdleConnectionTimeout(Duration idle) {
+    public HttpServerDefaults(Duration idle) {
         this.idleMillis = Math.max(1, idle.toMillis());
     }
 
-    /** Vert.x options that apply the timeout to every HTTP server of that Vert.x instance (API and management). */
+    /** Vert.x options that apply these defaults to every HTTP server of that Vert.x instance (API and management). */
     public VertxOptions applyTo(VertxOptions options) {
         return options.setMetricsOptions(new MetricsOptions().setEnabled(true).setFactory(this));
     }
@@ -39,6 +39,7 @@ public final class IdleConnectionTimeout implements VertxMetricsFactory {
                 if (server.getIdleTimeout() <= 0) {
                     server.setIdleTimeoutUnit(TimeUnit.MILLISECONDS).setIdleTimeout((int) Math.min(Integer.MAX_VALUE, idleMillis));
                 }
+                server.setHttp2ClearTextEnabled(false);
                 return null;
             }
         };
