@@ -2,11 +2,9 @@ package io.infrasage.pagerduty.outbox;
 
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -48,9 +46,6 @@ public final class OutboxConsumer extends DefaultConsumer {
     private final InFlightEvents inFlight = new InFlightEvents();
     /** Events handed to the senders and not finished beyond which a poll is skipped: they have a full round queued. */
     private final int backlog;
-    /** Events waiting for their retry time, earliest first: their routing key is polled again then. */
-    private final ConcurrentSkipListSet<Retry> retries = new ConcurrentSkipListSet<>(
-            Comparator.comparingLong(Retry::at).thenComparingLong(Retry::seq));
     private final AtomicBoolean woken = new AtomicBoolean();
     private ScheduledExecutorService poller;
     private ExecutorService senders;
@@ -59,9 +54,6 @@ public final class OutboxConsumer extends DefaultConsumer {
     private long recheckAt;
     private long lastPrune;
     private long rounds;
-
-    private record Retry(long at, long seq, String routingKey) {
-    }
 
     OutboxConsumer(OutboxEndpoint endpoint, Processor processor) {
         super(endpoint, processor);
@@ -135,14 +127,6 @@ public final class OutboxConsumer extends DefaultConsumer {
             store.dueKeys().activateAll();
             recheckAt = now + IDLE_POLL_MILLIS;
         }
-        Retry due;
-        while ((due = retries.pollFirst()) != null) {
-            if (due.at() > now) {
-                retries.add(due);
-                break;
-            }
-            store.dueKeys().activate(due.routingKey());
-        }
         // fair to every key: each poll starts one key further, and a key takes at most its share of the room
         List<Map.Entry<String, Long>> keys = new ArrayList<>(store.dueKeys().active().entrySet());
         if (!keys.isEmpty()) {
@@ -156,9 +140,6 @@ public final class OutboxConsumer extends DefaultConsumer {
             }
             int share = Math.max(1, room / (keys.size() - i));
             nextWake = Math.min(nextWake, pollKey(keys.get(i).getKey(), keys.get(i).getValue(), share, now, snapshotAt));
-        }
-        if (!retries.isEmpty()) {
-            nextWake = Math.min(nextWake, retries.first().at());
         }
         return Math.min(nextWake, recheckAt);
     }
@@ -241,11 +222,23 @@ public final class OutboxConsumer extends DefaultConsumer {
         try {
             long dueAt = decision == null ? -1 : parts.settlement.settle(e, decision);
             if (dueAt >= 0) {
-                retries.add(new Retry(dueAt, e.seq(), e.routingKey()));
+                pollAgainAt(e.routingKey(), dueAt);
             }
         } finally {
             inFlight.done(e);
             wake();
+        }
+    }
+
+    /** A retry: its routing key is polled again when the event is due (a stopping consumer leaves that to its restart). */
+    private void pollAgainAt(String routingKey, long atMillis) {
+        try {
+            poller.schedule(() -> {
+                store.dueKeys().activate(routingKey);
+                wake();
+            }, Math.max(0, atMillis - System.currentTimeMillis()), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            // every key is polled when the consumer starts again
         }
     }
 }
