@@ -47,6 +47,7 @@ import io.infrasage.pagerduty.outbox.kafka.KafkaClients;
 import io.infrasage.pagerduty.outbox.kafka.KafkaQueue;
 import io.infrasage.pagerduty.outbox.kafka.KafkaReconcileTurn;
 import io.infrasage.pagerduty.outbox.kafka.KafkaTopics;
+import io.infrasage.pagerduty.outbox.kafka.RowsTopicBatch;
 import io.infrasage.pagerduty.outbox.local.LocalStore;
 import io.infrasage.pagerduty.http.ApiServerGuards;
 import io.infrasage.pagerduty.http.HttpServerDefaults;
@@ -119,11 +120,19 @@ public class BundleConfiguration implements CamelConfiguration {
         java.util.function.LongSupplier commits;
         // whether the queue takes writes: the local file's disk, or Kafka
         DependencyState queueState;
+        // routes/kafka-clickhouse-rows.camel.yaml exists only in Kafka mode (its precondition reads this)
+        properties.addOverrideProperty("infrasage.queue", s.queue);
         if (s.queue.equals("kafka")) {
+            // camel-kafka's component configuration: camel.component.kafka.* is bound onto it by Camel, for every client
             KafkaClients clients = KafkaClients.fromCamel(camel, s.kafkaBootstrapServers, s.acceptTimeout);
             KafkaTopics topics = new KafkaTopics(s.kafkaTopicPrefix, s.kafkaPartitions, (short) s.kafkaReplicationFactor);
             // requests waiting for Kafka keep half the HTTP workers at most: the other requests are never queued behind them
-            KafkaQueue kafka = new KafkaQueue(clients, topics, writer, HTTP_WORKERS / 2);
+            KafkaQueue kafka = new KafkaQueue(clients, topics, HTTP_WORKERS / 2, camel.getExecutorServiceManager());
+            RowsTopicBatch rows = new RowsTopicBatch(writer);
+            registry.bind("rowsTopicBatch", rows);
+            kafka.rowsWaiting(rows::waiting);
+            properties.addOverrideProperty("infrasage.kafka-rows-topic", topics.rows());
+            properties.addOverrideProperty("infrasage.kafka-rows-group", topics.rowsGroup());
             records = kafka.records();
             outbox = kafka.outbox();
             rowSpool = kafka.spool();
@@ -135,7 +144,7 @@ public class BundleConfiguration implements CamelConfiguration {
             };
             startQueue = () -> {
                 kafka.start(deliveries::wake);
-                turn.start();
+                turn.start(camel.getExecutorServiceManager());
             };
             reconcileTurn = turn;
             commits = null;

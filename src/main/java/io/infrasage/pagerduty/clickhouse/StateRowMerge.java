@@ -14,7 +14,7 @@ import java.util.Set;
  */
 public final class StateRowMerge {
 
-    /** Outcomes of a trigger's delivery that follow its 'queued' row (PagerDutyDispatcher). */
+    /** Outcomes of a trigger's delivery that follow its 'queued' row (OutboxSettlement). */
     static final Set<String> DELIVERY_OUTCOMES = Set.of("sent", "failed");
     static final String QUEUED = "queued";
 

@@ -280,7 +280,7 @@ class ModernClickHouseTest {
 
     /**
      * The rows of one page and its incident's life, one write per request as the bundle makes them: the outbound flow
-     * (AnomalyService, PagerDutyDispatcher) and the webhooks (WebhookHandler, each with its delivery record).
+     * (AnomalyService, OutboxSettlement) and the webhooks (WebhookHandler, each with its delivery record).
      */
     private static void writeWhatTheBundleWrites() {
         // pages for a-1 and a-3 are queued and sent, a-2 only queued; a-3 never joins an incident

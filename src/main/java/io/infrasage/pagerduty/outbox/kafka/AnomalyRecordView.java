@@ -8,11 +8,16 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Phaser;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 import io.infrasage.pagerduty.inhibition.InhibitionRule;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
@@ -35,8 +40,7 @@ final class AnomalyRecordView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnomalyRecordView.class);
 
     private final String topic;
-    private final Consumer<String, String> consumer;
-    private final Admin admin;
+    private final Supplier<Admin> admin;
     private final Map<String, AnomalyFacts.Accepted> accepted = new ConcurrentHashMap<>();
     private final Map<String, AnomalyFacts.Resolution> resolutions = new ConcurrentHashMap<>();
     private final Set<String> resolvesDelivered = ConcurrentHashMap.newKeySet();
@@ -48,26 +52,29 @@ final class AnomalyRecordView implements AutoCloseable {
     private final Map<String, Set<String>> symptomsByRootCause = new ConcurrentHashMap<>();
     /** How far this copy has read each partition (the next offset to read). */
     private final Map<TopicPartition, Long> positions = new ConcurrentHashMap<>();
-    private final Object progress = new Object();
+    /** Advances after each poll: a reader waiting for positions to reach an offset waits for the next phase. */
+    private final Phaser polled = new Phaser(1);
     private volatile List<TopicPartition> partitions = List.of();
     private volatile boolean running;
-    private Thread thread;
+    private Consumer<String, String> consumer;
+    private ExecutorServiceManager threads;
+    private ExecutorService thread;
 
-    /** @param consumer a consumer outside any group: this copy reads every partition, from the beginning */
-    AnomalyRecordView(Consumer<String, String> consumer, String topic, Admin admin) {
+    AnomalyRecordView(String topic, Supplier<Admin> admin) {
         this.topic = topic;
         this.admin = admin;
-        this.consumer = consumer;
     }
 
-    void start() {
+    /** @param consumer a consumer outside any group: this copy reads every partition, from the beginning, on a Camel thread */
+    void start(Consumer<String, String> consumer, ExecutorServiceManager threads) {
+        this.consumer = consumer;
+        this.threads = threads;
         partitions = partitionsOfTopic(Duration.ofSeconds(30));
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         running = true;
-        thread = new Thread(this::loop, "kafka-anomaly-records");
-        thread.setDaemon(true);
-        thread.start();
+        thread = threads.newSingleThreadExecutor(this, "kafka-anomaly-records");
+        thread.execute(this::loop);
     }
 
     /**
@@ -114,13 +121,12 @@ final class AnomalyRecordView implements AutoCloseable {
                     LOG.error("reading the anomalies topic failed, trying again in 1 s: {}", e.getMessage());
                     Thread.sleep(1000);
                 }
-                synchronized (progress) {
-                    progress.notifyAll();
-                }
+                polled.arrive();
             }
         } catch (WakeupException | InterruptedException e) {
             // closing
         } finally {
+            polled.forceTermination();
             consumer.close(Duration.ofSeconds(5));
         }
     }
@@ -168,7 +174,7 @@ final class AnomalyRecordView implements AutoCloseable {
         Map<TopicPartition, Long> ends;
         try {
             Map<TopicPartition, OffsetSpec> request = partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answer = admin.listOffsets(request,
+            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answer = admin.get().listOffsets(request,
                             new ListOffsetsOptions().timeoutMs((int) Math.min(Integer.MAX_VALUE, deadline.remainingMillis())))
                     .all().get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
             ends = answer.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
@@ -180,19 +186,23 @@ final class AnomalyRecordView implements AutoCloseable {
         } catch (Exception e) {
             throw new KafkaUnavailableException("Kafka did not answer with the anomalies topic's end within " + deadline.described(), e);
         }
-        synchronized (progress) {
-            while (!reached(ends)) {
-                long wait = deadline.remainingMillis();
-                if (deadline.passed() || !running) {
-                    throw new KafkaUnavailableException("Kafka did not give the anomalies topic up to its end within "
-                            + deadline.described(), null);
-                }
-                try {
-                    progress.wait(Math.min(wait, 100));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new KafkaUnavailableException("interrupted while waiting for Kafka", e);
-                }
+        while (true) {
+            // the phase is read before the positions: a poll that moves them past the ends also ends this phase
+            int phase = polled.getPhase();
+            if (reached(ends)) {
+                return;
+            }
+            if (deadline.passed() || !running || phase < 0) {
+                throw new KafkaUnavailableException("Kafka did not give the anomalies topic up to its end within "
+                        + deadline.described(), null);
+            }
+            try {
+                polled.awaitAdvanceInterruptibly(phase, deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+            } catch (TimeoutException e) {
+                // the deadline passed: said above
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new KafkaUnavailableException("interrupted while waiting for Kafka", e);
             }
         }
     }
@@ -264,6 +274,9 @@ final class AnomalyRecordView implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
+        if (thread != null) {
+            consumer.wakeup();
+            threads.shutdownGraceful(thread, 10_000);
+        }
     }
 }

@@ -22,7 +22,6 @@ import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Inhibition;
 import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
@@ -48,7 +47,7 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
     private final ReentrantLock[] turns = new ReentrantLock[64];
 
     private final KafkaTopics topics;
-    private final Producer<String, String> producer;
+    private final KafkaClients clients;
     private final AnomalyRecordView view;
     private final KafkaRowSpool spool;
     private final KafkaWritability writability;
@@ -59,10 +58,10 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
     private record Read(String anomalyId, Deadline deadline) {
     }
 
-    KafkaAnomalyRecords(KafkaTopics topics, Producer<String, String> producer, AnomalyRecordView view, KafkaRowSpool spool,
+    KafkaAnomalyRecords(KafkaTopics topics, KafkaClients clients, AnomalyRecordView view, KafkaRowSpool spool,
                         KafkaWritability writability, Duration acceptTimeout) {
         this.topics = topics;
-        this.producer = producer;
+        this.clients = clients;
         this.view = view;
         this.spool = spool;
         this.writability = writability;
@@ -329,7 +328,7 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
 
     private Future<RecordMetadata> send(ProducerRecord<String, String> record, Deadline deadline) {
         deadline.beforeSend();
-        return producer.send(record);
+        return clients.producer().send(record);
     }
 
     /** The delivery's place in Kafka, once Kafka has it. */

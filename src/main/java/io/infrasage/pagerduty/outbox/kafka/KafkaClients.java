@@ -1,63 +1,47 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
 import java.util.Properties;
 
 import org.apache.camel.CamelContext;
 import org.apache.camel.component.kafka.KafkaComponent;
 import org.apache.camel.component.kafka.KafkaConfiguration;
-import org.apache.camel.support.PropertyBindingSupport;
-import org.apache.camel.util.StringHelper;
+import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Client settings for Kafka mode: whatever the operator set through Camel's {@code camel.component.kafka.*} (TLS, SASL,
- * client id, timeouts) plus KAFKA_BOOTSTRAP_SERVERS, with the few settings correctness depends on pinned here.
+ * The Kafka clients of Kafka mode, configured by camel-kafka's component configuration: whatever the operator set
+ * through {@code camel.component.kafka.*} (TLS, SASL, client id, timeouts) is bound onto it by Camel, and the brokers
+ * come from KAFKA_BOOTSTRAP_SERVERS; only the few settings correctness depends on are pinned here. Properties are read
+ * when a client is made, so clients made once Camel has started see everything Camel bound.
  */
-public final class KafkaClients {
+public final class KafkaClients implements AutoCloseable {
 
-    private static final String CAMEL_PREFIX = "camel.component.kafka.";
     /** A metadata answer takes milliseconds where Kafka is up; half a second is one missed, not a slow cluster. */
     private static final Duration MAX_BLOCK = Duration.ofMillis(500);
 
     private final KafkaConfiguration camel;
-    private final String bootstrapServers;
     private final Duration acceptTimeout;
+    private Producer<String, String> producer;
+    private Admin admin;
 
-    /**
-     * The Kafka component's options as the operator set them: the camel.component.kafka.* properties bound onto the
-     * component's configuration here, since this runs before Camel Main configures its components.
-     */
+    /** The Kafka component's configuration, the one camel.component.kafka.* binds to and the rows route uses too. */
     public static KafkaClients fromCamel(CamelContext context, String bootstrapServers, Duration acceptTimeout) {
-        KafkaConfiguration config = context.hasComponent("kafka") instanceof KafkaComponent k && k.getConfiguration() != null
-                ? k.getConfiguration().copy() : new KafkaConfiguration();
-        Map<String, Object> options = new HashMap<>();
-        // by name: the Properties Camel returns keep their entries in a map of their own, which forEach does not see
-        Properties all = context.getPropertiesComponent().loadProperties();
-        for (String k : all.stringPropertyNames()) {
-            if (k.startsWith(CAMEL_PREFIX)) {
-                options.put(StringHelper.dashToCamelCase(k.substring(CAMEL_PREFIX.length())),
-                        context.resolvePropertyPlaceholders(all.getProperty(k)));
-            }
-        }
-        // options of the component itself (not of its clients) are not the configuration's: they are left unbound
-        PropertyBindingSupport.build().withIgnoreCase(true).withMandatory(false).bind(context, config, options);
-        return new KafkaClients(config, bootstrapServers, acceptTimeout);
+        return new KafkaClients(context.getComponent("kafka", KafkaComponent.class).getConfiguration(), bootstrapServers, acceptTimeout);
     }
 
     /**
-     * @param camel         the Kafka component's configuration, already bound from camel.component.kafka.*
+     * @param camel         a Kafka component's configuration (kept, not copied: Camel may bind it after this)
      * @param acceptTimeout the longest a request waits for Kafka (INFRASAGE_ACCEPT_TIMEOUT)
      */
     public KafkaClients(KafkaConfiguration camel, String bootstrapServers, Duration acceptTimeout) {
-        this.camel = camel.copy();
+        this.camel = camel;
         this.camel.setBrokers(bootstrapServers);
-        this.bootstrapServers = bootstrapServers;
         this.acceptTimeout = acceptTimeout;
     }
 
@@ -76,9 +60,9 @@ public final class KafkaClients {
     }
 
     /** Accepting means durable: every in-sync replica has it (acks=all), and a retried send is never written twice. */
-    Properties producer() {
+    Properties producerProperties() {
         Properties p = camel.createProducerProperties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, camel.getBrokers());
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "5");
@@ -94,9 +78,9 @@ public final class KafkaClients {
      * Offsets are committed by the bundle itself, only below what is done; a group without offsets starts at the
      * beginning, so nothing produced before the first instance joined is skipped.
      */
-    Properties consumer(String group) {
+    Properties consumerProperties(String group) {
         Properties p = camel.createConsumerProperties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, camel.getBrokers());
         if (group == null) {
             p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         } else {
@@ -111,14 +95,46 @@ public final class KafkaClients {
     }
 
     /** The admin client shares the connection settings (bootstrap, TLS, SASL) of the consumers. */
-    Properties admin() {
+    Properties adminProperties() {
         Properties consumer = camel.createConsumerProperties();
         Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, camel.getBrokers());
         consumer.stringPropertyNames().stream()
                 .filter(k -> k.startsWith("bootstrap.") || k.startsWith("security.") || k.startsWith("ssl.") || k.startsWith("sasl.")
                         || k.equals("client.id") || k.equals("request.timeout.ms"))
-                .forEach(k -> p.put(k, consumer.getProperty(k)));
+                .forEach(k -> p.put(k, consumer.get(k)));
         return p;
+    }
+
+    org.apache.kafka.clients.consumer.KafkaConsumer<String, String> consumer(String group) {
+        return new org.apache.kafka.clients.consumer.KafkaConsumer<>(consumerProperties(group));
+    }
+
+    /** The one producer of this instance's accepts, outcomes and rows (made at its first use). */
+    synchronized Producer<String, String> producer() {
+        if (producer == null) {
+            producer = new KafkaProducer<>(producerProperties());
+        }
+        return producer;
+    }
+
+    /** The one admin client (topics, end offsets, writability looks), made at its first use. */
+    synchronized Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(adminProperties());
+        }
+        return admin;
+    }
+
+    @Override
+    public synchronized void close() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+            producer = null;
+        }
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+            admin = null;
+        }
     }
 }

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -20,11 +21,11 @@ import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.outbox.DueRoutingKeys;
 import io.infrasage.pagerduty.outbox.Outbox;
 import io.infrasage.pagerduty.outbox.OutboxEvent;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
@@ -51,9 +52,8 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
     /** How long a revoked partition waits for its sends in flight, so the next owner cannot overtake them. */
     private static final long REVOKE_WAIT_MILLIS = 15_000;
 
-    private final KafkaConsumer<String, String> consumer;
+    private final KafkaClients clients;
     private final KafkaTopics topics;
-    private final Producer<String, String> producer;
     private final AnomalyRecordView view;
     private final KafkaRowSpool spool;
     private final KafkaWritability writability;
@@ -65,7 +65,9 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
     private volatile Runnable onQueued = () -> { };
     private volatile boolean running;
     private boolean paused;
-    private Thread thread;
+    private KafkaConsumer<String, String> consumer;
+    private ExecutorServiceManager threads;
+    private ExecutorService thread;
 
     /** An event in memory with its delivery attempts so far. */
     private static final class Pending {
@@ -102,11 +104,9 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
         }
     }
 
-    KafkaOutbox(KafkaClients clients, KafkaTopics topics, Producer<String, String> producer, AnomalyRecordView view,
-                KafkaRowSpool spool, KafkaWritability writability) {
-        this.consumer = new KafkaConsumer<>(clients.consumer(topics.deliveryGroup()));
+    KafkaOutbox(KafkaClients clients, KafkaTopics topics, AnomalyRecordView view, KafkaRowSpool spool, KafkaWritability writability) {
+        this.clients = clients;
         this.topics = topics;
-        this.producer = producer;
         this.view = view;
         this.spool = spool;
         this.writability = writability;
@@ -118,12 +118,14 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
         this.onQueued = listener;
     }
 
-    void start() {
+    /** Joins the delivery group; the consumer is only ever used on its Camel thread (rebalance callbacks run in its poll). */
+    void start(ExecutorServiceManager threads) {
+        this.threads = threads;
+        consumer = clients.consumer(topics.deliveryGroup());
         consumer.subscribe(List.of(topics.deliveries()), new Rebalance());
         running = true;
-        thread = new Thread(this::loop, "kafka-deliveries");
-        thread.setDaemon(true);
-        thread.start();
+        thread = threads.newSingleThreadExecutor(this, "kafka-deliveries");
+        thread.execute(this::loop);
     }
 
     private void loop() {
@@ -339,7 +341,7 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
             List<Future<RecordMetadata>> written = new ArrayList<>(spool.send(rows, deadline));
             String delivered = AnomalyFacts.resolveDeliveredKey(e.anomalyId(), e.routingKey());
             if (e.action().equals("resolve")) {
-                written.add(producer.send(new ProducerRecord<>(topics.anomalies(), delivered, "{}")));
+                written.add(clients.producer().send(new ProducerRecord<>(topics.anomalies(), delivered, "{}")));
             }
             written.forEach(f -> writability.acked(f, deadline));
             if (e.action().equals("resolve")) {
@@ -399,13 +401,10 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
         if (thread != null) {
-            try {
-                thread.join(TimeUnit.SECONDS.toMillis(10));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            consumer.wakeup();
+            // the loop commits what is done and closes the consumer on its way out
+            threads.shutdownGraceful(thread, TimeUnit.SECONDS.toMillis(10));
         }
     }
 }

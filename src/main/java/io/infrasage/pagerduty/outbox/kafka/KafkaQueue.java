@@ -4,57 +4,48 @@ import java.time.Duration;
 import java.util.List;
 
 import io.infrasage.pagerduty.DependencyState;
-import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Outbox;
 import io.infrasage.pagerduty.outbox.RowSpool;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.Producer;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The Kafka adapter (INFRASAGE_QUEUE=kafka): the anomaly records, the outbox and the ClickHouse spool on one Kafka
  * cluster, so any instance takes any request and any instance may die. Nothing on the instance's own disk is needed.
- * Opening it creates missing topics and reads the anomalies topic to its end; {@link #start} joins the consumer groups.
+ * {@link #start} (once Camel has configured its Kafka component) creates missing topics, reads the anomalies topic to
+ * its end and joins the delivery group, its consumers on Camel's threads; routes/kafka-clickhouse-rows.camel.yaml
+ * writes the rows topic to ClickHouse.
  */
 public final class KafkaQueue implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(KafkaQueue.class);
 
-    private final Admin admin;
-    private final Producer<String, String> producer;
+    private final KafkaClients clients;
+    private final KafkaTopics topics;
+    private final ExecutorServiceManager threads;
     private final AnomalyRecordView view;
     private final KafkaRowSpool spool;
     private final KafkaAnomalyRecords records;
     private final KafkaOutbox outbox;
-    private final RowsTopicWriter rowsWriter;
     private final DependencyState state = new DependencyState("Kafka",
             "requests are answered 503 with Retry-After, one at a time trying Kafka", "cannot take writes", "takes writes again");
 
-    /** @param maxWaiting requests that may wait for Kafka at once (see {@link KafkaWritability}) */
-    public KafkaQueue(KafkaClients clients, KafkaTopics topics, ClickHouseWriter writer, int maxWaiting) {
-        admin = Admin.create(clients.admin());
-        try {
-            topics.createMissing(admin, Duration.ofSeconds(60));
-            producer = new KafkaProducer<>(clients.producer());
-            view = new AnomalyRecordView(new KafkaConsumer<>(clients.consumer(null)), topics.anomalies(), admin);
-            view.start();
-            view.awaitCurrent(Deadline.in(Duration.ofSeconds(120)));
-        } catch (RuntimeException e) {
-            admin.close(Duration.ofSeconds(2));
-            throw new IllegalStateException("Kafka mode cannot start: " + e.getMessage(), e);
-        }
-        KafkaWritability writability = new KafkaWritability(admin, List.of(topics.deliveries(), topics.anomalies(), topics.rows()), state,
-                maxWaiting);
-        spool = new KafkaRowSpool(topics, producer, writability, clients.acceptTimeout());
-        records = new KafkaAnomalyRecords(topics, producer, view, spool, writability, clients.acceptTimeout());
-        outbox = new KafkaOutbox(clients, topics, producer, view, spool, writability);
-        rowsWriter = new RowsTopicWriter(clients, topics, writer);
-        spool.depthFrom(rowsWriter::lag);
-        LOG.info("Kafka mode: topics {}, {} and {}", topics.deliveries(), topics.anomalies(), topics.rows());
+    /**
+     * @param maxWaiting requests that may wait for Kafka at once (see {@link KafkaWritability})
+     * @param threads    Camel's, which runs the consumers and shuts them down with the context
+     */
+    public KafkaQueue(KafkaClients clients, KafkaTopics topics, int maxWaiting, ExecutorServiceManager threads) {
+        this.clients = clients;
+        this.topics = topics;
+        this.threads = threads;
+        KafkaWritability writability = new KafkaWritability(clients::admin,
+                List.of(topics.deliveries(), topics.anomalies(), topics.rows()), state, maxWaiting);
+        view = new AnomalyRecordView(topics.anomalies(), clients::admin);
+        spool = new KafkaRowSpool(topics, clients, writability, clients.acceptTimeout());
+        records = new KafkaAnomalyRecords(topics, clients, view, spool, writability, clients.acceptTimeout());
+        outbox = new KafkaOutbox(clients, topics, view, spool, writability);
     }
 
     public AnomalyRecords records() {
@@ -69,22 +60,35 @@ public final class KafkaQueue implements AutoCloseable {
         return spool;
     }
 
+    /** The rows route's ClickHouse depth: rows read from Kafka and not yet written. */
+    public void rowsWaiting(java.util.function.LongSupplier waiting) {
+        spool.depthFrom(waiting);
+    }
+
     /** Whether Kafka takes writes, for the log and infrasage_dependency_up{dependency="kafka"}. */
     public DependencyState state() {
         return state;
     }
 
-    /** Joins the delivery and row-writing groups; new events wake the dispatcher. */
+    /** Creates missing topics, reads the anomalies topic to its end, joins the delivery group; new events wake the dispatcher. */
     public void start(Runnable onQueued) {
+        try {
+            topics.createMissing(clients.admin(), Duration.ofSeconds(60));
+            clients.producer();
+            view.start(clients.consumer(null), threads);
+            view.awaitCurrent(Deadline.in(Duration.ofSeconds(120)));
+        } catch (RuntimeException e) {
+            close();
+            throw new IllegalStateException("Kafka mode cannot start: " + e.getMessage(), e);
+        }
         outbox.onQueued(onQueued);
-        outbox.start();
-        rowsWriter.start();
+        outbox.start(threads);
+        LOG.info("Kafka mode: topics {}, {} and {}", topics.deliveries(), topics.anomalies(), topics.rows());
     }
 
     @Override
     public void close() {
-        for (AutoCloseable c : List.<AutoCloseable>of(outbox, rowsWriter, view, () -> producer.close(Duration.ofSeconds(5)),
-                () -> admin.close(Duration.ofSeconds(5)))) {
+        for (AutoCloseable c : List.<AutoCloseable>of(outbox, view, clients)) {
             try {
                 c.close();
             } catch (Exception e) {

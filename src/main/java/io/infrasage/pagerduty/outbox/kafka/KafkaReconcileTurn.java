@@ -4,9 +4,11 @@ import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 import io.infrasage.pagerduty.sync.ReconcileTurn;
+import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -32,26 +34,32 @@ public final class KafkaReconcileTurn implements ReconcileTurn, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(KafkaReconcileTurn.class);
     private static final Duration POLL = Duration.ofMillis(500);
 
-    private final KafkaConsumer<String, String> consumer;
+    private final KafkaClients clients;
+    private final KafkaTopics topics;
     private final String topic;
-    private final long staleAfterMillis;
     private final AtomicBoolean holds = new AtomicBoolean();
-    private final Thread thread;
+    private volatile long staleAfterMillis;
     private volatile long lastPollMillis;
     private volatile boolean running = true;
+    private KafkaConsumer<String, String> consumer;
+    private ExecutorServiceManager threads;
+    private ExecutorService thread;
 
     public KafkaReconcileTurn(KafkaClients clients, KafkaTopics topics) {
-        Properties p = clients.consumer(topics.reconcileGroup());
-        Object session = p.getOrDefault(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "45000");
-        this.staleAfterMillis = Long.parseLong(session.toString()) / 2;
-        this.consumer = new KafkaConsumer<>(p);
+        this.clients = clients;
+        this.topics = topics;
         this.topic = topics.reconcileTurn();
-        this.thread = new Thread(this::run, "infrasage-reconcile-turn");
-        this.thread.setDaemon(true);
     }
 
-    public void start() {
-        thread.start();
+    /** Joins the group on a Camel thread (the consumer's settings are read now, once Camel has bound them). */
+    public void start(ExecutorServiceManager threads) {
+        this.threads = threads;
+        Properties p = clients.consumerProperties(topics.reconcileGroup());
+        Object session = p.getOrDefault(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "45000");
+        staleAfterMillis = Long.parseLong(session.toString()) / 2;
+        consumer = new KafkaConsumer<>(p);
+        thread = threads.newSingleThreadExecutor(this, "infrasage-reconcile-turn");
+        thread.execute(this::run);
     }
 
     @Override
@@ -107,9 +115,11 @@ public final class KafkaReconcileTurn implements ReconcileTurn, AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         running = false;
-        consumer.wakeup();
-        thread.join(10_000);
+        if (thread != null) {
+            consumer.wakeup();
+            threads.shutdownGraceful(thread, 10_000);
+        }
     }
 }

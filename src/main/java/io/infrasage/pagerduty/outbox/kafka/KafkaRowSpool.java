@@ -9,22 +9,21 @@ import java.util.function.LongSupplier;
 
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.outbox.RowSpool;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 
-/** Rows on their way to ClickHouse, in the clickhouse-rows topic; {@link RowsTopicWriter} writes them. */
+/** Rows on their way to ClickHouse, in the clickhouse-rows topic; routes/kafka-clickhouse-rows.camel.yaml writes them. */
 final class KafkaRowSpool implements RowSpool {
 
     private final KafkaTopics topics;
-    private final Producer<String, String> producer;
+    private final KafkaClients clients;
     private final KafkaWritability writability;
     private final Duration acceptTimeout;
     private volatile LongSupplier depth = () -> 0;
 
-    KafkaRowSpool(KafkaTopics topics, Producer<String, String> producer, KafkaWritability writability, Duration acceptTimeout) {
+    KafkaRowSpool(KafkaTopics topics, KafkaClients clients, KafkaWritability writability, Duration acceptTimeout) {
         this.topics = topics;
-        this.producer = producer;
+        this.clients = clients;
         this.writability = writability;
         this.acceptTimeout = acceptTimeout;
     }
@@ -39,7 +38,7 @@ final class KafkaRowSpool implements RowSpool {
         for (Row r : rows) {
             deadline.beforeSend();
             Object anomalyId = r.values().get("anomaly_id");
-            sent.add(producer.send(new ProducerRecord<>(topics.rows(), anomalyId == null ? null : anomalyId.toString(),
+            sent.add(clients.producer().send(new ProducerRecord<>(topics.rows(), anomalyId == null ? null : anomalyId.toString(),
                     AnomalyFacts.json(Map.of("table", r.table(), "values", r.values())))));
         }
         return sent;

@@ -10,6 +10,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 import io.infrasage.pagerduty.DependencyState;
 import org.apache.kafka.clients.admin.Admin;
@@ -56,7 +57,7 @@ final class KafkaWritability {
         void close();
     }
 
-    private final Admin admin;
+    private final Supplier<Admin> admin;
     private final List<String> topics;
     private final DependencyState state;
     private final int maxWaiting;
@@ -71,7 +72,7 @@ final class KafkaWritability {
      * @param topics     the topics an accept writes: every partition of them must take writes
      * @param maxWaiting calls that may wait for Kafka at once: fewer than the threads that serve requests
      */
-    KafkaWritability(Admin admin, List<String> topics, DependencyState state, int maxWaiting) {
+    KafkaWritability(Supplier<Admin> admin, List<String> topics, DependencyState state, int maxWaiting) {
         this.admin = admin;
         this.topics = List.copyOf(topics);
         this.state = state;
@@ -159,9 +160,9 @@ final class KafkaWritability {
         int ms = (int) LOOK_TIMEOUT.toMillis();
         List<ConfigResource> resources = topics.stream().map(t -> new ConfigResource(ConfigResource.Type.TOPIC, t)).toList();
         try {
-            KafkaFuture<Map<String, TopicDescription>> described = admin.describeTopics(topics, new DescribeTopicsOptions().timeoutMs(ms))
+            KafkaFuture<Map<String, TopicDescription>> described = admin.get().describeTopics(topics, new DescribeTopicsOptions().timeoutMs(ms))
                     .allTopicNames();
-            KafkaFuture<Map<ConfigResource, Config>> configs = admin.describeConfigs(resources, new DescribeConfigsOptions().timeoutMs(ms)).all();
+            KafkaFuture<Map<ConfigResource, Config>> configs = admin.get().describeConfigs(resources, new DescribeConfigsOptions().timeoutMs(ms)).all();
             Map<String, TopicDescription> partitions = described.get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
             Map<ConfigResource, Config> settings;
             try {

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeUnit;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.inhibition.InhibitionRule;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.kafka.clients.consumer.MockConsumer;
 import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.common.Node;
@@ -27,7 +28,7 @@ class AnomalyRecordViewTest {
     static final String OTHER_KEY = "Q".repeat(32);
 
     static AnomalyRecordView view() {
-        return new AnomalyRecordView(null, "t", null);
+        return new AnomalyRecordView("t", null);
     }
 
     static String accepted(String... keys) {
@@ -40,7 +41,7 @@ class AnomalyRecordViewTest {
      * yet, assigned itself nothing, and answered every later resolve sent to it 404.
      */
     @Test
-    void aCopyStartedBeforeKafkaListsTheNewTopicsPartitionsWaitsForThemInsteadOfReadingNothing() {
+    void aCopyStartedBeforeKafkaListsTheNewTopicsPartitionsWaitsForThemInsteadOfReadingNothing() throws Exception {
         MockConsumer<String, String> consumer = new MockConsumer<>(OffsetResetStrategy.EARLIEST);
         TopicPartition p0 = new TopicPartition("t", 0);
         TopicPartition p1 = new TopicPartition("t", 1);
@@ -51,12 +52,14 @@ class AnomalyRecordViewTest {
                 new PartitionInfo("t", 0, broker, new Node[] {broker}, new Node[] {broker}),
                 new PartitionInfo("t", 1, broker, new Node[] {broker}, new Node[] {broker}))),
                 CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
-        AnomalyRecordView view = new AnomalyRecordView(consumer, "t", null);
+        AnomalyRecordView view = new AnomalyRecordView("t", null);
+        DefaultCamelContext camel = new DefaultCamelContext();
         try {
-            view.start();
+            view.start(consumer, camel.getExecutorServiceManager());
             assertThat(consumer.assignment()).containsExactlyInAnyOrder(p0, p1);
         } finally {
             view.close();
+            camel.close();
         }
     }
 

@@ -11,6 +11,7 @@ import io.infrasage.pagerduty.outbox.Outbox;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.LocalKafka;
 import org.apache.camel.component.kafka.KafkaConfiguration;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -22,7 +23,7 @@ class KafkaAnomalyRecordsIT extends AnomalyRecordsContract {
 
     static LocalKafka kafka;
     static ClickHouseWriter writer;
-    static KafkaClients clients;
+    static DefaultCamelContext camel;
     static KafkaTopics topics;
     static KafkaQueue queue;
 
@@ -32,20 +33,22 @@ class KafkaAnomalyRecordsIT extends AnomalyRecordsContract {
         String db = LocalClickHouse.uniqueDatabase("it_records");
         ClickHouse clickHouse = new ClickHouse(LocalClickHouse.shared().jdbcUrl(db), "default", "", db);
         writer = new ClickHouseWriter(clickHouse, new SchemaMigrator(clickHouse));
-        clients = new KafkaClients(new KafkaConfiguration(), kafka.bootstrapServers(), java.time.Duration.ofSeconds(5));
+        camel = new DefaultCamelContext();
+        camel.start();
         topics = new KafkaTopics("records-" + UUID.randomUUID().toString().substring(0, 8) + ".", 2, (short) 1);
         queue = open();
     }
 
     static KafkaQueue open() {
-        KafkaQueue opened = new KafkaQueue(clients, topics, writer, 32);
+        KafkaClients clients = new KafkaClients(new KafkaConfiguration(), kafka.bootstrapServers(), java.time.Duration.ofSeconds(5));
+        KafkaQueue opened = new KafkaQueue(clients, topics, 32, camel.getExecutorServiceManager());
         opened.start(() -> { });
         return opened;
     }
 
     @AfterAll
     static void stopBroker() {
-        for (AutoCloseable c : new AutoCloseable[] {queue, writer, kafka}) {
+        for (AutoCloseable c : new AutoCloseable[] {queue, camel, writer, kafka}) {
             try {
                 if (c != null) {
                     c.close();

@@ -12,6 +12,7 @@ import io.infrasage.pagerduty.outbox.OutboxContract;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.LocalKafka;
 import org.apache.camel.component.kafka.KafkaConfiguration;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
@@ -23,6 +24,7 @@ class KafkaOutboxIT extends OutboxContract {
 
     static LocalKafka kafka;
     static ClickHouseWriter writer;
+    static DefaultCamelContext camel;
     static KafkaClients clients;
     static KafkaTopics topics;
     static KafkaQueue queue;
@@ -33,20 +35,22 @@ class KafkaOutboxIT extends OutboxContract {
         String db = LocalClickHouse.uniqueDatabase("it_outbox");
         ClickHouse clickHouse = new ClickHouse(LocalClickHouse.shared().jdbcUrl(db), "default", "", db);
         writer = new ClickHouseWriter(clickHouse, new SchemaMigrator(clickHouse));
+        camel = new DefaultCamelContext();
+        camel.start();
         clients = new KafkaClients(new KafkaConfiguration(), kafka.bootstrapServers(), Duration.ofSeconds(5));
         topics = new KafkaTopics("outbox-" + UUID.randomUUID().toString().substring(0, 8) + ".", 2, (short) 1);
         queue = open();
     }
 
     static KafkaQueue open() {
-        KafkaQueue opened = new KafkaQueue(clients, topics, writer, 32);
+        KafkaQueue opened = new KafkaQueue(clients, topics, 32, camel.getExecutorServiceManager());
         opened.start(() -> { });
         return opened;
     }
 
     @AfterAll
     static void stopBroker() {
-        for (AutoCloseable c : new AutoCloseable[] {queue, writer, kafka}) {
+        for (AutoCloseable c : new AutoCloseable[] {queue, camel, writer, kafka}) {
             try {
                 if (c != null) {
                     c.close();

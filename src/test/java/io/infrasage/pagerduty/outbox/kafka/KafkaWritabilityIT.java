@@ -12,6 +12,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import io.infrasage.pagerduty.outbox.Outbox;
 import io.infrasage.pagerduty.testing.LocalKafka;
 import org.apache.camel.component.kafka.KafkaConfiguration;
+import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,20 +28,27 @@ class KafkaWritabilityIT {
     static final Duration PROBE_BUDGET = Duration.ofSeconds(1);
 
     static LocalKafka kafka;
+    static DefaultCamelContext camel;
     static KafkaQueue queue;
 
     @BeforeAll
     static void oneBroker() {
         kafka = LocalKafka.start();
         KafkaClients clients = new KafkaClients(new KafkaConfiguration(), kafka.bootstrapServers(), ACCEPT_TIMEOUT);
+        camel = new DefaultCamelContext();
+        camel.start();
         queue = new KafkaQueue(clients, new KafkaTopics("writability-" + UUID.randomUUID().toString().substring(0, 8) + ".", 2, (short) 1),
-                null, 8);
+                8, camel.getExecutorServiceManager());
+        queue.start(() -> { });
     }
 
     @AfterAll
-    static void stop() {
+    static void stop() throws Exception {
         if (queue != null) {
             queue.close();
+        }
+        if (camel != null) {
+            camel.close();
         }
         if (kafka != null) {
             kafka.close();
