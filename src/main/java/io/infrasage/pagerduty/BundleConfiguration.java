@@ -163,7 +163,9 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("bundleSettings", s);
         registry.bind("bundleMetrics", metrics);
         registry.bind("clickHouse", clickHouse);
+        // routes/clickhouse-writes.camel.yaml writes what waits; routes/clickhouse-schema.camel.yaml migrates at start
         registry.bind("clickHouseWriter", writer);
+        registry.bind("schemaMigrator", schema);
         AnomalyParser parser = new AnomalyParser(metrics);
         registry.bind("anomalyParser", parser);
         registry.bind("severityPolicy", s.severityPolicy);
@@ -261,7 +263,6 @@ public class BundleConfiguration implements CamelConfiguration {
                         webhookHandler::deferredLookups);
                 metrics.gauge("infrasage_page_memory_entries", "Past resolutions held in the incident memory view", pageMemory::entries);
             }
-            schema.start(2000);
             startQueue.accept(dispatcher);
             dispatcher.start();
 
@@ -296,7 +297,7 @@ public class BundleConfiguration implements CamelConfiguration {
         camel.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
-                for (AutoCloseable c : List.<AutoCloseable>of(dispatcher, queue, schema::stop, writer)) {
+                for (AutoCloseable c : List.<AutoCloseable>of(dispatcher, queue, writer)) {
                     try {
                         c.close();
                     } catch (Exception e) {
