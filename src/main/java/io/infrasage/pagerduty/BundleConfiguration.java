@@ -77,6 +77,8 @@ public class BundleConfiguration implements CamelConfiguration {
     static final String SYNC_ROUTE = "pagerduty-sync";
     /** routes/clickhouse-spool.camel.yaml: started in local mode only. */
     static final String SPOOL_ROUTE = "clickhouse-spool";
+    /** Routes ClickHouse needs (routes/<id>.camel.yaml): a routes folder kept from an older release may lack them. */
+    static final List<String> CLICKHOUSE_ROUTES = List.of("clickhouse-writes", "clickhouse-schema");
 
     @Override
     public void configure(CamelContext camel) throws Exception {
@@ -285,6 +287,12 @@ public class BundleConfiguration implements CamelConfiguration {
 
             @Override
             public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                for (String route : CLICKHOUSE_ROUTES) {
+                    if (context.getRoute(route) == null) {
+                        throw new IllegalStateException("route " + route + " is missing: add routes/" + route
+                                + ".camel.yaml of this release to the route files, or no row reaches ClickHouse");
+                    }
+                }
                 // once every route has started: a route with autoStartup false started earlier is stopped again
                 for (String route : optionalRoutes) {
                     if (context.getRoute(route) != null) {
