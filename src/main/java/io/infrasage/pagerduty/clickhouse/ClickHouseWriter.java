@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Writes rows to ClickHouse in batches: requests that arrive while a batch is being written go out together in the
  * next one (one INSERT per table), so webhook throughput is not one insert per request, while each caller still learns
- * whether its own rows were persisted. Callers queue their rows; routes/clickhouse-writes.camel.yaml writes what waits. Column types come from system.columns, so the SQL files stay the only
+ * whether its own rows were persisted. Column types come from system.columns, so the SQL files stay the only
  * definition of the schema. On the legacy driver (ClickHouse 18.16) a batch is one duplicate query and one
  * JSONEachRow INSERT per table, sent through the driver's own client; on the modern driver, plain JDBC.
  */
@@ -65,8 +65,8 @@ public final class ClickHouseWriter implements AutoCloseable {
     private final ClickHouse clickHouse;
     private final SchemaMigrator schema;
     /**
-     * Requests waiting for the writer, at most MAX_PENDING: under a flood a caller is refused at once (a webhook gets
-     * 503 and PagerDuty redelivers, the outbound spool retries) instead of the queue filling the heap.
+     * Requests waiting for routes/clickhouse-writes.camel.yaml, at most MAX_PENDING: under a flood a caller is refused at
+     * once (a webhook gets 503 and PagerDuty redelivers, the outbound spool retries) instead of the queue filling the heap.
      */
     private final BlockingQueue<Pending> queue;
     private final Map<String, Map<String, String>> columnTypes = new ConcurrentHashMap<>();
