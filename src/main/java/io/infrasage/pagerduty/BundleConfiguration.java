@@ -82,6 +82,8 @@ public class BundleConfiguration implements CamelConfiguration {
     static final String SYNC_ROUTE = "pagerduty-sync";
     /** routes/clickhouse-spool.camel.yaml: started in local mode only. */
     static final String SPOOL_ROUTE = "clickhouse-spool";
+    /** Routes ClickHouse needs (routes/<id>.camel.yaml): a routes folder kept from an older release may lack them. */
+    static final List<String> CLICKHOUSE_ROUTES = List.of("clickhouse-writes", "clickhouse-schema");
 
     @Override
     public void configure(CamelContext camel) throws Exception {
@@ -181,7 +183,9 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("bundleSettings", s);
         registry.bind("bundleMetrics", metrics);
         registry.bind("clickHouse", clickHouse);
+        // routes/clickhouse-writes.camel.yaml writes what waits; routes/clickhouse-schema.camel.yaml migrates at start
         registry.bind("clickHouseWriter", writer);
+        registry.bind("schemaMigrator", schema);
         AnomalyParser parser = new AnomalyParser(metrics);
         registry.bind("anomalyParser", parser);
         registry.bind("severityPolicy", s.severityPolicy);
@@ -279,7 +283,6 @@ public class BundleConfiguration implements CamelConfiguration {
                         webhookHandler::deferredLookups);
                 metrics.gauge("infrasage_page_memory_entries", "Past resolutions held in the incident memory view", pageMemory::entries);
             }
-            schema.start(2000);
             startQueue.run();
 
             LOG.info("InfraSage PagerDuty bundle ready: {} routing rule(s), events to {}, ClickHouse database {}, outbox {}",
@@ -301,6 +304,12 @@ public class BundleConfiguration implements CamelConfiguration {
 
             @Override
             public void onCamelContextFullyStarted(CamelContext context, boolean alreadyStarted) throws Exception {
+                for (String route : CLICKHOUSE_ROUTES) {
+                    if (context.getRoute(route) == null) {
+                        throw new IllegalStateException("route " + route + " is missing: add routes/" + route
+                                + ".camel.yaml of this release to the route files, or no row reaches ClickHouse");
+                    }
+                }
                 // once every route has started: a route with autoStartup false started earlier is stopped again
                 for (String route : optionalRoutes) {
                     if (context.getRoute(route) != null) {
@@ -313,7 +322,7 @@ public class BundleConfiguration implements CamelConfiguration {
         camel.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
-                for (AutoCloseable c : List.<AutoCloseable>of(queue, schema::stop, writer)) {
+                for (AutoCloseable c : List.<AutoCloseable>of(queue, writer)) {
                     try {
                         c.close();
                     } catch (Exception e) {

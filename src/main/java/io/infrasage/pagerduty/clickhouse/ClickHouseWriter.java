@@ -55,12 +55,6 @@ public final class ClickHouseWriter implements AutoCloseable {
     private static final DateTimeFormatter DATE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
     /** Rows per INSERT at most: big enough to absorb a burst, small enough to keep one HTTP request modest. */
     static final int MAX_BATCH_ROWS = 5_000;
-    /**
-     * How long a batch waits for more requests when the one before it was shared (requests are arriving together).
-     * Every batch is a part in each of its tables, and ClickHouse 18.16 merges a table's big part with the small new
-     * ones over and over, so small batches cost ClickHouse more CPU than the bundle spends on them. A lone request (the last batch held one) is written at once.
-     */
-    static final Duration BATCH_LINGER = Duration.ofMillis(10);
     /** Requests that may wait for the writer; see the queue. */
     static final int MAX_PENDING = 10_000;
     /** Delivery ids remembered in memory; older repeats are still caught by the query on webhook_deliveries. */
@@ -71,15 +65,14 @@ public final class ClickHouseWriter implements AutoCloseable {
     private final ClickHouse clickHouse;
     private final SchemaMigrator schema;
     /**
-     * Requests waiting for the writer, at most MAX_PENDING: under a flood a caller is refused at once (a webhook gets
-     * 503 and PagerDuty redelivers, the outbound spool retries) instead of the queue filling the heap.
+     * Requests waiting for routes/clickhouse-writes.camel.yaml, at most MAX_PENDING: under a flood a caller is refused at
+     * once (a webhook gets 503 and PagerDuty redelivers, the outbound spool retries) instead of the queue filling the heap.
      */
     private final BlockingQueue<Pending> queue;
     private final Map<String, Map<String, String>> columnTypes = new ConcurrentHashMap<>();
     private final RecentIds recentDeliveries = new RecentIds();
-    private final Thread thread;
     /**
-     * The writer thread's own connection and its INSERT statements, one per table, kept across batches: the legacy
+     * The writing route's own connection and its INSERT statements, one per table, kept across batches: the legacy
      * JDBC driver builds an HTTP client for every new connection and parses the SQL of every statement it prepares,
      * which would cost more CPU than the rows themselves. Dropped after any failure; the next batch connects again.
      */
@@ -89,14 +82,12 @@ public final class ClickHouseWriter implements AutoCloseable {
     private boolean modernDriver;
     private volatile MeterRegistry meters;
     private volatile boolean running = true;
-    /** Whether the last batch held more than one request (only the writer thread reads and writes it). */
-    private boolean lastBatchShared;
 
     private final DependencyState state = new DependencyState("ClickHouse",
             "pages still go out; state rows wait in the local spool and webhooks are answered 503 until it is back");
 
     public ClickHouseWriter(ClickHouse clickHouse, SchemaMigrator schema) {
-        this(clickHouse, schema, MAX_PENDING, true);
+        this(clickHouse, schema, MAX_PENDING);
     }
 
     /** Whether ClickHouse took the last batch; logs once when that changes. */
@@ -104,15 +95,10 @@ public final class ClickHouseWriter implements AutoCloseable {
         return state;
     }
 
-    ClickHouseWriter(ClickHouse clickHouse, SchemaMigrator schema, int capacity, boolean start) {
+    ClickHouseWriter(ClickHouse clickHouse, SchemaMigrator schema, int capacity) {
         this.queue = new LinkedBlockingQueue<>(capacity);
         this.clickHouse = clickHouse;
         this.schema = schema;
-        this.thread = new Thread(this::loop, "clickhouse-writer");
-        this.thread.setDaemon(true);
-        if (start) {
-            this.thread.start();
-        }
     }
 
     /** Both outcomes are exported from the start, so the first failure shows in rate() and alerts. */
@@ -170,46 +156,22 @@ public final class ClickHouseWriter implements AutoCloseable {
         }
     }
 
-    private void loop() {
+    /**
+     * Route step (routes/clickhouse-writes.camel.yaml): writes the requests waiting, up to MAX_BATCH_ROWS rows, as one
+     * batch. False when none waited, so that the route polls again only after its delay.
+     */
+    public boolean writeWaiting() {
         List<Pending> batch = new ArrayList<>();
-        while (running) {
-            try {
-                Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                batch.add(first);
-                int rows = first.rows.size();
-                Pending next;
-                while (rows < MAX_BATCH_ROWS && (next = queue.poll()) != null) {
-                    batch.add(next);
-                    rows += next.rows.size();
-                }
-                if (lastBatchShared) {
-                    long deadline = System.nanoTime() + BATCH_LINGER.toNanos();
-                    long left;
-                    while (rows < MAX_BATCH_ROWS && (left = deadline - System.nanoTime()) > 0
-                            && (next = queue.poll(left, TimeUnit.NANOSECONDS)) != null) {
-                        batch.add(next);
-                        rows += next.rows.size();
-                    }
-                }
-                lastBatchShared = batch.size() > 1;
-                writeBatch(batch);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            } catch (Throwable t) {
-                // never let the only writer thread die: every later write would wait forever
-                LOG.error("ClickHouse writer failed on a batch of {} request(s); it carries on: {}", batch.size(), t.toString());
-                PersistenceUnavailableException failure = new PersistenceUnavailableException("ClickHouse writer failed: " + t, t);
-                batch.forEach(p -> p.done.completeExceptionally(failure));
-                disconnect();
-            } finally {
-                batch.clear();
-            }
+        int rows = 0;
+        Pending next;
+        while (rows < MAX_BATCH_ROWS && (next = queue.poll()) != null) {
+            batch.add(next);
+            rows += next.rows.size();
         }
-        disconnect();
+        if (!batch.isEmpty()) {
+            writeBatch(batch);
+        }
+        return !batch.isEmpty();
     }
 
     private void writeBatch(List<Pending> batch) {
@@ -529,14 +491,15 @@ public final class ClickHouseWriter implements AutoCloseable {
                 .register(m);
     }
 
+    /** Refuses new requests and fails those still waiting: the route that writes them has stopped. */
     @Override
     public void close() {
         running = false;
-        thread.interrupt();
         Pending p;
         while ((p = queue.poll()) != null) {
             p.done.completeExceptionally(new PersistenceUnavailableException("writer stopped", null));
         }
+        disconnect();
     }
 
     private static String firstLine(String s) {

@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,7 +18,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Creates the bundle's database and tables from the versioned SQL files in db/clickhouse (listed, in order, in
  * migrations.txt). Every statement is idempotent, so starting twice, or several instances at once, changes nothing.
- * When ClickHouse is down at start-up it keeps trying in the background: paging never waits for it.
+ * routes/clickhouse-schema.camel.yaml runs it at start and retries it until ClickHouse answers: paging never waits for it.
  */
 public final class SchemaMigrator {
 
@@ -28,51 +26,31 @@ public final class SchemaMigrator {
     private static final String DIR = "db/clickhouse/";
 
     private final ClickHouse clickHouse;
-    private final CountDownLatch applied = new CountDownLatch(1);
+    private volatile boolean applied;
     private volatile String lastError = "not yet tried";
-    private volatile Thread thread;
+    /** Whether the log said the schema waits for ClickHouse: once per outage at start, not once per retry. */
+    private boolean warned;
 
     public SchemaMigrator(ClickHouse clickHouse) {
         this.clickHouse = clickHouse;
     }
 
     /**
-     * Applies the schema on a daemon thread, retrying every retryMillis until it succeeds or stop() is called. Start-up
-     * does not wait for it: readiness reports DOWN until it is applied, and pages go out meanwhile.
+     * Route step: applies the schema, or throws so that the route's redelivery tries again later. Start-up does not
+     * wait for it: readiness reports DOWN until it is applied, and pages go out meanwhile.
      */
-    public void start(long retryMillis) {
-        thread = new Thread(() -> {
-            boolean warned = false;
-            while (!Thread.currentThread().isInterrupted() && !tryApply()) {
-                if (!warned) {
-                    LOG.warn("ClickHouse schema not applied yet ({}); retrying every {} ms, pages still go out meanwhile",
-                            lastError, retryMillis);
-                    warned = true;
-                }
-                try {
-                    Thread.sleep(retryMillis);
-                } catch (InterruptedException e) {
-                    return;
-                }
+    public void migrate() {
+        if (!tryApply()) {
+            if (!warned) {
+                warned = true;
+                LOG.warn("ClickHouse schema not applied yet ({}); retrying with backoff, pages still go out meanwhile", lastError);
             }
-        }, "clickhouse-schema");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    public void stop() {
-        Thread t = thread;
-        if (t != null) {
-            t.interrupt();
+            throw new PersistenceUnavailableException("ClickHouse schema not applied yet: " + lastError, null);
         }
     }
 
     public boolean isApplied() {
-        return applied.getCount() == 0;
-    }
-
-    public boolean awaitApplied(long timeout, TimeUnit unit) throws InterruptedException {
-        return applied.await(timeout, unit);
+        return applied;
     }
 
     public String lastError() {
@@ -83,7 +61,7 @@ public final class SchemaMigrator {
         try {
             apply();
             lastError = null;
-            applied.countDown();
+            applied = true;
             return true;
         } catch (SQLException | RuntimeException e) {
             lastError = e.getClass().getSimpleName() + ": " + firstLine(e.getMessage());

@@ -17,6 +17,10 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import io.infrasage.pagerduty.testing.LocalClickHouse;
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -116,8 +120,8 @@ class ClickHouseWriterTest {
     @Test
     void aFullQueueRefusesAtOnceWithPersistenceUnavailableInsteadOfGrowing() {
         ClickHouse nowhere = new ClickHouse("jdbc:clickhouse://127.0.0.1:1/none", "default", "", "none");
-        // not started: nothing drains the queue, so its bound is what answers
-        ClickHouseWriter writer = new ClickHouseWriter(nowhere, new SchemaMigrator(nowhere), 2, false);
+        // no route writes what waits, so the queue's bound is what answers
+        ClickHouseWriter writer = new ClickHouseWriter(nowhere, new SchemaMigrator(nowhere), 2);
         java.util.List<Row> rows = java.util.List.of(Row.into("t").set("c", "v").build());
         var first = writer.submit(rows);
         var second = writer.submit(rows);
@@ -157,7 +161,7 @@ class ClickHouseWriterTest {
         ClickHouse clickHouse = new ClickHouse(server.jdbcUrl(db), "default", "", db);
         SchemaMigrator schema = new SchemaMigrator(clickHouse);
         assertThat(schema.tryApply()).as("schema applied: %s", schema.lastError()).isTrue();
-        try (ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema)) {
+        try (ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema); CamelContext route = writesRoute(writer)) {
             String awkward = "max_connections=10 \\ too low; see 'runbook #7'\tZo\u00eb \u2713 ?\n\"quoted\"";
             Instant at = Instant.parse("2025-03-01T10:00:59.900Z");
             String delivery = "evt-'1\\";
@@ -167,7 +171,7 @@ class ClickHouseWriterTest {
 
             assertThat(writer.writeOnce(delivery, rows, Duration.ofSeconds(10))).isTrue();
             assertThat(writer.writeOnce(delivery, rows, Duration.ofSeconds(10))).as("a repeat").isFalse();
-            try (ClickHouseWriter restarted = new ClickHouseWriter(clickHouse, schema)) {
+            try (ClickHouseWriter restarted = new ClickHouseWriter(clickHouse, schema); CamelContext again = writesRoute(restarted)) {
                 assertThat(restarted.writeOnce(delivery, rows, Duration.ofSeconds(10))).as("a repeat after a restart").isFalse();
             }
 
@@ -179,5 +183,15 @@ class ClickHouseWriterTest {
         } finally {
             server.query("DROP DATABASE IF EXISTS " + db);
         }
+    }
+
+    /** routes/clickhouse-writes.camel.yaml, writing what waits in this writer, as the bundle runs it. */
+    private static CamelContext writesRoute(ClickHouseWriter writer) throws Exception {
+        CamelContext camel = new DefaultCamelContext();
+        camel.getRegistry().bind("clickHouseWriter", writer);
+        PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveResource(camel,
+                "file:" + LocalClickHouse.projectRoot().resolve("routes/clickhouse-writes.camel.yaml")));
+        camel.start();
+        return camel;
     }
 }

@@ -1,12 +1,20 @@
 package io.infrasage.pagerduty.clickhouse;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
+import io.infrasage.pagerduty.testing.LocalClickHouse;
+import io.infrasage.pagerduty.testing.RunningBundle;
+import org.apache.camel.CamelContext;
+import org.apache.camel.impl.DefaultCamelContext;
+import org.apache.camel.support.PluginHelper;
+import org.apache.camel.support.ResourceHelper;
 import org.junit.jupiter.api.Test;
 
 class SchemaMigratorTest {
@@ -96,5 +104,31 @@ class SchemaMigratorTest {
                 .containsExactly("anomaly_state", "audit_log", "incident_notes", "incident_memory", "webhook_deliveries",
                         "schema_migrations");
         assertThat(statements).allSatisfy(s -> assertThat(s).doesNotContain("${db}").doesNotContain("--"));
+    }
+
+    /** routes/clickhouse-schema.camel.yaml with its retry-with-backoff, as the bundle runs them: ClickHouse away at start. */
+    @Test
+    void theSchemaIsRetriedWhileClickHouseIsAwayAndAppliedOnceItAnswers() throws Exception {
+        LocalClickHouse later = LocalClickHouse.privateServer(RunningBundle.freePort(), RunningBundle.freePort());
+        String db = LocalClickHouse.uniqueDatabase("it_schema_retry");
+        SchemaMigrator schema = new SchemaMigrator(new ClickHouse(later.jdbcUrl(db), "default", "", db));
+        try (CamelContext camel = new DefaultCamelContext()) {
+            camel.getRegistry().bind("schemaMigrator", schema);
+            for (String file : List.of("error-handling.camel.yaml", "clickhouse-schema.camel.yaml")) {
+                PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveResource(camel,
+                        "file:" + LocalClickHouse.projectRoot().resolve("routes").resolve(file)));
+            }
+            camel.start();
+            await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> !schema.isApplied());
+            assertThat(schema.lastError()).contains("Connect");
+
+            later.start();
+            await().atMost(Duration.ofSeconds(15)).until(schema::isApplied);
+            assertThat(schema.lastError()).isNull();
+            assertThat(later.count("SELECT count() FROM " + db + ".schema_migrations FINAL"))
+                    .isEqualTo(SchemaMigrator.migrationFiles().size());
+        } finally {
+            later.stop();
+        }
     }
 }

@@ -56,7 +56,7 @@ class KafkaRowsRouteIT {
         db = LocalClickHouse.uniqueDatabase("it_rows_route");
         ClickHouse ch = new ClickHouse(clickHouse.jdbcUrl(db), "default", "", db);
         schema = new SchemaMigrator(ch);
-        schema.start(200);
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(schema::migrate);
         writer = new ClickHouseWriter(ch, schema);
         topics = new KafkaTopics("rows-" + UUID.randomUUID().toString().substring(0, 8) + ".", 2, (short) 1);
         producing = new KafkaClients(new org.apache.camel.component.kafka.KafkaConfiguration(), kafka.bootstrapServers(),
@@ -68,7 +68,7 @@ class KafkaRowsRouteIT {
 
     @AfterAll
     static void stop() {
-        for (AutoCloseable c : new AutoCloseable[] {producing, schema::stop, writer, clickHouse::stop, kafka}) {
+        for (AutoCloseable c : new AutoCloseable[] {producing, writer, clickHouse::stop, kafka}) {
             try {
                 if (c != null) {
                     c.close();
@@ -79,7 +79,7 @@ class KafkaRowsRouteIT {
         }
     }
 
-    /** The route file as the bundle loads it in Kafka mode, with its bean, on the broker. */
+    /** The route file as the bundle loads it in Kafka mode, with its bean and the ClickHouse writes route, on the broker. */
     static DefaultCamelContext route(RowsTopicBatch batch) throws Exception {
         DefaultCamelContext camel = new DefaultCamelContext();
         Properties p = new Properties();
@@ -89,8 +89,11 @@ class KafkaRowsRouteIT {
         camel.getPropertiesComponent().setInitialProperties(p);
         KafkaClients.fromCamel(camel, kafka.bootstrapServers(), Duration.ofSeconds(5));
         camel.getRegistry().bind("rowsTopicBatch", batch);
-        PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveMandatoryResource(camel,
-                "file:" + LocalClickHouse.projectRoot().resolve("routes/kafka-clickhouse-rows.camel.yaml")));
+        camel.getRegistry().bind("clickHouseWriter", writer);
+        for (String file : List.of("kafka-clickhouse-rows", "clickhouse-writes")) {
+            PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveMandatoryResource(camel,
+                    "file:" + LocalClickHouse.projectRoot().resolve("routes/" + file + ".camel.yaml")));
+        }
         camel.start();
         return camel;
     }
