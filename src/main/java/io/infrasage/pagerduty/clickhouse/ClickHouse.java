@@ -24,8 +24,15 @@ public final class ClickHouse {
     private final String database;
     private final ClickHouseEndpoints endpoints;
     private final AtomicInteger current = new AtomicInteger();
+    private final ClusterDdl ddl;
 
     public ClickHouse(String url, String user, String password, String database) {
+        this(url, user, password, database, "");
+    }
+
+    /** With a cluster name (CLICKHOUSE_CLUSTER), the schema is made for every replica of that cluster. */
+    public ClickHouse(String url, String user, String password, String database, String cluster) {
+        this.ddl = new ClusterDdl(cluster);
         this.endpoints = ClickHouseEndpoints.of(url);
         Properties props = endpoints.driverProperties();
         props.setProperty("user", user);
@@ -64,6 +71,11 @@ public final class ClickHouse {
             closeQuietly(c);
         }
         return nodes.get(first).getConnection();
+    }
+
+    /** How the migrations' DDL runs here: on one server, or on every replica of the cluster. */
+    public ClusterDdl ddl() {
+        return ddl;
     }
 
     /** Whether the driver takes its legacy path (ClickHouse 18.16) rather than JDBC v2. */

@@ -101,7 +101,7 @@ public final class SchemaMigrator {
             Set<Integer> recorded = recordedVersions(c);
             for (String file : files) {
                 for (String sql : statements(read(file), clickHouse.database())) {
-                    s.execute(sql);
+                    s.execute(clickHouse.ddl().apply(sql));
                 }
                 s.execute(recordSql(clickHouse.table("schema_migrations"), file));
                 if (!recorded.contains(version(file))) {

@@ -46,6 +46,19 @@ public final class LocalClickHouse {
         return new LocalClickHouse(httpPort, tcpPort, projectRoot().resolve(".local/clickhouse-" + httpPort));
     }
 
+    /** The server's folder: data, logs, and config.d/ for settings of a test's own. */
+    public Path dir() {
+        return dir;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int tcpPort() {
+        return tcpPort;
+    }
+
     public void start() {
         script("start");
     }
