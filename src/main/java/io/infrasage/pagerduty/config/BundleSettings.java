@@ -216,7 +216,7 @@ public final class BundleSettings extends SettingsReader {
     public final Duration httpIdleTimeout = get(HTTP_IDLE_TIMEOUT);
     public static final Setting<String> CLICKHOUSE_URL = setting("clickhouse.url", "CLICKHOUSE_URL",
             "jdbc:clickhouse://localhost:8123/infrasage", TEXT, "ClickHouse JDBC URL; its path names the database, "
-            + "which the bundle creates");
+            + "which the bundle creates; several nodes as `host1:8123,host2:8123` ([failover](clickhouse-cluster.md#several-clickhouse-endpoints))");
     public final String clickHouseUrl = get(CLICKHOUSE_URL);
     /** The path of clickHouseUrl: every table name is qualified with it. */
     public final String clickHouseDatabase = databaseOf(clickHouseUrl);
