@@ -13,8 +13,6 @@ import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.testing.ChDbServer;
 import io.infrasage.pagerduty.testing.RunningBundle;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -29,19 +27,7 @@ class ModernDriverIT {
     static final String KEY = "M".repeat(28) + "dern";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    static ChDbServer clickHouse;
-
-    @BeforeAll
-    static void startClickHouse() {
-        clickHouse = ChDbServer.start(18163, Map.of());
-    }
-
-    @AfterAll
-    static void stopClickHouse() {
-        if (clickHouse != null) {
-            clickHouse.close();
-        }
-    }
+    final ChDbServer clickHouse = ChDbServer.shared();
 
     @Test
     void migrationsPagesWebhooksAndTheListingRunOnTheV2DriverWithEveryInsertPersistedBeforeItsAnswer() throws Exception {

@@ -42,7 +42,7 @@ import net.jpountz.lz4.LZ4Factory;
  * Like ChDb, the engine runs in a child JVM started with libjsig preloaded (see ChDb's javadoc); stop() ends that process
  * the way a crash would, start() brings it back on the same port and data.
  */
-public final class ChDbServer implements AutoCloseable {
+public final class ChDbServer implements ClickHouseServer, AutoCloseable {
 
     /** Parameters of the HTTP interface that are not settings. */
     private static final Set<String> PROTOCOL = Set.of("query", "database", "default_format", "compress", "decompress",
@@ -56,6 +56,7 @@ public final class ChDbServer implements AutoCloseable {
     private final Path requestLog;
     private final Path log;
     private Process process;
+    private static ChDbServer shared;
 
     /** One request as the server saw it: the settings in force (profile and request) and the SQL. */
     public record Request(Map<String, String> settings, String sql) {
@@ -86,6 +87,16 @@ public final class ChDbServer implements AutoCloseable {
         return server;
     }
 
+    /** The server the modern-path tests share, started once per test JVM and ended with it. */
+    public static synchronized ChDbServer shared() {
+        if (shared == null) {
+            shared = start(18164, Map.of());
+            Runtime.getRuntime().addShutdownHook(new Thread(shared::stop));
+        }
+        return shared;
+    }
+
+    @Override
     public synchronized void start() {
         if (process != null && process.isAlive()) {
             return;
@@ -124,6 +135,7 @@ public final class ChDbServer implements AutoCloseable {
     }
 
     /** Ends the server abruptly, as a crash or a pulled cable would; start() brings it back with its data. */
+    @Override
     public synchronized void stop() {
         if (process != null) {
             process.destroyForcibly();
@@ -145,17 +157,15 @@ public final class ChDbServer implements AutoCloseable {
     }
 
     /** The URL production uses: plain, so the driver takes its JDBC v2 path. */
+    @Override
     public String jdbcUrl(String database) {
         return "jdbc:clickhouse://127.0.0.1:" + port + "/" + database;
     }
 
     /** A query's TSV answer, trimmed. */
+    @Override
     public String query(String sql) {
         return LocalClickHouse.query(port, sql, Duration.ofSeconds(10));
-    }
-
-    public long count(String sql) {
-        return Long.parseLong(query(sql));
     }
 
     /** Every request served so far, oldest first. */
