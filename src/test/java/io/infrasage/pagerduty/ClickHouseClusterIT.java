@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  * CLICKHOUSE_CLUSTER on a real replicated cluster: two ClickHouse 18.16 replicas and one ZooKeeper, started by the
  * project's scripts. The schema lands on both replicas, what one instance writes through node 1 another reads through
  * node 2, and with node 1 stopped under traffic (CLICKHOUSE_URL naming both nodes) every page goes out and every row
- * arrives exactly once.
+ * arrives exactly once; with both stopped, pages still go out and their rows wait in the spool until a node is back.
  */
 class ClickHouseClusterIT {
 
@@ -57,6 +57,7 @@ class ClickHouseClusterIT {
             c.close();
         }
         cluster.node(1).start();
+        cluster.node(2).start();
     }
 
     void startSandbox() {
@@ -169,18 +170,36 @@ class ClickHouseClusterIT {
         // answered by node 2 while node 1 is away
         assertThat(acks).extracting(WebhookAttempt::status).containsOnly(200);
         LocalClickHouse node2 = cluster.node(2);
+        // what was written through node 1 reaches node 2 only once node 1 is back to send it; what came after is on node 2 now
+        String duringIds = "('" + String.join("', '", during) + "')";
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node2.count("SELECT uniqExact(anomaly_id) FROM " + db
+                + ".anomaly_state WHERE incident_id != '' AND anomaly_id IN " + duringIds)).isEqualTo(during.size()));
         List<String> all = new ArrayList<>(before);
         all.addAll(during);
         String ids = "('" + String.join("', '", all) + "')";
+
+        // both nodes away: pages still go out, their rows wait in the spool until a node is back
+        node2.stop();
+        List<String> neither = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            neither.add(page(bundle, "neither"));
+        }
+        await().atMost(Duration.ofSeconds(20)).until(() -> neither.stream().allMatch(i -> sandbox.incidentByKey("infrasage-" + i).isPresent()));
+        all.addAll(neither);
+        String allIds = "('" + String.join("', '", all) + "')";
+        node2.start();
+        String neitherIds = "('" + String.join("', '", neither) + "')";
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node2.count("SELECT uniqExact(anomaly_id) FROM " + db
-                + ".anomaly_state WHERE incident_id != '' AND anomaly_id IN " + ids)).isEqualTo(all.size()));
+                + ".anomaly_state WHERE teams != '' AND anomaly_id IN " + neitherIds)).isEqualTo(neither.size()));
 
         cluster.node(1).start();
         for (int n = 1; n <= 2; n++) {
             LocalClickHouse node = cluster.node(n);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
                 assertThat(node.count("SELECT uniqExact(anomaly_id) FROM " + db + ".anomaly_state WHERE incident_id != '' AND anomaly_id IN "
-                        + ids)).isEqualTo(all.size());
+                        + ids)).isEqualTo(all.size() - neither.size());
+                assertThat(node.count("SELECT uniqExact(anomaly_id) FROM " + db + ".anomaly_state WHERE teams != '' AND anomaly_id IN "
+                        + allIds)).isEqualTo(all.size());
                 for (WebhookAttempt ack : acks) {
                     assertThat(node.count("SELECT count() FROM " + db + ".webhook_deliveries WHERE event_id = '" + ack.eventId() + "'"))
                             .as("delivery %s on node %s", ack.eventId(), node.httpPort()).isEqualTo(1);

@@ -71,6 +71,13 @@ class ModernDriverIT {
                 assertThat(acked.get("incidents").get(0).get("anomaly_id").asText()).isEqualTo(id);
                 assertThat(acked.get("incidents").get(0).get("acknowledged_by").asText()).isEqualTo("Alice Example");
             }
+            // a second start on the v2 path finds the schema and its record as they were
+            String schema = clickHouse.query("SELECT table, name, type FROM system.columns WHERE database = '" + db + "' ORDER BY table, name FORMAT TSV");
+            try (RunningBundle again = RunningBundle.start(s)) {
+                assertThat(clickHouse.query("SELECT table, name, type FROM system.columns WHERE database = '" + db
+                        + "' ORDER BY table, name FORMAT TSV")).isEqualTo(schema);
+                assertThat(clickHouse.count("SELECT count() FROM " + db + ".schema_migrations")).isEqualTo(2);
+            }
             List<ChDbServer.Request> inserts = clickHouse.requests().stream()
                     .filter(r -> r.sql().stripLeading().toUpperCase().startsWith("INSERT") && r.sql().contains(db)).toList();
             assertThat(inserts).as("the bundle's INSERTs").isNotEmpty()
