@@ -28,6 +28,16 @@ public record ClusterDdl(String cluster) {
         return !cluster.isEmpty();
     }
 
+    /**
+     * Whether a migration the record holds is skipped at start-up. On a cluster it is: ON CLUSTER DDL waits for every
+     * node (distributed_ddl_task_timeout, 180 s by default), so repeating it would keep a restarted instance's schema
+     * unapplied, and its webhooks answered 503, for as long as any replica is down; a recorded migration ran on every
+     * node, as its ON CLUSTER statements returned before the record was written. On one server repeating is cheap.
+     */
+    public boolean skipsRecorded() {
+        return clustered();
+    }
+
     /** The statement for this cluster; unchanged without one. */
     public String apply(String sql) {
         if (!clustered()) {

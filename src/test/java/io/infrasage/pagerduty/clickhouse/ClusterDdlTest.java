@@ -16,6 +16,8 @@ class ClusterDdlTest {
         String sql = "CREATE TABLE IF NOT EXISTS db.t (a String) ENGINE = ReplacingMergeTree(version) ORDER BY a";
         assertThat(new ClusterDdl("").apply(sql)).isEqualTo(sql);
         assertThat(new ClusterDdl(null).clustered()).isFalse();
+        assertThat(new ClusterDdl("").skipsRecorded()).as("one server: every start repeats the idempotent DDL").isFalse();
+        assertThat(cluster.skipsRecorded()).as("a cluster: recorded migrations ran on every node").isTrue();
     }
 
     @Test
