@@ -106,7 +106,8 @@ public class BundleConfiguration implements CamelConfiguration {
         properties.addOverrideProperty("pagerduty.change-events-url", s.changeEventsUrl.toString());
         properties.addOverrideProperty("pagerduty.api-url", s.apiUrl.toString());
         BundleMetrics metrics = new BundleMetrics();
-        ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase);
+        ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase,
+                s.clickHouseCluster);
         SchemaMigrator schema = new SchemaMigrator(clickHouse);
         ClickHouseWriter writer = new ClickHouseWriter(clickHouse, schema);
         var registry = camel.getRegistry();

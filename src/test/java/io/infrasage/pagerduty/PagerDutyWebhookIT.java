@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.WebhookAttempt;
+import io.infrasage.pagerduty.testing.ClickHouseServer;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.AfterEach;
@@ -27,12 +28,22 @@ class PagerDutyWebhookIT {
     static final String KEY = "W".repeat(28) + "hook";
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    final LocalClickHouse clickHouse = LocalClickHouse.shared();
+    final ClickHouseServer clickHouse = sharedClickHouse();
     PagerDutySandbox sandbox;
     RunningBundle bundle;
     String db;
 
-    void start(LocalClickHouse ch, List<String> bundleSecrets, List<String> sandboxSecrets) {
+    /** The server most tests share; ModernPagerDutyWebhookIT runs every test again on the production driver path. */
+    ClickHouseServer sharedClickHouse() {
+        return LocalClickHouse.shared();
+    }
+
+    /** A server of the test's own, to stop under the bundle. */
+    ClickHouseServer privateClickHouse() {
+        return LocalClickHouse.privateServer(18143, 19020);
+    }
+
+    void start(ClickHouseServer ch, List<String> bundleSecrets, List<String> sandboxSecrets) {
         int port = RunningBundle.freePort();
         sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(100))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", sandboxSecrets).start();
@@ -276,7 +287,7 @@ class PagerDutyWebhookIT {
 
     @Test
     void withClickHouseStoppedWebhooksGet503AndTheRedeliveryIsPersistedOnceWhenItReturns() {
-        LocalClickHouse own = LocalClickHouse.privateServer(18143, 19020);
+        ClickHouseServer own = privateClickHouse();
         own.start();
         try {
             start(own, List.of(RunningBundle.SECRET), List.of(RunningBundle.SECRET));

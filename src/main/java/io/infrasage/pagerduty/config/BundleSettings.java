@@ -216,7 +216,7 @@ public final class BundleSettings extends SettingsReader {
     public final Duration httpIdleTimeout = get(HTTP_IDLE_TIMEOUT);
     public static final Setting<String> CLICKHOUSE_URL = setting("clickhouse.url", "CLICKHOUSE_URL",
             "jdbc:clickhouse://localhost:8123/infrasage", TEXT, "ClickHouse JDBC URL; its path names the database, "
-            + "which the bundle creates");
+            + "which the bundle creates; several nodes as `host1:8123,host2:8123` ([failover](clickhouse-cluster.md#several-clickhouse-endpoints))");
     public final String clickHouseUrl = get(CLICKHOUSE_URL);
     /** The path of clickHouseUrl: every table name is qualified with it. */
     public final String clickHouseDatabase = databaseOf(clickHouseUrl);
@@ -226,6 +226,10 @@ public final class BundleSettings extends SettingsReader {
     public static final Setting<String> CLICKHOUSE_PASSWORD = setting("clickhouse.password", "CLICKHOUSE_PASSWORD", "",
             TEXT, "ClickHouse password (secret)");
     public final String clickHousePassword = get(CLICKHOUSE_PASSWORD);
+    public static final Setting<String> CLICKHOUSE_CLUSTER = setting("clickhouse.cluster", "CLICKHOUSE_CLUSTER", "", TEXT,
+            "ClickHouse cluster (a `remote_servers` name) whose replicas all get the schema: `ON CLUSTER` DDL and "
+            + "`Replicated*MergeTree` engines ([cluster](clickhouse-cluster.md)); empty: one server, plain engines");
+    public final String clickHouseCluster = get(CLICKHOUSE_CLUSTER);
 
     static final String EVENTS_PATH = "/v2/enqueue";
     static final String CHANGE_EVENTS_PATH = "/v2/change/enqueue";
@@ -233,6 +237,9 @@ public final class BundleSettings extends SettingsReader {
     /** The rules between settings, checked once every setting above has been read. */
     private BundleSettings(Function<String, Optional<String>> lookup, Function<String, String> env) {
         super(lookup, env);
+        if (!clickHouseCluster.isEmpty() && !clickHouseCluster.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+            problem(CLICKHOUSE_CLUSTER, "'" + clickHouseCluster + "' is not a plain identifier (a remote_servers name)");
+        }
         if (webhookSecrets.isEmpty() && !webhookInsecure) {
             problem(WEBHOOK_SECRETS, "is empty: set the signing secret of your PagerDuty webhook subscription "
                     + "(or " + WEBHOOK_INSECURE.env() + "=true to accept unsigned webhooks, never in production)");

@@ -137,6 +137,18 @@ class BundleSettingsTest {
     }
 
     @Test
+    void aClusterNameThatIsNotAPlainIdentifierIsAProblemAndSeveralNodesNameOneDatabase() {
+        minimalEnv();
+        env.put("CLICKHOUSE_URL", "jdbc:clickhouse://ch1:8123,ch2:8123/infrasage");
+        assertThat(load().clickHouseDatabase).isEqualTo("infrasage");
+        assertThat(load().clickHouseCluster).isEmpty();
+
+        env.put("CLICKHOUSE_CLUSTER", "prod cluster");
+        assertThat(failure().problems()).singleElement().asString()
+                .startsWith("CLICKHOUSE_CLUSTER (clickhouse.cluster)").contains("'prod cluster'");
+    }
+
+    @Test
     void nonClickHouseUrlIsAProblem() {
         minimalEnv();
         env.put("CLICKHOUSE_URL", "jdbc:postgresql://h/db");

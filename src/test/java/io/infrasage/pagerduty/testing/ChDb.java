@@ -114,7 +114,7 @@ public final class ChDb implements AutoCloseable {
     }
 
     /** Runs scripts/install-chdb.sh (quick when chDB is there) and returns the libchdb.so it names. */
-    private static Path install(Path root) {
+    static Path install(Path root) {
         Path log = root.resolve("target/install-chdb.log");
         try {
             Files.createDirectories(log.getParent());

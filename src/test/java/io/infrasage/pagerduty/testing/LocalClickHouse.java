@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * clickhouse-server when missing). The shared server lives on the script's default port for the whole run; tests that
  * stop ClickHouse get a private server of their own on other ports so nothing else is disturbed.
  */
-public final class LocalClickHouse {
+public final class LocalClickHouse implements ClickHouseServer {
 
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
     private static LocalClickHouse shared;
@@ -46,15 +46,31 @@ public final class LocalClickHouse {
         return new LocalClickHouse(httpPort, tcpPort, projectRoot().resolve(".local/clickhouse-" + httpPort));
     }
 
+    /** The server's folder: data, logs, and config.d/ for settings of a test's own. */
+    public Path dir() {
+        return dir;
+    }
+
+    public int httpPort() {
+        return httpPort;
+    }
+
+    public int tcpPort() {
+        return tcpPort;
+    }
+
+    @Override
     public void start() {
         script("start");
     }
 
+    @Override
     public void stop() {
         script("stop");
     }
 
     /** The JDBC URL for a database of its own (created by the bundle), in the legacy mode ClickHouse 18.16 needs. */
+    @Override
     public String jdbcUrl(String database) {
         return "jdbc:clickhouse://127.0.0.1:" + httpPort + "/" + database + "?clickhouse.jdbc.v1=true&server_version=18.16.1"
                 + "&server_time_zone=UTC&compress=false&format=TabSeparatedWithNamesAndTypes"
@@ -66,6 +82,7 @@ public final class LocalClickHouse {
     }
 
     /** Runs a query over ClickHouse's HTTP interface and returns the TSV answer (for assertions). */
+    @Override
     public String query(String sql) {
         return query(httpPort, sql, Duration.ofSeconds(10));
     }
@@ -88,6 +105,7 @@ public final class LocalClickHouse {
         }
     }
 
+    @Override
     public long count(String sql) {
         return Long.parseLong(query(sql));
     }
