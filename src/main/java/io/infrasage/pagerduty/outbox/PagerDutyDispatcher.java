@@ -26,6 +26,8 @@ import io.infrasage.pagerduty.anomaly.RoutingTarget;
 import io.infrasage.pagerduty.clickhouse.PersistenceUnavailableException;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.StateRows;
+import io.infrasage.pagerduty.tracing.SpanAttributes;
+import io.infrasage.pagerduty.tracing.Traceparent;
 import org.apache.camel.Endpoint;
 import org.apache.camel.Exchange;
 import org.apache.camel.ProducerTemplate;
@@ -302,9 +304,14 @@ public final class PagerDutyDispatcher implements AutoCloseable {
         String detail;
         String retryAfter = null;
         try {
+            // the attempt's exchange: its span (routes/pagerduty-events.camel.yaml) joins the accept's trace by traceparent
             Exchange answer = producer.send(sendEndpoint(), ex -> {
                 ex.getIn().setBody(e.body());
                 ex.getIn().setHeader("PagerDutyAction", e.action());
+                ex.getIn().setHeader(Traceparent.HEADER, e.traceparent());
+                ex.getIn().setHeader(SpanAttributes.ANOMALY_ID_HEADER, e.anomalyId());
+                ex.getIn().setHeader(SpanAttributes.ATTEMPT_HEADER, e.attempts() + unrecorded.attempts(e.seq()) + 1);
+                ex.getIn().setHeader(SpanAttributes.PACE_WAIT_HEADER, Math.max(0, System.currentTimeMillis() - e.dueAtMillis()));
             });
             if (answer.getException() != null) {
                 status = DeliveryPolicy.NO_ANSWER;
