@@ -34,9 +34,13 @@ import io.infrasage.pagerduty.http.BearerTokenCheck;
 import io.infrasage.pagerduty.http.ErrorResponses;
 import io.infrasage.pagerduty.http.JsonRequests;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
+import io.infrasage.pagerduty.outbox.Deliveries;
+import io.infrasage.pagerduty.outbox.DeliveryOutcome;
 import io.infrasage.pagerduty.outbox.DeliveryPolicy;
 import io.infrasage.pagerduty.outbox.Outbox;
-import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.outbox.OutboxComponent;
+import io.infrasage.pagerduty.outbox.OutboxSettlement;
+import io.infrasage.pagerduty.outbox.RoutingKeyPace;
 import io.infrasage.pagerduty.outbox.RowSpool;
 import io.infrasage.pagerduty.outbox.ClickHouseSpool;
 import io.infrasage.pagerduty.outbox.kafka.KafkaClients;
@@ -112,8 +116,9 @@ public class BundleConfiguration implements CamelConfiguration {
         Outbox outbox;
         RowSpool rowSpool;
         AutoCloseable queue;
-        java.util.function.Consumer<PagerDutyDispatcher> startQueue;
+        Runnable startQueue;
         ReconcileTurn reconcileTurn;
+        Deliveries deliveries = new Deliveries();
         // durable commits of the local file (each one fsync); Kafka mode has no such file
         java.util.function.LongSupplier commits;
         // whether the queue takes writes: the local file's disk, or Kafka
@@ -132,8 +137,8 @@ public class BundleConfiguration implements CamelConfiguration {
                 turn.close();
                 kafka.close();
             };
-            startQueue = d -> {
-                kafka.start(d::wake);
+            startQueue = () -> {
+                kafka.start(deliveries::wake);
                 turn.start();
             };
             reconcileTurn = turn;
@@ -145,17 +150,21 @@ public class BundleConfiguration implements CamelConfiguration {
             outbox = store.outbox();
             rowSpool = store.spool();
             queue = store;
-            startQueue = d -> { };
+            startQueue = () -> { };
             reconcileTurn = ReconcileTurn.always();
             commits = store::commits;
             queueState = store.diskState();
         }
         DependencyState pagerDuty = new DependencyState("PagerDuty", "pages wait in the outbox and are retried");
-        PagerDutyDispatcher dispatcher = new PagerDutyDispatcher(outbox,
-                new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay),
-                camel.createProducerTemplate(), metrics, s.rateLimitPerMinute, s.rateLimitBurst, s.concurrency, pagerDuty);
+        OutboxSettlement settlement = new OutboxSettlement(outbox, metrics, deliveries);
         // a root cause whose page PagerDuty refused must not hold its symptoms back
-        dispatcher.whenTriggerRefused(records::triggerRefused);
+        settlement.whenTriggerRefused(records::triggerRefused);
+        // routes/pagerduty-delivery.camel.yaml: from outbox:pagerduty, to PagerDuty, then the deliveryOutcome step
+        DeliveryOutcome deliveryOutcome = new DeliveryOutcome(
+                new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay), metrics, pagerDuty);
+        registry.bind("deliveryOutcome", deliveryOutcome);
+        camel.addComponent("outbox", new OutboxComponent("pagerduty", outbox, deliveries, settlement, deliveryOutcome,
+                new RoutingKeyPace(s.rateLimitPerMinute, s.rateLimitBurst), s.concurrency));
 
         // routes/clickhouse-spool.camel.yaml drains the local spool on a timer (started in local mode only)
         registry.bind("clickHouseSpool", new ClickHouseSpool(rowSpool, writer));
@@ -188,12 +197,12 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("symptomInhibition", symptomInhibition);
         // routes/symptom-inhibition.camel.yaml posts the notes on a timer: its period in milliseconds, as the timer reads it
         properties.addOverrideProperty("infrasage.inhibit-note-interval", Long.toString(s.inhibitNoteInterval.toMillis()));
-        AnomalyService anomalyService = new AnomalyService(records, dispatcher, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
+        AnomalyService anomalyService = new AnomalyService(records, deliveries, rowSpool, s.severityPolicy, new PageComposer(pageMemory),
                 metrics, s.deliveryWait, symptomInhibition);
         registry.bind("anomalyService", anomalyService);
         registry.bind("anomalyBatch", new AnomalyBatch(parser, s.batchMax));
         registry.bind("anomalyDecisions", new AnomalyDecisions());
-        registry.bind("anomalyFollowUps", new AnomalyFollowUps(records, dispatcher, s.deliveryWait));
+        registry.bind("anomalyFollowUps", new AnomalyFollowUps(records, deliveries, s.deliveryWait));
         registry.bind("ingestAuth", new BearerTokenCheck(s.ingestToken));
         registry.bind("errorResponses", new ErrorResponses());
         StateQueries queries = new StateQueries(clickHouse);
@@ -214,7 +223,7 @@ public class BundleConfiguration implements CamelConfiguration {
         WebhookSubscriptionWatch subscriptionWatch = new WebhookSubscriptionWatch(syncApi);
         registry.bind("webhookSubscriptionWatch", subscriptionWatch);
         registry.bind("incidentReconciler", new IncidentReconciler(syncApi, services, queries, webhookHandler,
-                records, dispatcher, metrics, s.reconcileInterval));
+                records, deliveries, metrics, s.reconcileInterval));
         registry.bind("jsonRequests", new JsonRequests());
 
         GracefulStop gracefulStop = new GracefulStop(s.shutdownDelay);
@@ -266,8 +275,7 @@ public class BundleConfiguration implements CamelConfiguration {
                 metrics.gauge("infrasage_page_memory_entries", "Past resolutions held in the incident memory view", pageMemory::entries);
             }
             schema.start(2000);
-            startQueue.accept(dispatcher);
-            dispatcher.start();
+            startQueue.run();
 
             LOG.info("InfraSage PagerDuty bundle ready: {} routing rule(s), events to {}, ClickHouse database {}, outbox {}",
                     s.routingRules.size(), s.eventsUrl, s.clickHouseDatabase,
@@ -296,11 +304,11 @@ public class BundleConfiguration implements CamelConfiguration {
                 }
             }
         });
-        // stopped in reverse order of need: no new deliveries, then the queue (spool, local file or Kafka clients), writer
+        // stopped after the routes (the outbox consumer among them): the queue (spool, local file or Kafka clients), writer
         camel.addService(new ServiceSupport() {
             @Override
             protected void doStop() {
-                for (AutoCloseable c : List.<AutoCloseable>of(dispatcher, queue, schema::stop, writer)) {
+                for (AutoCloseable c : List.<AutoCloseable>of(queue, schema::stop, writer)) {
                     try {
                         c.close();
                     } catch (Exception e) {

@@ -3,13 +3,18 @@ package io.infrasage.pagerduty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
@@ -19,8 +24,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * What an operator's edit of routes/anomaly-inbound.camel.yaml does: a step added to the decision steps acts on a
- * single post and on every item of a batch alike, since both take the same route.
+ * What an operator's edits of the route files do: a step added to the decision steps of routes/anomaly-inbound.camel.yaml
+ * acts on a single post and on every item of a batch alike, since both take the same route; a step added after the
+ * outcome of routes/pagerduty-delivery.camel.yaml acts on each delivered page.
  */
 class OpsRouteEditIT {
 
@@ -34,6 +40,18 @@ class OpsRouteEditIT {
                               steps:
                                 - removeHeader:
                                     name: severity
+            """;
+
+    /** The operator's delivery step: every delivered page is told to a chat, without holding the delivery up. */
+    private static final String CHAT_STEP = """
+                    - filter:
+                        expression:
+                          simple: "${header.CamelOutboxOutcome} == 'delivered'"
+                        steps:
+                          - setBody:
+                              simple: "paged ${header.CamelOutboxDedupKey} (${header.CamelOutboxAction}, attempt ${header.CamelOutboxAttempt})"
+                          - wireTap:
+                              uri: "CHAT_URL"
             """;
 
     static PagerDutySandbox sandbox;
@@ -50,17 +68,21 @@ class OpsRouteEditIT {
 
     /** The project's route files, with the operator's step added right after the severity is chosen. */
     private static Path editedRoutes(Path dir) throws Exception {
+        return editedRoutes(dir, "anomaly-inbound.camel.yaml", "                      method: severityOf\n", CANARY_STEP);
+    }
+
+    /** The project's route files, with a step added after the anchor line of one of them. */
+    private static Path editedRoutes(Path dir, String file, String anchor, String step) throws Exception {
         Path routes = LocalClickHouse.projectRoot().resolve("routes");
         try (var files = Files.list(routes)) {
             for (Path f : files.toList()) {
                 Files.copy(f, dir.resolve(f.getFileName()));
             }
         }
-        Path inbound = dir.resolve("anomaly-inbound.camel.yaml");
-        String yaml = Files.readString(inbound);
-        String anchor = "                      method: severityOf\n";
-        assertThat(yaml).as("the severity step the operator's step follows").contains(anchor);
-        Files.writeString(inbound, yaml.replace(anchor, anchor + CANARY_STEP));
+        Path edited = dir.resolve(file);
+        String yaml = Files.readString(edited);
+        assertThat(yaml).as("the step the operator's step follows").contains(anchor);
+        Files.writeString(edited, yaml.replace(anchor, anchor + step));
         return dir;
     }
 
@@ -104,6 +126,30 @@ class OpsRouteEditIT {
             JsonNode items = JSON.readTree(bundle.postJson("/api/v1/anomalies", "[" + anomaly("batch-canary-" + run, "canary-web")
                     + "]").body()).path("items");
             assertThat(items.get(0).path("status").asText()).isIn("queued", "sent");
+        }
+    }
+
+    @Test
+    void aStepAddedAfterTheDeliveryOutcomeActsOnEachDeliveredPage(@TempDir Path dir) throws Exception {
+        String run = Long.toString(System.nanoTime());
+        List<String> chat = new CopyOnWriteArrayList<>();
+        HttpServer chatServer = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        chatServer.createContext("/chat", exchange -> {
+            chat.add(new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8));
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
+        });
+        chatServer.start();
+        String chatUrl = "http://127.0.0.1:" + chatServer.getAddress().getPort() + "/chat?httpMethod=POST";
+        Path routes = editedRoutes(dir, "pagerduty-delivery.camel.yaml", "            method: record\n", CHAT_STEP.replace("CHAT_URL", chatUrl));
+        try (RunningBundle bundle = bundle(routes)) {
+            assertThat(bundle.postJson("/api/v1/anomalies", anomaly("chat-" + run, "checkout-api")).statusCode()).isEqualTo(202);
+
+            await().atMost(Duration.ofSeconds(20)).until(() -> chat.contains("paged infrasage-chat-" + run + " (trigger, attempt 1)"));
+            assertThat(sandbox.incidentByKey("infrasage-chat-" + run)).as("the page still reached PagerDuty").isPresent();
+            await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() -> chat.size() == 1);
+        } finally {
+            chatServer.stop(0);
         }
     }
 }

@@ -69,7 +69,7 @@ class RouteFilesSchemaTest {
     void everyRouteFileIsValidAgainstTheCamelYamlDslSchema() throws IOException {
         List<Path> files = routeFiles();
         assertThat(files).extracting(f -> f.getFileName().toString()).contains("anomaly-inbound.camel.yaml",
-                "pagerduty-webhook.camel.yaml", "pagerduty-events.camel.yaml", "pagerduty-api.camel.yaml", "error-handling.camel.yaml");
+                "pagerduty-webhook.camel.yaml", "pagerduty-delivery.camel.yaml", "pagerduty-api.camel.yaml", "error-handling.camel.yaml");
         Map<String, List<String>> byFile = new TreeMap<>();
         for (Path f : files) {
             List<String> p = problems(f);

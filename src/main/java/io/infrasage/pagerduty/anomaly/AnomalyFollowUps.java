@@ -13,7 +13,7 @@ import io.infrasage.pagerduty.http.InvalidRequestException;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.NewEvent;
-import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.outbox.Deliveries;
 import org.apache.camel.Exchange;
 
 /**
@@ -27,12 +27,12 @@ public final class AnomalyFollowUps {
     static final String RULESET_KEY_PREFIX = "R";
 
     private final AnomalyRecords store;
-    private final PagerDutyDispatcher dispatcher;
+    private final Deliveries deliveries;
     private final Duration deliveryWait;
 
-    public AnomalyFollowUps(AnomalyRecords store, PagerDutyDispatcher dispatcher, Duration deliveryWait) {
+    public AnomalyFollowUps(AnomalyRecords store, Deliveries deliveries, Duration deliveryWait) {
         this.store = store;
-        this.dispatcher = dispatcher;
+        this.deliveries = deliveries;
         this.deliveryWait = deliveryWait;
     }
 
@@ -55,10 +55,10 @@ public final class AnomalyFollowUps {
         if (queued.isEmpty()) {
             return alreadyResolved(store.find(anomalyId).orElse(known), exchange); // resolved meanwhile
         }
-        dispatcher.wake();
+        deliveries.wake();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         return AnomalyService.answer(anomalyId, known.dedupKey(), known.severity(), known.targets(),
-                dispatcher.outcome(queued.get(), deliveryWait));
+                deliveries.outcome(queued.get(), deliveryWait));
     }
 
     /**
@@ -81,10 +81,10 @@ public final class AnomalyFollowUps {
         if (queued.isEmpty()) {
             throw unknown(anomalyId);
         }
-        dispatcher.wake();
+        deliveries.wake();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
         Map<String, Object> answer = AnomalyService.answer(anomalyId, known.dedupKey(), known.severity(), targets,
-                dispatcher.outcome(queued.get(), deliveryWait));
+                deliveries.outcome(queued.get(), deliveryWait));
         if (targets.size() < known.targets().size()) {
             answer.put("skipped", "ruleset routing keys (starting with R) take no change events");
         }

@@ -21,7 +21,7 @@ import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Inhibition;
 import io.infrasage.pagerduty.outbox.NewAnomaly;
 import io.infrasage.pagerduty.outbox.NewEvent;
-import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.outbox.Deliveries;
 import io.infrasage.pagerduty.outbox.RowSpool;
 import org.apache.camel.Body;
 import org.apache.camel.Exchange;
@@ -34,7 +34,7 @@ import org.apache.camel.Header;
 public final class AnomalyService {
 
     private final AnomalyRecords store;
-    private final PagerDutyDispatcher dispatcher;
+    private final Deliveries deliveries;
     private final RowSpool spool;
     private final SeverityPolicy severityPolicy;
     private final PageComposer composer;
@@ -42,16 +42,16 @@ public final class AnomalyService {
     private final Duration deliveryWait;
     private final SymptomInhibition inhibition;
 
-    public AnomalyService(AnomalyRecords store, PagerDutyDispatcher dispatcher, RowSpool spool, SeverityPolicy severityPolicy,
+    public AnomalyService(AnomalyRecords store, Deliveries deliveries, RowSpool spool, SeverityPolicy severityPolicy,
                           PageComposer composer, BundleMetrics metrics, Duration deliveryWait) {
-        this(store, dispatcher, spool, severityPolicy, composer, metrics, deliveryWait, SymptomInhibition.off());
+        this(store, deliveries, spool, severityPolicy, composer, metrics, deliveryWait, SymptomInhibition.off());
     }
 
-    public AnomalyService(AnomalyRecords store, PagerDutyDispatcher dispatcher, RowSpool spool, SeverityPolicy severityPolicy,
+    public AnomalyService(AnomalyRecords store, Deliveries deliveries, RowSpool spool, SeverityPolicy severityPolicy,
                           PageComposer composer, BundleMetrics metrics, Duration deliveryWait, SymptomInhibition inhibition) {
         this.inhibition = inhibition;
         this.store = store;
-        this.dispatcher = dispatcher;
+        this.deliveries = deliveries;
         this.spool = spool;
         this.severityPolicy = severityPolicy;
         this.composer = composer;
@@ -186,7 +186,7 @@ public final class AnomalyService {
                 : store.acceptAll(pending.stream().map(Pending::request).toList(), unpagedRows);
         suppressed.forEach(s -> metrics.anomaly("suppressed"));
         if (outcomes.stream().anyMatch(o -> o.accepted().isPresent())) {
-            dispatcher.wake();
+            deliveries.wake();
         }
         // one delivery wait for the whole batch, not one per item: with PagerDuty down a batch would wait items x wait
         long waitUntil = System.nanoTime() + deliveryWait.toNanos();
@@ -204,7 +204,7 @@ public final class AnomalyService {
             return alreadyKnown(outcome.known().get());
         }
         Inhibition.Acceptance accepted = outcome.accepted().orElseThrow();
-        String status = dispatcher.outcome(accepted.queued(), wait);
+        String status = deliveries.outcome(accepted.queued(), wait);
         if (accepted.inhibitedBy().isEmpty()) {
             metrics.anomaly(status);
             Map<String, Object> answer = answer(a.anomalyId(), a.dedupKey(), p.severity(), p.targets(), status);
@@ -260,9 +260,9 @@ public final class AnomalyService {
             exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 200);
             return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), "already_resolved");
         }
-        dispatcher.wake();
+        deliveries.wake();
         exchange.getMessage().setHeader(Exchange.HTTP_RESPONSE_CODE, 202);
-        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), dispatcher.outcome(queued.get(), deliveryWait));
+        return answer(anomalyId, known.dedupKey(), known.severity(), known.targets(), deliveries.outcome(queued.get(), deliveryWait));
     }
 
     /** One resolve per routing key the trigger reached, never another key (PagerDuty would drop it silently). */

@@ -6,7 +6,7 @@ import java.util.Optional;
 import io.infrasage.pagerduty.clickhouse.Row;
 
 /**
- * The port the {@link PagerDutyDispatcher} delivers from: events accepted and not yet delivered, in queues per
+ * The port the {@link OutboxConsumer} delivers from: events accepted and not yet delivered, in queues per
  * (dedup key, routing key), plus which routing keys may have due events ({@link DueRoutingKeys}). Adapters: the
  * embedded SQLite file (one instance) and Kafka (any number of instances).
  */
@@ -14,7 +14,7 @@ public interface Outbox {
 
     /**
      * Which routing keys may have due events: the adapter activates a key when its events are durably queued or a head
-     * of its queues is gone; the dispatcher polls the active ones and marks them drained.
+     * of its queues is gone; the consumer polls the active ones and marks them drained.
      */
     DueRoutingKeys dueKeys();
 
@@ -24,7 +24,7 @@ public interface Outbox {
      */
     List<OutboxEvent> dueHeads(String routingKey, long nowMillis, int limit);
 
-    /** The dispatcher hands this event to a sender now; its outcome follows through complete or retryLater. */
+    /** The consumer hands this event to a sender now; its outcome follows through complete or retryLater. */
     default void sending(OutboxEvent e) {
     }
 

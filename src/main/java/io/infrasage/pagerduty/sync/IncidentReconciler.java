@@ -25,7 +25,7 @@ import io.infrasage.pagerduty.clickhouse.StateRows;
 import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.NewEvent;
-import io.infrasage.pagerduty.outbox.PagerDutyDispatcher;
+import io.infrasage.pagerduty.outbox.Deliveries;
 import io.infrasage.pagerduty.rest.BundleServices;
 import io.infrasage.pagerduty.rest.PagerDutyApi;
 import io.infrasage.pagerduty.sync.SyncDecision.Action;
@@ -74,19 +74,19 @@ public final class IncidentReconciler {
     private final StateQueries queries;
     private final WebhookHandler webhooks;
     private final AnomalyRecords records;
-    private final PagerDutyDispatcher dispatcher;
+    private final Deliveries deliveries;
     private final BundleMetrics metrics;
     private final Duration grace;
     private final int callsPerRun;
 
     public IncidentReconciler(PagerDutyApi api, BundleServices services, StateQueries queries, WebhookHandler webhooks,
-                              AnomalyRecords records, PagerDutyDispatcher dispatcher, BundleMetrics metrics, Duration interval) {
+                              AnomalyRecords records, Deliveries deliveries, BundleMetrics metrics, Duration interval) {
         this.api = api;
         this.services = services;
         this.queries = queries;
         this.webhooks = webhooks;
         this.records = records;
-        this.dispatcher = dispatcher;
+        this.deliveries = deliveries;
         this.metrics = metrics;
         Duration half = interval.dividedBy(2);
         this.grace = half.compareTo(MAX_GRACE) < 0 ? half : MAX_GRACE;
@@ -194,7 +194,7 @@ public final class IncidentReconciler {
                 .set("detail", "PagerDuty answered 202 to the resolve, yet lists incident " + incident.path("id").asText()
                         + " as " + incident.path("status").asText() + ": resolve sent again to " + teams).build();
         if (records.resendResolve(anomalyId, events, List.of(audit)).isPresent()) {
-            dispatcher.wake();
+            deliveries.wake();
             metrics.reconcileAction("resolve_resent");
             run.repairs++;
             LOG.warn("resolve of {} lost in PagerDuty (incident {} still {}): sent again to {}", known.get().dedupKey(),

@@ -4,6 +4,7 @@ import java.util.List;
 
 import io.infrasage.pagerduty.anomaly.Anomaly;
 import io.infrasage.pagerduty.anomaly.RoutingTarget;
+import io.infrasage.pagerduty.outbox.OutboxConsumer;
 import io.infrasage.pagerduty.webhook.WebhookHandler;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -29,11 +30,6 @@ public final class SpanAttributes {
     public static final AttributeKey<String> WEBHOOK_EVENT = AttributeKey.stringKey("pagerduty.webhook.event_type");
     public static final AttributeKey<List<String>> ANOMALY_IDS = AttributeKey.stringArrayKey("infrasage.anomaly.ids");
 
-    /** Headers of a delivery attempt's exchange, set where the attempt is made. */
-    public static final String ANOMALY_ID_HEADER = "PagerDutyAnomalyId";
-    public static final String ATTEMPT_HEADER = "PagerDutyAttempt";
-    public static final String PACE_WAIT_HEADER = "PagerDutyPaceWaitMillis";
-
     /** anomaly-decision, once the teams are chosen: the accept of one anomaly. */
     public void accepted(@Body Anomaly a, @Header("severity") String severity, @Header("teams") List<RoutingTarget> teams) {
         Span span = Span.current();
@@ -43,9 +39,9 @@ public final class SpanAttributes {
         span.setAttribute(TEAMS, teams == null ? List.of() : teams.stream().map(RoutingTarget::team).toList());
     }
 
-    /** pagerduty-events, before the call: which attempt this is, and how long the pace held it back once it was due. */
-    public void attempt(@Header(ANOMALY_ID_HEADER) String anomalyId, @Header("PagerDutyAction") String action,
-                        @Header(ATTEMPT_HEADER) Integer attempt, @Header(PACE_WAIT_HEADER) Long paceWaitMillis) {
+    /** pagerduty-delivery, before the call: which attempt this is, and how long the pace held it back. */
+    public void attempt(@Header(OutboxConsumer.ANOMALY_ID) String anomalyId, @Header(OutboxConsumer.ACTION) String action,
+                        @Header(OutboxConsumer.ATTEMPT) Integer attempt, @Header(OutboxConsumer.PACE_WAIT_MILLIS) Long paceWaitMillis) {
         Span span = Span.current();
         if (anomalyId != null) {
             span.setAttribute(ANOMALY_ID, anomalyId);
@@ -61,7 +57,7 @@ public final class SpanAttributes {
         }
     }
 
-    /** pagerduty-events, after the call: PagerDuty's answer. */
+    /** pagerduty-delivery, after the call: PagerDuty's answer. */
     public void answered(@Header(Exchange.HTTP_RESPONSE_CODE) Integer status) {
         if (status != null) {
             Span.current().setAttribute(STATUS, status.longValue());

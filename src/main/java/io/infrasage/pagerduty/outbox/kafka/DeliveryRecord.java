@@ -59,9 +59,8 @@ final class DeliveryRecord {
     static OutboxEvent read(ConsumerRecord<String, String> r) {
         try {
             Map<String, Object> m = JSON.readValue(r.value(), new TypeReference<>() { });
-            long createdAt = ((Number) m.get("created_at")).longValue();
             return new OutboxEvent(seq(r.partition(), r.offset()), (String) m.get("anomaly_id"), (String) m.get("dedup_key"), r.key(),
-                    (String) m.get("team"), (String) m.get("action"), (String) m.get("body"), 0, createdAt, createdAt, traceparent(r));
+                    (String) m.get("team"), (String) m.get("action"), (String) m.get("body"), 0, ((Number) m.get("created_at")).longValue(), traceparent(r));
         } catch (Exception e) {
             throw new IllegalStateException("unreadable delivery record at " + r.topic() + "-" + r.partition() + "@" + r.offset()
                     + ": " + e.getMessage(), e);

@@ -80,7 +80,7 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
         OutboxEvent current() {
             OutboxEvent e = event;
             return new OutboxEvent(e.seq(), e.anomalyId(), e.dedupKey(), e.routingKey(), e.team(), e.action(), e.body(), attempts,
-                    e.createdAtMillis(), Math.max(e.createdAtMillis(), nextAttemptAt), e.traceparent());
+                    e.createdAtMillis(), e.traceparent());
         }
     }
 

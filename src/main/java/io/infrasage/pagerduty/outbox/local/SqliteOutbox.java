@@ -123,7 +123,7 @@ public final class SqliteOutbox implements Outbox {
             List<OutboxEvent> out = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement(
                     "SELECT o.seq, o.anomaly_id, o.dedup_key, o.routing_key, o.team, o.action, o.body, o.attempts, o.created_at,"
-                            + " o.next_attempt_at, o.traceparent FROM outbox o WHERE o.routing_key = ? AND o.next_attempt_at <= ? AND o.seq <= ? AND o.seq = (SELECT MIN(i.seq)"
+                            + " o.traceparent FROM outbox o WHERE o.routing_key = ? AND o.next_attempt_at <= ? AND o.seq <= ? AND o.seq = (SELECT MIN(i.seq)"
                             + " FROM outbox i WHERE i.dedup_key = o.dedup_key AND i.routing_key = o.routing_key) ORDER BY o.seq LIMIT ?")) {
                 ps.setString(1, routingKey);
                 ps.setLong(2, nowMillis);
@@ -135,7 +135,7 @@ public final class SqliteOutbox implements Outbox {
                         OutboxEvent inFlight = sending.get(rs.getLong(1));
                         out.add(inFlight != null ? inFlight : new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3),
                                 rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getLong(9),
-                                rs.getLong(10), rs.getString(11)));
+                                rs.getString(10)));
                     }
                 }
             }

@@ -28,7 +28,7 @@ class DeliveryRecordTest {
         assertThat(read.traceparent()).isEqualTo(traceparent);
         assertThat(read.anomalyId()).isEqualTo("anom-1");
         assertThat(read.routingKey()).isEqualTo("K".repeat(32));
-        assertThat(read.dueAtMillis()).isEqualTo(1000);
+        assertThat(read.createdAtMillis()).isEqualTo(1000);
         assertThat(read.seq()).isEqualTo(DeliveryRecord.seq(1, 42));
     }
 
