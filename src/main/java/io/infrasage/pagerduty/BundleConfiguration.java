@@ -49,6 +49,8 @@ import io.infrasage.pagerduty.outbox.kafka.KafkaReconcileTurn;
 import io.infrasage.pagerduty.outbox.kafka.KafkaTopics;
 import io.infrasage.pagerduty.outbox.kafka.RowsTopicBatch;
 import io.infrasage.pagerduty.outbox.local.LocalStore;
+import io.infrasage.pagerduty.tracing.BundleTracing;
+import io.infrasage.pagerduty.tracing.SpanAttributes;
 import io.infrasage.pagerduty.http.ApiServerGuards;
 import io.infrasage.pagerduty.http.HttpServerDefaults;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -105,6 +107,8 @@ public class BundleConfiguration implements CamelConfiguration {
         properties.addOverrideProperty("pagerduty.events-url", s.eventsUrl.toString());
         properties.addOverrideProperty("pagerduty.change-events-url", s.changeEventsUrl.toString());
         properties.addOverrideProperty("pagerduty.api-url", s.apiUrl.toString());
+        BundleTracing.installOn(camel, System::getenv);
+        camel.getRegistry().bind("spanAttributes", new SpanAttributes());
         BundleMetrics metrics = new BundleMetrics();
         ClickHouse clickHouse = new ClickHouse(s.clickHouseUrl, s.clickHouseUser, s.clickHousePassword, s.clickHouseDatabase,
                 s.clickHouseCluster);

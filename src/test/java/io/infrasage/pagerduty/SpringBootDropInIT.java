@@ -21,6 +21,7 @@ import io.example.springhost.SpringHostApplication;
 import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
+import io.infrasage.pagerduty.testing.OtlpReceiver;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -40,6 +41,7 @@ class SpringBootDropInIT {
 
     final LocalClickHouse clickHouse = LocalClickHouse.shared();
     PagerDutySandbox sandbox;
+    OtlpReceiver collector;
     Process host;
     Path log;
 
@@ -53,6 +55,9 @@ class SpringBootDropInIT {
         }
         if (sandbox != null) {
             sandbox.close();
+        }
+        if (collector != null) {
+            collector.close();
         }
     }
 
@@ -89,6 +94,12 @@ class SpringBootDropInIT {
         env.put("HOST_EVENTS_URL", sandbox.eventsUrl());
         // a bundle setting from the environment, under the bundle's variable name, wins over the host's properties
         env.put("INFRASAGE_BATCH_MAX", "2");
+        // tracing switched on as on a Camel Main host: OpenTelemetry's own variables (docs/operations.md#tracing)
+        collector = OtlpReceiver.start(0);
+        env.keySet().removeIf(k -> k.startsWith("OTEL_"));
+        env.put("OTEL_TRACES_EXPORTER", "otlp");
+        env.put("OTEL_EXPORTER_OTLP_ENDPOINT", collector.endpoint());
+        env.put("OTEL_BSP_SCHEDULE_DELAY", "200");
         host = pb.start();
 
         // the actuator's health holds Camel's health checks, the bundle's among them
@@ -150,6 +161,15 @@ class SpringBootDropInIT {
         HttpResponse<String> metrics = get("http://127.0.0.1:" + managementPort + "/actuator/prometheus");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("infrasage_outbox_depth", "infrasage_anomalies_total");
+
+        // 6. the page is one trace on Spring too: the accept span and the delivery attempt's span, with their attributes
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            List<OtlpReceiver.ReceivedSpan> spans = collector.spans().stream()
+                    .filter(sp -> id.equals(sp.attribute("infrasage.anomaly.id"))).toList();
+            assertThat(spans).filteredOn(sp -> sp.attribute("infrasage.anomaly.severity") != null).hasSize(1);
+            assertThat(spans).filteredOn(sp -> "202".equals(sp.attribute("pagerduty.status"))).hasSize(1);
+            assertThat(spans).extracting(OtlpReceiver.ReceivedSpan::traceId).containsOnly(spans.get(0).traceId());
+        });
 
         // the defaults applied: the outbox went to ./data of the host's working directory
         assertThat(work.resolve("data/bundle.db")).isRegularFile();

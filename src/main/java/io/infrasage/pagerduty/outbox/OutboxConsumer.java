@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
+import io.infrasage.pagerduty.tracing.Traceparent;
 import org.apache.camel.Exchange;
 import org.apache.camel.Message;
 import org.apache.camel.Processor;
@@ -30,6 +31,7 @@ public final class OutboxConsumer extends DefaultConsumer {
 
     private static final Logger LOG = LoggerFactory.getLogger(OutboxConsumer.class);
     /** The event's identity on each attempt's exchange; "Camel" names are never sent as HTTP headers. */
+    public static final String ANOMALY_ID = "CamelOutboxAnomalyId";
     public static final String DEDUP_KEY = "CamelOutboxDedupKey";
     public static final String ROUTING_KEY = "CamelOutboxRoutingKey";
     /** trigger, acknowledge, resolve or change */
@@ -214,6 +216,9 @@ public final class OutboxConsumer extends DefaultConsumer {
         m.setHeader(ACTION, e.action());
         m.setHeader(ATTEMPT, attempt);
         m.setHeader(PACE_WAIT_MILLIS, paceWaitMillis);
+        m.setHeader(ANOMALY_ID, e.anomalyId());
+        // Camel's tracer starts the attempt's span in the trace of the request that queued the event
+        m.setHeader(Traceparent.HEADER, e.traceparent());
         return exchange;
     }
 

@@ -67,6 +67,12 @@ public final class WebhookHandler {
 
     /** What one webhook changes: the rows to write, and a word for the answer and the metrics. */
     public record Outcome(WebhookEvent event, List<Row> rows, String effect) {
+
+        /** The anomalies whose rows this webhook writes. */
+        public List<String> anomalyIds() {
+            return rows.stream().map(r -> r.values().get("anomaly_id")).filter(id -> id instanceof String s && !s.isEmpty())
+                    .map(Object::toString).distinct().toList();
+        }
     }
 
     /** Route step after the signature check: the envelope, or 400 naming what is missing. */

@@ -22,6 +22,7 @@ import io.infrasage.pagerduty.outbox.local.LocalStore;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.ReceivedEvent;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
+import io.infrasage.pagerduty.tracing.SpanAttributes;
 import org.apache.camel.builder.AdviceWith;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.apache.camel.support.PluginHelper;
@@ -66,6 +67,7 @@ class OutboxConsumerTest {
         DeliveryOutcome outcome = new DeliveryOutcome(new DeliveryPolicy(Duration.ofMillis(200), Duration.ofMillis(200),
                 Duration.ofMillis(200)), metrics, new DependencyState("PagerDuty", "pages wait"));
         camel.getRegistry().bind("deliveryOutcome", outcome);
+        camel.getRegistry().bind("spanAttributes", new SpanAttributes());
         camel.addComponent("outbox", new OutboxComponent("pagerduty", store.outbox(), deliveries, settlement, outcome,
                 new RoutingKeyPace(ratePerMinute, burst), 4));
         PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveResource(camel,

@@ -27,7 +27,7 @@ class OutboxSettlementTest {
         // in the order the bundle takes them: the queued row's version at accept, then the outbox stamps the event
         long queuedVersion = StateRows.nextVersion();
         long acceptedAt = System.currentTimeMillis();
-        OutboxEvent e = new OutboxEvent(7, "a", "infrasage-a", "k".repeat(32), "team", "trigger", "{}", 0, acceptedAt);
+        OutboxEvent e = new OutboxEvent(7, "a", "infrasage-a", "k".repeat(32), "team", "trigger", "{}", 0, acceptedAt, null);
 
         long sent = OutboxSettlement.outcomeVersion(e);
 

@@ -320,8 +320,7 @@ final class KafkaAnomalyRecords implements AnomalyRecords {
                                                         Deadline deadline) {
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (NewEvent e : events) {
-            sent.add(send(new ProducerRecord<>(topics.deliveries(), e.routingKey(), DeliveryRecord.write(anomalyId, dedupKey, e, now)),
-                    deadline));
+            sent.add(send(DeliveryRecord.record(topics.deliveries(), anomalyId, dedupKey, e, now), deadline));
         }
         return sent;
     }

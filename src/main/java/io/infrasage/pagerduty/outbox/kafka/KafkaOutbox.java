@@ -82,7 +82,7 @@ final class KafkaOutbox implements Outbox, AutoCloseable {
         OutboxEvent current() {
             OutboxEvent e = event;
             return new OutboxEvent(e.seq(), e.anomalyId(), e.dedupKey(), e.routingKey(), e.team(), e.action(), e.body(), attempts,
-                    e.createdAtMillis());
+                    e.createdAtMillis(), e.traceparent());
         }
     }
 

@@ -47,13 +47,13 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
                 s.execute("CREATE TABLE IF NOT EXISTS anomalies (anomaly_id TEXT PRIMARY KEY, dedup_key TEXT NOT NULL,"
                         + " targets TEXT NOT NULL, severity TEXT, status TEXT NOT NULL, created_at INTEGER NOT NULL,"
                         + " resolved_at INTEGER, resolved_by TEXT)");
-                addColumnIfMissing(s, "anomalies", "resolved_by_kind", "TEXT");
+                SqliteSchemaVersion.addColumnIfMissing(s, "anomalies", "resolved_by_kind", "TEXT");
                 // symptom inhibition: the root cause holding this anomaly's triggers, and when it let them go
-                addColumnIfMissing(s, "anomalies", "inhibited_by", "TEXT");
-                addColumnIfMissing(s, "anomalies", "released_at", "INTEGER");
-                addColumnIfMissing(s, "anomalies", "refused_at", "INTEGER");
+                SqliteSchemaVersion.addColumnIfMissing(s, "anomalies", "inhibited_by", "TEXT");
+                SqliteSchemaVersion.addColumnIfMissing(s, "anomalies", "released_at", "INTEGER");
+                SqliteSchemaVersion.addColumnIfMissing(s, "anomalies", "refused_at", "INTEGER");
                 // symptom inhibition: the service a root cause was raised for, which it never holds back
-                addColumnIfMissing(s, "anomalies", "service", "TEXT");
+                SqliteSchemaVersion.addColumnIfMissing(s, "anomalies", "service", "TEXT");
                 s.execute("CREATE INDEX IF NOT EXISTS anomalies_inhibited_by ON anomalies (inhibited_by) WHERE inhibited_by IS NOT NULL");
                 s.execute("CREATE TABLE IF NOT EXISTS blast_radius (service TEXT NOT NULL, anomaly_id TEXT NOT NULL,"
                         + " PRIMARY KEY (service, anomaly_id)) WITHOUT ROWID");
@@ -63,18 +63,6 @@ public final class SqliteAnomalyRecords implements AnomalyRecords {
             }
             return null;
         });
-    }
-
-    /** A column added after the first release: files written by an older bundle get it on open. */
-    private static void addColumnIfMissing(Statement s, String table, String column, String type) throws SQLException {
-        try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
-            while (rs.next()) {
-                if (rs.getString("name").equals(column)) {
-                    return;
-                }
-            }
-        }
-        s.execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type);
     }
 
     @Override

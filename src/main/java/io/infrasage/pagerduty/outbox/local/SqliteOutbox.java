@@ -43,6 +43,8 @@ public final class SqliteOutbox implements Outbox {
                         + " dedup_key TEXT NOT NULL, routing_key TEXT NOT NULL, team TEXT NOT NULL, action TEXT NOT NULL,"
                         + " body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
                         + " created_at INTEGER NOT NULL, last_error TEXT)");
+                // the trace the event's delivery joins (docs/operations.md#tracing)
+                SqliteSchemaVersion.addColumnIfMissing(s, "outbox", "traceparent", "TEXT");
                 s.execute("CREATE INDEX IF NOT EXISTS outbox_order ON outbox (dedup_key, routing_key, seq)");
                 s.execute("CREATE INDEX IF NOT EXISTS outbox_by_routing_key ON outbox (routing_key, seq)");
             }
@@ -64,7 +66,7 @@ public final class SqliteOutbox implements Outbox {
         List<Long> seqs = new ArrayList<>();
         long now = System.currentTimeMillis();
         try (PreparedStatement ps = db.prepareStatement("INSERT INTO outbox (anomaly_id, dedup_key, routing_key, team, action, body,"
-                + " next_attempt_at, created_at) VALUES (?,?,?,?,?,?,?,?)", Statement.RETURN_GENERATED_KEYS)) {
+                + " next_attempt_at, created_at, traceparent) VALUES (?,?,?,?,?,?,?,?,?)", Statement.RETURN_GENERATED_KEYS)) {
             for (NewEvent e : events) {
                 ps.setString(1, anomalyId);
                 ps.setString(2, dedupKey);
@@ -74,6 +76,7 @@ public final class SqliteOutbox implements Outbox {
                 ps.setString(6, e.body());
                 ps.setLong(7, now);
                 ps.setLong(8, now);
+                ps.setString(9, e.traceparent());
                 ps.executeUpdate();
                 try (ResultSet generated = ps.getGeneratedKeys()) {
                     generated.next();
@@ -119,8 +122,8 @@ public final class SqliteOutbox implements Outbox {
         return file.read(db -> {
             List<OutboxEvent> out = new ArrayList<>();
             try (PreparedStatement ps = db.prepareStatement(
-                    "SELECT o.seq, o.anomaly_id, o.dedup_key, o.routing_key, o.team, o.action, o.body, o.attempts, o.created_at"
-                            + " FROM outbox o WHERE o.routing_key = ? AND o.next_attempt_at <= ? AND o.seq <= ? AND o.seq = (SELECT MIN(i.seq)"
+                    "SELECT o.seq, o.anomaly_id, o.dedup_key, o.routing_key, o.team, o.action, o.body, o.attempts, o.created_at,"
+                            + " o.traceparent FROM outbox o WHERE o.routing_key = ? AND o.next_attempt_at <= ? AND o.seq <= ? AND o.seq = (SELECT MIN(i.seq)"
                             + " FROM outbox i WHERE i.dedup_key = o.dedup_key AND i.routing_key = o.routing_key) ORDER BY o.seq LIMIT ?")) {
                 ps.setString(1, routingKey);
                 ps.setLong(2, nowMillis);
@@ -131,7 +134,8 @@ public final class SqliteOutbox implements Outbox {
                         // a row's columns are only read on demand: an event being sent is taken as it was handed out
                         OutboxEvent inFlight = sending.get(rs.getLong(1));
                         out.add(inFlight != null ? inFlight : new OutboxEvent(rs.getLong(1), rs.getString(2), rs.getString(3),
-                                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getLong(9)));
+                                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getInt(8), rs.getLong(9),
+                                rs.getString(10)));
                     }
                 }
             }

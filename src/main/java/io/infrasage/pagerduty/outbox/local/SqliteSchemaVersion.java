@@ -2,6 +2,7 @@ package io.infrasage.pagerduty.outbox.local;
 
 import java.nio.file.Path;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 
 import org.slf4j.Logger;
@@ -17,9 +18,9 @@ final class SqliteSchemaVersion {
     private static final Logger LOG = LoggerFactory.getLogger(SqliteSchemaVersion.class);
     /**
      * Raise it with every table, column or index a define step adds. 1: anomalies (with resolved_by_kind, inhibited_by,
-     * released_at, refused_at), blast_radius, held_events, outbox, clickhouse_spool.
+     * released_at, refused_at), blast_radius, held_events, outbox, clickhouse_spool. 2: outbox.traceparent.
      */
-    static final int CURRENT = 1;
+    static final int CURRENT = 2;
 
     private final SqliteFile file;
     private final Path dataDir;
@@ -43,6 +44,18 @@ final class SqliteSchemaVersion {
         });
         this.found = read[0];
         this.fresh = read[1] == 0;
+    }
+
+    /** A column added after the first release: files written by an older bundle get it on open. */
+    static void addColumnIfMissing(Statement s, String table, String column, String type) throws SQLException {
+        try (ResultSet rs = s.executeQuery("PRAGMA table_info(" + table + ")")) {
+            while (rs.next()) {
+                if (rs.getString("name").equals(column)) {
+                    return;
+                }
+            }
+        }
+        s.execute("ALTER TABLE " + table + " ADD COLUMN " + column + " " + type);
     }
 
     /** After the define steps: records CURRENT and says so when it differs from what the file had. */

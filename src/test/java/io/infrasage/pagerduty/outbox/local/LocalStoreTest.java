@@ -86,6 +86,28 @@ class LocalStoreTest {
     }
 
     @Test
+    void anOutboxOfSchemaVersion1KeepsItsEventsAndTakesTheTraceOfNewOnes() throws Exception {
+        Files.createDirectories(dir);
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("bundle.db")); Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, anomaly_id TEXT NOT NULL,"
+                    + " dedup_key TEXT NOT NULL, routing_key TEXT NOT NULL, team TEXT NOT NULL, action TEXT NOT NULL,"
+                    + " body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL,"
+                    + " created_at INTEGER NOT NULL, last_error TEXT)");
+            s.execute("INSERT INTO outbox (anomaly_id, dedup_key, routing_key, team, action, body, next_attempt_at, created_at)"
+                    + " VALUES ('old', 'infrasage-old', '" + TEAM.routingKey() + "', 'payments', 'trigger', '{}', 5, 1)");
+            s.execute("PRAGMA user_version = 1");
+        }
+        String traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        try (LocalStore store = new LocalStore(dir)) {
+            store.records().accept(AcceptRequest.paging(new NewAnomaly("new", "infrasage-new", "payment-api", List.of(),
+                    List.of(TEAM), "critical"), List.of(new NewEvent(TEAM.routingKey(), TEAM.team(), "trigger", "{}", traceparent)),
+                    List.of()));
+            var heads = store.outbox().dueHeads(TEAM.routingKey(), Long.MAX_VALUE, 10);
+            assertThat(heads).extracting(e -> e.anomalyId() + " " + e.traceparent()).containsExactly("old null", "new " + traceparent);
+        }
+    }
+
+    @Test
     void aHeadBeingSentStaysAHeadAndIsReadAfreshOnceRescheduled() {
         try (LocalStore store = new LocalStore(dir)) {
             store.records().accept(paging("a-1"));
