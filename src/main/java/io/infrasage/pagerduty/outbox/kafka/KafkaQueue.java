@@ -8,6 +8,7 @@ import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.Outbox;
 import io.infrasage.pagerduty.outbox.RowSpool;
 import org.apache.camel.spi.ExecutorServiceManager;
+import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,7 +75,7 @@ public final class KafkaQueue implements AutoCloseable {
     public void start(Runnable onQueued) {
         try {
             topics.createMissing(clients.admin(), Duration.ofSeconds(60));
-            clients.producer();
+            List.of(topics.deliveries(), topics.anomalies(), topics.rows()).forEach(this::learnPartitions);
             view.start(clients.consumer(null), threads);
             view.awaitCurrent(Deadline.in(Duration.ofSeconds(120)));
         } catch (RuntimeException e) {
@@ -84,6 +85,15 @@ public final class KafkaQueue implements AutoCloseable {
         outbox.onQueued(onQueued);
         outbox.start(threads);
         LOG.info("Kafka mode: topics {}, {} and {}", topics.deliveries(), topics.anomalies(), topics.rows());
+    }
+
+    /** The producer learns a topic's partitions now rather than at the first accept, which waits for them at most max.block.ms. */
+    private void learnPartitions(String topic) {
+        try {
+            clients.producer().partitionsFor(topic);
+        } catch (KafkaException e) {
+            LOG.debug("partitions of {} not known yet ({}): the first send asks again", topic, e.getMessage());
+        }
     }
 
     @Override
