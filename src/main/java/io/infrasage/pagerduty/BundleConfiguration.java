@@ -38,6 +38,7 @@ import io.infrasage.pagerduty.outbox.Deliveries;
 import io.infrasage.pagerduty.outbox.DeliveryOutcome;
 import io.infrasage.pagerduty.outbox.DeliveryPolicy;
 import io.infrasage.pagerduty.outbox.Outbox;
+import io.infrasage.pagerduty.outbox.OneRequestPerAttempt;
 import io.infrasage.pagerduty.outbox.OutboxComponent;
 import io.infrasage.pagerduty.outbox.OutboxSettlement;
 import io.infrasage.pagerduty.outbox.RoutingKeyPace;
@@ -175,6 +176,7 @@ public class BundleConfiguration implements CamelConfiguration {
         DeliveryOutcome deliveryOutcome = new DeliveryOutcome(
                 new DeliveryPolicy(s.retryInitialDelay, s.retryMaxDelay, s.retryThrottledDelay), metrics, pagerDuty);
         registry.bind("deliveryOutcome", deliveryOutcome);
+        registry.bind("oneRequestPerAttempt", new OneRequestPerAttempt());
         camel.addComponent("outbox", new OutboxComponent("pagerduty", outbox, deliveries, settlement, deliveryOutcome,
                 new RoutingKeyPace(s.rateLimitPerMinute, s.rateLimitBurst), s.concurrency));
 

@@ -67,6 +67,7 @@ class OutboxConsumerTest {
         DeliveryOutcome outcome = new DeliveryOutcome(new DeliveryPolicy(Duration.ofMillis(200), Duration.ofMillis(200),
                 Duration.ofMillis(200)), metrics, new DependencyState("PagerDuty", "pages wait"));
         camel.getRegistry().bind("deliveryOutcome", outcome);
+        camel.getRegistry().bind("oneRequestPerAttempt", new OneRequestPerAttempt());
         camel.getRegistry().bind("spanAttributes", new SpanAttributes());
         camel.addComponent("outbox", new OutboxComponent("pagerduty", store.outbox(), deliveries, settlement, outcome,
                 new RoutingKeyPace(ratePerMinute, burst), 4));
@@ -141,6 +142,19 @@ class OutboxConsumerTest {
         assertThat(refusedTriggers).containsExactly("refused");
         assertThat(store.outbox().depth()).isZero();
         assertThat(sandbox.events()).extracting(ReceivedEvent::status).containsExactly(400);
+    }
+
+    @Test
+    void aTooManyRequestsAnswerIsTheOutboxsToRetryNotTheHttpClients() throws Exception {
+        deliver(120, 10);
+        sandbox.faults().respond(429, 1);
+        CompletableFuture<Boolean> delivery = page("throttled", trigger("throttled"));
+
+        assertThat(delivery.get(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(received("throttled")).extracting(ReceivedEvent::status).containsExactly(429, 202);
+        // one request per attempt: a retry inside the HTTP client would be unpaced and hidden from the outcome step
+        assertThat(attempts).extracting(h -> h.get(OutboxConsumer.ATTEMPT), h -> h.get(DeliveryOutcome.OUTCOME))
+                .containsExactly(tuple(1, "retry"), tuple(2, "delivered"));
     }
 
     @Test
