@@ -38,6 +38,7 @@ if [ -n "${PAGERDUTY_SERVICE_KEY:-}${PAGERDUTY_ROUTING_RULES:-}" ]; then
   use_sandbox=false
   echo "== real PagerDuty settings found in the environment: no sandbox"
 fi
+mkdir -p .local
 if $use_sandbox; then
   # local stand-ins: 32-character integration keys the sandbox accepts, one webhook secret shared with it
   export PAGERDUTY_EVENTS_URL="http://127.0.0.1:$sandbox_port/v2/enqueue"
@@ -58,7 +59,6 @@ if $use_sandbox; then
   pids+=($!)
 fi
 
-mkdir -p .local
 # starts one instance: $1 API port, $2 management port, $3 log file
 start_bundle() {
   echo "== starting the bundle on :$1 (management :$2); log in $3"
