@@ -1,77 +1,38 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
-import java.util.UUID;
-
-import io.infrasage.pagerduty.clickhouse.ClickHouse;
-import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
-import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
 import io.infrasage.pagerduty.outbox.AnomalyRecords;
 import io.infrasage.pagerduty.outbox.AnomalyRecordsContract;
 import io.infrasage.pagerduty.outbox.Outbox;
-import io.infrasage.pagerduty.testing.LocalClickHouse;
-import io.infrasage.pagerduty.testing.LocalKafka;
-import org.apache.camel.component.kafka.KafkaConfiguration;
-import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 
-/**
- * The records' contract on the Kafka adapter: one real broker (scripts/kafka.sh) and topics of this class's own, two
- * partitions, rows written to the shared ClickHouse; reopening is a new instance reading the same topics.
- */
+/** The records' contract on the Kafka adapter; reopening is a new instance reading the same topics. */
 class KafkaAnomalyRecordsIT extends AnomalyRecordsContract {
 
-    static LocalKafka kafka;
-    static ClickHouseWriter writer;
-    static DefaultCamelContext camel;
-    static KafkaTopics topics;
-    static KafkaQueue queue;
+    static KafkaQueueUnderTest adapter;
 
     @BeforeAll
     static void startBroker() {
-        kafka = LocalKafka.start();
-        String db = LocalClickHouse.uniqueDatabase("it_records");
-        ClickHouse clickHouse = new ClickHouse(LocalClickHouse.shared().jdbcUrl(db), "default", "", db);
-        writer = new ClickHouseWriter(clickHouse, new SchemaMigrator(clickHouse));
-        camel = new DefaultCamelContext();
-        camel.start();
-        topics = new KafkaTopics("records-" + UUID.randomUUID().toString().substring(0, 8) + ".", 2, (short) 1);
-        queue = open();
-    }
-
-    static KafkaQueue open() {
-        KafkaClients clients = new KafkaClients(new KafkaConfiguration(), kafka.bootstrapServers(), java.time.Duration.ofSeconds(5));
-        KafkaQueue opened = new KafkaQueue(clients, topics, 32, camel.getExecutorServiceManager());
-        opened.start(() -> { });
-        return opened;
+        adapter = new KafkaQueueUnderTest("records");
     }
 
     @AfterAll
     static void stopBroker() {
-        for (AutoCloseable c : new AutoCloseable[] {queue, camel, writer, kafka}) {
-            try {
-                if (c != null) {
-                    c.close();
-                }
-            } catch (Exception e) {
-                // the next one still stops
-            }
-        }
+        adapter.close();
     }
 
     @Override
     protected AnomalyRecords records() {
-        return queue.records();
+        return adapter.queue().records();
     }
 
     @Override
     protected Outbox outbox() {
-        return queue.outbox();
+        return adapter.queue().outbox();
     }
 
     @Override
     protected void reopen() {
-        queue.close();
-        queue = open();
+        adapter.reopen();
     }
 }
