@@ -80,12 +80,13 @@ public final class RunningBundle implements AutoCloseable {
             settings.forEach(main::addOverrideProperty);
             main.start();
             RunningBundle bundle = new RunningBundle(main, port, managementPort, dataDir, settings.get("anomaly.api-token"));
-            long deadline = System.currentTimeMillis() + 30_000;
-            // ready: routes started and the ClickHouse schema applied (it is applied in the background)
+            // ready: routes started and the ClickHouse schema applied (in the background; ON CLUSTER DDL on 18.16 waits
+            // for every replica's DDL queue, which a loaded machine can hold up well past 30 s)
+            long deadline = System.currentTimeMillis() + 90_000;
             while (!bundle.isStarted() || !bundle.isReady()) {
                 if (System.currentTimeMillis() > deadline) {
                     bundle.close();
-                    throw new IllegalStateException("bundle not ready within 30 s");
+                    throw new IllegalStateException("bundle not ready within 90 s");
                 }
                 Thread.sleep(20);
             }
