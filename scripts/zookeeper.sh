@@ -19,8 +19,10 @@ install_if_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq zookeeper >/dev/null
 }
 
+# serving, not merely running: ruok answers imok before ZooKeeper takes sessions, and ClickHouse 18.16 refused then
+# keeps no session, and crashes on its first ON CLUSTER DDL
 answering() {
-  [ "$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf ruok >&3 && timeout 2 cat <&3) 2>/dev/null)" = imok ]
+  (exec 3<>"/dev/tcp/127.0.0.1/$port" && printf srvr >&3 && timeout 2 cat <&3) 2>/dev/null | grep -q '^Mode: standalone'
 }
 
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
@@ -29,9 +31,9 @@ start() {
   if answering; then echo "ZooKeeper already answering on 127.0.0.1:$port"; return 0; fi
   install_if_missing
   mkdir -p "$dir/data"
-  # the admin web server is off (it would take port 8080); ruok is the readiness probe
+  # the admin web server is off (it would take port 8080); srvr is the readiness probe
   printf '%s\n' "clientPort=$port" "clientPortAddress=127.0.0.1" "dataDir=$dir/data" "tickTime=500" \
-    "admin.enableServer=false" "4lw.commands.whitelist=ruok" > "$dir/zoo.cfg"
+    "admin.enableServer=false" "4lw.commands.whitelist=srvr" > "$dir/zoo.cfg"
   nohup java -Xmx256m -cp "$jar" org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg" \
     > "$dir/server.log" 2>&1 < /dev/null &
   echo $! > "$pidfile"

@@ -58,8 +58,8 @@ class ClickHouseClusterIT {
         for (AutoCloseable c : running) {
             c.close();
         }
-        cluster.node(1).start();
-        cluster.node(2).start();
+        cluster.start(1);
+        cluster.start(2);
     }
 
     void startSandbox() {
@@ -190,12 +190,12 @@ class ClickHouseClusterIT {
         await().atMost(Duration.ofSeconds(20)).until(() -> neither.stream().allMatch(i -> sandbox.incidentByKey("infrasage-" + i).isPresent()));
         all.addAll(neither);
         String allIds = "('" + String.join("', '", all) + "')";
-        node2.start();
+        cluster.start(2);
         String neitherIds = "('" + String.join("', '", neither) + "')";
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(node2.count("SELECT uniqExact(anomaly_id) FROM " + db
                 + ".anomaly_state WHERE teams != '' AND anomaly_id IN " + neitherIds)).isEqualTo(neither.size()));
 
-        cluster.node(1).start();
+        cluster.start(1);
         for (int n = 1; n <= 2; n++) {
             LocalClickHouse node = cluster.node(n);
             await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {

@@ -17,6 +17,9 @@ public record ClusterDdl(String cluster) {
     private static final Pattern ENGINE = Pattern.compile("ENGINE\\s*=\\s*(Replacing|Summing|Aggregating|Collapsing)?MergeTree(?:\\s*\\(([^)]*)\\))?",
             Pattern.CASE_INSENSITIVE);
 
+    /** Answers only on a node that holds a ZooKeeper (or Keeper) session. */
+    static final String COORDINATION_CHECK = "SELECT count() FROM system.zookeeper WHERE path = '/'";
+
     public ClusterDdl {
         cluster = cluster == null ? "" : cluster.strip();
         if (!cluster.isEmpty() && !cluster.matches("[A-Za-z_][A-Za-z0-9_]*")) {

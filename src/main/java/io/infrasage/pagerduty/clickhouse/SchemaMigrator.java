@@ -77,6 +77,9 @@ public final class SchemaMigrator {
         List<String> files = migrationFiles();
         try (Connection c = clickHouse.connection(); Statement s = c.createStatement()) {
             Set<Integer> recorded = recordedVersions(c);
+            if (clickHouse.ddl().clustered() && files.stream().anyMatch(f -> !recorded.contains(version(f)))) {
+                requireCoordination(s);
+            }
             for (String file : files) {
                 if (clickHouse.ddl().skipsRecorded() && recorded.contains(version(file))) {
                     continue;
@@ -92,6 +95,18 @@ public final class SchemaMigrator {
         }
         LOG.info("ClickHouse schema is up to date in database {} (version {})", clickHouse.database(),
                 version(files.get(files.size() - 1)));
+    }
+
+    /**
+     * ON CLUSTER DDL goes through ZooKeeper (or Keeper): without a session the node cannot run it, and ClickHouse 18.16
+     * crashes on it, so it is not sent until the node has one.
+     */
+    private static void requireCoordination(Statement s) throws SQLException {
+        try (ResultSet rs = s.executeQuery(ClusterDdl.COORDINATION_CHECK)) {
+            rs.next();
+        } catch (SQLException e) {
+            throw new SQLException("the node has no ZooKeeper/Keeper session, which ON CLUSTER DDL needs: " + firstLine(e.getMessage()), e);
+        }
     }
 
     /** The versions schema_migrations holds; none when the database or the table does not exist yet. */

@@ -47,4 +47,16 @@ class SchemaUpgradeIT {
             assertThat(log.text()).doesNotContain("ClickHouse migration ").contains("ClickHouse schema is up to date in database " + db);
         }
     }
+
+    @Test
+    void clusterDdlIsNotSentToANodeWithoutAZooKeeperSession() {
+        String db = LocalClickHouse.uniqueDatabase("it_nozk");
+        // the shared server has no ZooKeeper configured: ON CLUSTER DDL could not run there
+        SchemaMigrator migrator = new SchemaMigrator(new ClickHouse(clickHouse.jdbcUrl(db), "default", "", db, "infrasage_cluster"));
+
+        assertThat(migrator.tryApply()).isFalse();
+        assertThat(migrator.isApplied()).isFalse();
+        assertThat(migrator.lastError()).contains("no ZooKeeper/Keeper session, which ON CLUSTER DDL needs");
+        assertThat(clickHouse.count("SELECT count() FROM system.databases WHERE name = '" + db + "'")).isZero();
+    }
 }

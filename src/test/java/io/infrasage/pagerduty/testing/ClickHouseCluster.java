@@ -3,9 +3,12 @@ package io.infrasage.pagerduty.testing;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+
+import org.awaitility.Awaitility;
 
 /**
  * A replicated ClickHouse cluster for tests: two ClickHouse 18.16 servers (one shard, two replicas, on private ports
@@ -49,7 +52,20 @@ public final class ClickHouseCluster implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException("cannot configure the cluster: " + e.getMessage(), e);
         }
-        nodes.forEach(LocalClickHouse::start);
+        for (int n = 1; n <= nodes.size(); n++) {
+            start(n);
+        }
+    }
+
+    /**
+     * Starts node 1 or 2 (no-op when it answers) and returns once it holds a ZooKeeper session: ClickHouse 18.16 answers
+     * HTTP before that, and crashes on ON CLUSTER DDL that arrives without one.
+     */
+    public void start(int number) {
+        LocalClickHouse node = node(number);
+        node.start();
+        Awaitility.await("node " + number + "'s ZooKeeper session").atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> node.query("SELECT count() FROM system.zookeeper WHERE path = '/'") != null);
     }
 
     /** Node 1 or 2. */

@@ -85,8 +85,9 @@ public final class RunningBundle implements AutoCloseable {
             long deadline = System.currentTimeMillis() + 90_000;
             while (!bundle.isStarted() || !bundle.isReady()) {
                 if (System.currentTimeMillis() > deadline) {
+                    String health = bundle.healthBody();
                     bundle.close();
-                    throw new IllegalStateException("bundle not ready within 90 s");
+                    throw new IllegalStateException("bundle not ready within 90 s; /observe/health said: " + health);
                 }
                 Thread.sleep(20);
             }
@@ -101,6 +102,19 @@ public final class RunningBundle implements AutoCloseable {
     private boolean isStarted() {
         CamelContext c = main.getCamelContext();
         return c != null && c.isStarted();
+    }
+
+    /** The full /observe/health body, for a failure message; what went wrong when there is none. */
+    private String healthBody() {
+        try {
+            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health?exposureLevel=full"))
+                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            return "no answer (" + e + ")";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "interrupted";
+        }
     }
 
     private boolean isReady() {
