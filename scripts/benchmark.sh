@@ -6,6 +6,10 @@
 #                                 Alertmanager), each with 32 and with 64 connections: delivered events/s, accept latency,
 #                                 CPU ms per delivered event of each process; signed webhooks persisted to ClickHouse,
 #                                 memory under load (about 9-11 minutes)
+#   scripts/benchmark.sh user     as a user measures it, every part a process of its own: wrk, the bundle, a PagerDuty
+#                                 stand-in, ClickHouse and Alertmanager side by side; batches of 64 and one per POST, on
+#                                 1 routing key and on 20; delivered/s, CPU per delivered event of each process, accept
+#                                 latency at 200/s, ready time, RSS (scripts/bench/user.sh; about 4 minutes)
 #   scripts/benchmark.sh storm    10,000 anomalies over 20 routing keys within 30 s against PagerDuty's 120/min per key
 #                                 (about 6 minutes: the drain alone takes at least 4.2)
 #   scripts/benchmark.sh crash    kill -9 the bundle during a storm and during a PagerDuty outage (about 3 minutes)
@@ -49,8 +53,8 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case "$mode" in
-  all|storm|crash|kafka|kafka-crash) ;;
-  *) echo "usage: $0 [all|storm|crash|kafka|kafka-crash]" >&2; exit 2 ;;
+  all|storm|crash|kafka|kafka-crash|user) ;;
+  *) echo "usage: $0 [all|storm|crash|kafka|kafka-crash|user]" >&2; exit 2 ;;
 esac
 
 export CLICKHOUSE_HTTP_PORT=${BENCH_CLICKHOUSE_HTTP_PORT:-18323}
@@ -136,6 +140,10 @@ case "$mode" in
 esac
 
 mkdir -p target/benchmark
+if [ "$mode" = user ]; then
+  bash scripts/bench/user.sh
+  exit
+fi
 echo "== benchmark $mode ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)); bundle JVM options: ${BENCH_BUNDLE_JAVA_OPTS:-(JVM defaults)}"
 java -Xmx3g -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" \
   io.infrasage.pagerduty.bench.Benchmark "$mode" > >(tee "target/benchmark/$mode.log") 2>&1 &
