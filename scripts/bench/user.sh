@@ -97,14 +97,15 @@ profile_dir=""
 if [ "${BENCH_PROFILE:-}" = async ]; then profile_dir=$out/profiles; mkdir -p "$profile_dir"; fi
 
 rows=()
-# feed <name> <target: bundle|alertmanager> <batch> <connections> <routing keys>
+# feed <label> <target: bundle|alertmanager> <batch> <connections> <routing keys>
 feed() {
-  local name=$1 target=$2 batch=$3 conns=$4 keys=$5 url pid
+  local label=$1 target=$2 batch=$3 conns=$4 keys=$5 url pid
+  local name=$target-$batch-$conns
   if [ "$target" = bundle ]; then url=http://127.0.0.1:$bundle_port; pid=$bundle; else url=http://127.0.0.1:$am_port; pid=$am; fi
   curl -fs -XPOST "http://127.0.0.1:$sink_port/reset" >/dev/null
   local c0 s0 h0 t0; c0=$(cpu_ticks "$pid"); s0=$(cpu_ticks "$sink"); h0=$(cpu_ticks "${BENCH_CLICKHOUSE_PID:--1}")
   if [ -n "$profile_dir" ] && [ "$target" = bundle ]; then
-    jcmd "$bundle" JVMTI.agent_load "$BENCH_ASYNC_PROFILER_LIB" "start,${BENCH_PROFILE_OPTIONS:-event=cpu,interval=10ms}" >/dev/null
+    jcmd "$bundle" JVMTI.agent_load "$BENCH_ASYNC_PROFILER_LIB" "\"start,${BENCH_PROFILE_OPTIONS:-event=cpu,interval=10ms}\"" >/dev/null
   fi
   t0=$(ms)
   local TIMEFORMAT='%U %S'
@@ -113,13 +114,13 @@ feed() {
   local accepted; accepted=$(awk '/^accepted/ {print $2}' "$out/wrk-$name-$keys.txt")
   local stats; stats=$(settled)
   if [ -n "$profile_dir" ] && [ "$target" = bundle ]; then
-    jcmd "$bundle" JVMTI.agent_load "$BENCH_ASYNC_PROFILER_LIB" "stop,file=$root/$profile_dir/$name-$keys.collapsed.txt,collapsed" >/dev/null
+    jcmd "$bundle" JVMTI.agent_load "$BENCH_ASYNC_PROFILER_LIB" "\"stop,file=$root/$profile_dir/$name-$keys.collapsed.txt,collapsed\"" >/dev/null
   fi
   local c1 s1 h1; c1=$(cpu_ticks "$pid"); s1=$(cpu_ticks "$sink"); h1=$(cpu_ticks "${BENCH_CLICKHOUSE_PID:--1}")
   read -r events distinct first last <<< "$stats"
   read -r wu ws < "$out/wrk-$name-$keys.time"
   local row
-  row=$(awk -v n="$name" -v k="$keys" -v a="$accepted" -v e="$events" -v d="$distinct" -v t0="$t0" -v l="$last" \
+  row=$(awk -v n="$label" -v k="$keys" -v a="$accepted" -v e="$events" -v d="$distinct" -v t0="$t0" -v l="$last" \
       -v c="$((c1 - c0))" -v s="$((s1 - s0))" -v h="$((h1 - h0))" -v wu="$wu" -v ws="$ws" -v hz="$tick_hz" -v tg="$target" 'BEGIN {
     secs = (l - t0) / 1000; rate = secs > 0 ? d / secs : 0; per = d > 0 ? 1000 / hz / d : 0
     printf "| %s | %s | %d | %d | %d | %.1f | %.0f | %.3f | %.3f | %s | %.3f |", n, k, a, d, e - d, secs, rate, c * per,
@@ -135,9 +136,9 @@ for keys in 1 20; do
   feed "bundle, one per POST, 32 connections" bundle 1 32 "$keys"
 done
 
-echo "== accept latency at 200/s, one per POST (4 connections, one POST each per 20 ms)"
-BENCH_TARGET=bundle BENCH_BATCH=1 BENCH_SERVICES=20 BENCH_RUN="$run-latency" BENCH_API_TOKEN=$token BENCH_DELAY_MS=20 \
-  wrk -t2 -c4 -d"${seconds}s" --latency -s scripts/bench/post.lua "http://127.0.0.1:$bundle_port" > "$out/wrk-latency.txt" 2>&1
+echo "== accept latency at 200/s, one per POST (10 connections, one POST each per 50 ms)"
+BENCH_TARGET=bundle BENCH_BATCH=1 BENCH_SERVICES=20 BENCH_RUN="$run-latency" BENCH_API_TOKEN=$token BENCH_DELAY_MS=50 \
+  wrk -t2 -c10 -d"${seconds}s" --latency -s scripts/bench/post.lua "http://127.0.0.1:$bundle_port" > "$out/wrk-latency.txt" 2>&1
 p50=$(awk '$1 == "50%" {print $2}' "$out/wrk-latency.txt"); p99=$(awk '$1 == "99%" {print $2}' "$out/wrk-latency.txt")
 rate=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out/wrk-latency.txt")
 settled >/dev/null

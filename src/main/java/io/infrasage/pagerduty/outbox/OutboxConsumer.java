@@ -231,7 +231,10 @@ public final class OutboxConsumer extends DefaultConsumer {
             }
         } finally {
             inFlight.done(e);
-            wake();
+            // one poll per half a round of senders, not one per delivery: each poll is a query of the outbox
+            if (inFlight.size() <= backlog / 2) {
+                wake();
+            }
         }
     }
 
