@@ -181,7 +181,8 @@ public class BundleConfiguration implements CamelConfiguration {
                 new RoutingKeyPace(s.rateLimitPerMinute, s.rateLimitBurst), s.concurrency));
 
         // routes/clickhouse-spool.camel.yaml drains the local spool on a timer (started in local mode only)
-        registry.bind("clickHouseSpool", new ClickHouseSpool(rowSpool, writer));
+        ClickHouseSpool clickHouseSpool = new ClickHouseSpool(rowSpool, writer);
+        registry.bind("clickHouseSpool", clickHouseSpool);
         if (registry.findByType(Vertx.class).isEmpty() && registry.findByType(VertxOptions.class).isEmpty()) {
             // only when the host application has not configured Vert.x itself
             registry.bind("infrasageVertxOptions",
@@ -229,7 +230,7 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("pagerDutyApi", api);
         registry.bind("incidentListing", new IncidentListing(api, services, queries, clickHouse.table(PageMemoryRows.TABLE)));
         registry.bind("webhookVerifier", new WebhookSignatureVerifier(s.webhookSecrets, s.webhookInsecure, metrics));
-        WebhookHandler webhookHandler = new WebhookHandler(writer, queries, records, api, services, metrics);
+        WebhookHandler webhookHandler = new WebhookHandler(writer, queries, records, api, services, metrics, clickHouseSpool::drain);
         registry.bind("webhookHandler", webhookHandler);
         // the self-healing sync (routes/pagerduty-sync.camel.yaml): only with a REST token, and not with a zero interval
         boolean reconcile = api.enabled() && !s.reconcileInterval.isZero();

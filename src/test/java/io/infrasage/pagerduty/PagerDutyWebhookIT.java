@@ -3,8 +3,11 @@ package io.infrasage.pagerduty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -18,6 +21,7 @@ import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Seed "Bidirectional Webhook": signed webhooks sent by the sandbox (as PagerDuty sends them) become ClickHouse state,
@@ -44,6 +48,10 @@ class PagerDutyWebhookIT {
     }
 
     void start(ClickHouseServer ch, List<String> bundleSecrets, List<String> sandboxSecrets) {
+        start(ch, bundleSecrets, sandboxSecrets, LocalClickHouse.projectRoot().resolve("routes"));
+    }
+
+    void start(ClickHouseServer ch, List<String> bundleSecrets, List<String> sandboxSecrets, Path routes) {
         int port = RunningBundle.freePort();
         sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(100))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", sandboxSecrets).start();
@@ -55,7 +63,7 @@ class PagerDutyWebhookIT {
         s.put("pagerduty.api-token", sandbox.apiToken());
         s.put("pagerduty.service-key", KEY);
         s.put("pagerduty.webhook-secrets", String.join(",", bundleSecrets));
-        bundle = RunningBundle.start(s);
+        bundle = RunningBundle.start(s, routes);
     }
 
     void start() {
@@ -97,6 +105,30 @@ class PagerDutyWebhookIT {
 
     void awaitState(String anomalyId, String column, String expected) {
         await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(state(anomalyId, column)).isEqualTo(expected));
+    }
+
+    @Test
+    void aPageResolvedWithANoteWhileItsRowsAreStillSpooledGivesItsServiceAndRootCauseToMemory(@TempDir Path dir) throws IOException {
+        Path routes = Files.createDirectories(dir.resolve("routes"));
+        try (var files = Files.list(LocalClickHouse.projectRoot().resolve("routes"))) {
+            for (Path f : files.toList()) {
+                Files.copy(f, routes.resolve(f.getFileName()));
+            }
+        }
+        Path spool = routes.resolve("clickhouse-spool.camel.yaml");
+        String yaml = Files.readString(spool);
+        assertThat(yaml).contains("period: 1000");
+        // the page's state rows stay in the local spool for ten minutes, unless the webhook's own flush moves them
+        Files.writeString(spool, yaml.replace("period: 1000", "period: 600000"));
+        start(clickHouse, List.of(RunningBundle.SECRET), List.of(RunningBundle.SECRET), routes);
+        String id = page("spooled");
+        Incident incident = incidentOf(id);
+
+        sandbox.annotate(incident.id(), "Bob Example", "Restarted the pool");
+        sandbox.resolve(incident.id(), "Bob Example");
+        await().atMost(Duration.ofSeconds(15)).untilAsserted(() -> assertThat(clickHouse.query(
+                "SELECT service, root_cause, notes FROM " + db + ".incident_memory FINAL WHERE anomaly_id = '" + id + "' FORMAT TSV"))
+                .isEqualTo("payment-api\tDB connection pool exhausted\tBob Example: Restarted the pool"));
     }
 
     @Test

@@ -42,6 +42,7 @@ public final class WebhookHandler {
     /** Leaves PagerDuty's 5 s budget some room for the network. */
     static final Duration PERSIST_TIMEOUT = Duration.ofMillis(4000);
 
+    private final Runnable pendingStateRows;
     private final ClickHouseWriter writer;
     private final StateQueries queries;
     private final AnomalyRecords store;
@@ -54,8 +55,13 @@ public final class WebhookHandler {
      * @param api      PagerDuty's REST API; its spare share is used, so that verification and the sync keep theirs
      * @param services the PagerDuty services the bundle pages: webhooks about others' incidents need no lookup
      */
+    /**
+     * @param pendingStateRows writes the outbound flow's rows still waiting in the local spool, so that ClickHouse has an
+     *                         anomaly's facts (service, root cause) when a webhook needs them before the spool's next tick
+     */
     public WebhookHandler(ClickHouseWriter writer, StateQueries queries, AnomalyRecords store, PagerDutyApi api,
-                          BundleServices services, BundleMetrics metrics) {
+                          BundleServices services, BundleMetrics metrics, Runnable pendingStateRows) {
+        this.pendingStateRows = pendingStateRows;
         this.writer = writer;
         this.queries = queries;
         this.store = store;
@@ -415,7 +421,12 @@ public final class WebhookHandler {
         if (notes.isEmpty()) {
             return Optional.empty();
         }
-        Map<String, Object> anomaly = queries.anomaly(anomalyId).orElse(Map.of());
+        Map<String, Object> anomaly = queries.anomaly(anomalyId).filter(WebhookHandler::hasFacts).orElse(null);
+        if (anomaly == null) {
+            // paged moments ago: its facts may still wait in the local spool
+            pendingStateRows.run();
+            anomaly = queries.anomaly(anomalyId).orElse(Map.of());
+        }
         String text = notes.values().stream()
                 .map(n -> (n.author() == null ? "" : n.author() + ": ") + n.content())
                 .collect(Collectors.joining("\n---\n"));
@@ -423,6 +434,10 @@ public final class WebhookHandler {
                 .set("version", StateRows.versionAt(build.event.occurredAt())).set("service", anomaly.get("service"))
                 .set("root_cause", anomaly.get("root_cause")).set("notes", text).set("note_count", notes.size())
                 .set("resolved_by", resolvedBy).set("resolved_at", resolvedAt).set("written_at", Instant.now()).build());
+    }
+
+    private static boolean hasFacts(Map<String, Object> anomaly) {
+        return anomaly.get("service") instanceof String service && !service.isEmpty();
     }
 
     private static String noteId(WebhookEvent e) {
