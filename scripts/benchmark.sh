@@ -22,7 +22,7 @@
 #                                 Kafka mode: the crash storm over two instances; kill -9 one during the storm (it is
 #                                 started again) and again during a PagerDuty outage (left dead): accepted against
 #                                 delivered, duplicates, order per key, 429s at the sandbox (about 3 minutes)
-# It installs what it needs (JDK, Maven, ClickHouse, prometheus-alertmanager from Debian), builds, starts its own
+# It installs what it needs (JDK, Maven, ClickHouse, prometheus-alertmanager and wrk from Debian), builds, starts its own
 # loopback ClickHouse on ports of its own (other checkouts' servers are left alone), and runs the driver
 # (io.infrasage.pagerduty.bench.Benchmark, test sources), which runs the PagerDuty sandbox in-process and starts the
 # bundle as operators do: java -jar target/infrasage-pagerduty-1.0.0-SNAPSHOT-app.jar, configured by environment.
@@ -66,11 +66,14 @@ export BENCH_BUNDLE_JAVA_OPTS=${BENCH_BUNDLE_JAVA_OPTS-"-Xms64m -Xmx192m -XX:Min
 export MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-2}
 
 scripts/install-prereqs.sh
-if ! command -v prometheus-alertmanager >/dev/null 2>&1 && ! command -v alertmanager >/dev/null 2>&1; then
-  echo "== installing Debian's prometheus-alertmanager (run side by side; its service is not started)"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq prometheus-alertmanager >/dev/null
+. scripts/lib/apt-install.sh
+need=()
+# Alertmanager runs side by side (its service is not started); wrk is the user mode's load tool
+command -v prometheus-alertmanager >/dev/null 2>&1 || command -v alertmanager >/dev/null 2>&1 || need+=(prometheus-alertmanager)
+command -v wrk >/dev/null 2>&1 || need+=(wrk)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "== installing Debian's ${need[*]}"
+  apt_install "${need[@]}"
 fi
 
 echo "== building (mvn package, tests compiled, not run)"

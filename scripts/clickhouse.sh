@@ -4,6 +4,8 @@
 #   scripts/clickhouse.sh start|stop|status|url
 # Env: CLICKHOUSE_HTTP_PORT (default 18123), CLICKHOUSE_TCP_PORT (default 19000), CLICKHOUSE_DIR.
 set -euo pipefail
+. "$(dirname "$0")/lib/stop-process.sh"
+. "$(dirname "$0")/lib/apt-install.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 dir=${CLICKHOUSE_DIR:-$root/.local/clickhouse}
 http_port=${CLICKHOUSE_HTTP_PORT:-18123}
@@ -13,9 +15,7 @@ pidfile=$dir/server.pid
 install_if_missing() {
   command -v clickhouse-server >/dev/null 2>&1 && return 0
   echo "clickhouse.sh: installing Debian's clickhouse-server" >&2
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq clickhouse-server >/dev/null
+  apt_install clickhouse-server
 }
 
 answering() { curl -fsS --max-time 2 "http://127.0.0.1:$http_port/?query=SELECT%201" >/dev/null 2>&1; }
@@ -51,11 +51,7 @@ stop() {
     [ -n "$found" ] && echo "$found" > "$pidfile"
   fi
   if running; then
-    local pid; pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
+    stop_process "$pidfile" 10
     echo "ClickHouse stopped"
   else
     echo "ClickHouse not running (no live pid in $pidfile)"

@@ -4,6 +4,7 @@
 # uses to fetch chDB, the modern ClickHouse the tests also run the bundle's SQL and driver on) and ZooKeeper (which
 # the replicated-cluster test's two ClickHouse servers share, scripts/zookeeper.sh). Does nothing when all are there.
 set -euo pipefail
+. "$(dirname "$0")/lib/apt-install.sh"
 need=()
 command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
@@ -13,7 +14,5 @@ command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 [ -f /usr/share/java/zookeeper.jar ] || need+=(zookeeper)
 if [ ${#need[@]} -gt 0 ]; then
   echo "install-prereqs: installing ${need[*]}"
-  sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+  apt_install "${need[@]}"
 fi

@@ -5,6 +5,7 @@
 #   scripts/kafka.sh stop       stop it
 #   scripts/kafka.sh classpath  print the broker's classpath (resolved once)
 set -euo pipefail
+. "$(dirname "$0")/lib/stop-process.sh"
 cd "$(dirname "$0")/.."
 port=${KAFKA_PORT:-19092}
 controller_port=${KAFKA_CONTROLLER_PORT:-$((port + 1))}
@@ -65,12 +66,7 @@ PROPS
 
 stop() {
   if [ -f "$dir/pid" ]; then
-    local pid
-    pid=$(cat "$dir/pid")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$dir/pid"
+    stop_process "$dir/pid" 15
   fi
 }
 

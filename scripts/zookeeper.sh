@@ -5,6 +5,8 @@
 #   scripts/zookeeper.sh start|stop|status
 # Env: ZOOKEEPER_PORT (default 12181), ZOOKEEPER_DIR.
 set -euo pipefail
+. "$(dirname "$0")/lib/stop-process.sh"
+. "$(dirname "$0")/lib/apt-install.sh"
 root=$(cd "$(dirname "$0")/.." && pwd)
 port=${ZOOKEEPER_PORT:-12181}
 dir=${ZOOKEEPER_DIR:-$root/.local/zookeeper}
@@ -14,9 +16,7 @@ jar=/usr/share/java/zookeeper.jar
 install_if_missing() {
   [ -f "$jar" ] && return 0
   echo "zookeeper.sh: installing Debian's zookeeper" >&2
-  local sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-  $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq zookeeper >/dev/null
+  apt_install zookeeper
 }
 
 # serving, not merely running: ruok answers imok before ZooKeeper takes sessions, and ClickHouse 18.16 refused then
@@ -49,11 +49,7 @@ start() {
 
 stop() {
   if running; then
-    local pid; pid=$(cat "$pidfile")
-    kill "$pid" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$pid" 2>/dev/null || true
-    rm -f "$pidfile"
+    stop_process "$pidfile" 10
     echo "ZooKeeper stopped"
   else
     echo "ZooKeeper not running (no live pid in $pidfile)"
