@@ -32,11 +32,8 @@ class AcknowledgerListingIT {
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder()
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
             String db = LocalClickHouse.uniqueDatabase("it_acker");
-            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db));
+            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db), sandbox);
             s.put("camel.server.port", Integer.toString(port));
-            s.put("pagerduty.events-url", sandbox.eventsUrl());
-            s.put("pagerduty.api-url", sandbox.rootUrl());
-            s.put("pagerduty.api-token", sandbox.apiToken());
             s.put("pagerduty.service-key", KEY);
             try (RunningBundle bundle = RunningBundle.start(s)) {
                 long n = System.nanoTime();

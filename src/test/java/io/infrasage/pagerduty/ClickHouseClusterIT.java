@@ -70,11 +70,8 @@ class ClickHouseClusterIT {
     }
 
     RunningBundle bundle(String clickHouseUrl, boolean receivesWebhooks) {
-        Map<String, String> s = RunningBundle.baseSettings(clickHouseUrl);
+        Map<String, String> s = RunningBundle.baseSettings(clickHouseUrl, sandbox);
         s.put("clickhouse.cluster", ClickHouseCluster.NAME);
-        s.put("pagerduty.events-url", sandbox.eventsUrl());
-        s.put("pagerduty.api-url", sandbox.rootUrl());
-        s.put("pagerduty.api-token", sandbox.apiToken());
         s.put("pagerduty.service-key", KEY);
         if (receivesWebhooks) {
             s.put("camel.server.port", Integer.toString(webhookPort));

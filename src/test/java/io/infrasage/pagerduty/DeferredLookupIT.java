@@ -34,11 +34,8 @@ class DeferredLookupIT {
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().restRateLimitPerMinute(REST_LIMIT).restRateLimitWindow(REST_WINDOW)
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
             String db = LocalClickHouse.uniqueDatabase("it_deferred");
-            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db));
+            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db), sandbox);
             s.put("camel.server.port", Integer.toString(port));
-            s.put("pagerduty.events-url", sandbox.eventsUrl());
-            s.put("pagerduty.api-url", sandbox.rootUrl());
-            s.put("pagerduty.api-token", sandbox.apiToken());
             s.put("pagerduty.service-key", KEY);
             // no sync: only verification and the webhook's lookup spend the token here
             s.put("infrasage.reconcile-interval", "0");

@@ -30,11 +30,8 @@ class IncidentVerificationIT {
         int port = RunningBundle.freePort();
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().port(0)
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
-            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase("it_verify")));
+            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase("it_verify")), sandbox);
             s.put("camel.server.port", Integer.toString(port));
-            s.put("pagerduty.events-url", sandbox.eventsUrl());
-            s.put("pagerduty.api-url", sandbox.rootUrl());
-            s.put("pagerduty.api-token", sandbox.apiToken());
             s.put("pagerduty.routing-rules", "[{\"service_pattern\":\"payment-*\",\"service_key\":\"" + PAYMENTS + "\",\"team\":\"payments\"}]");
             s.put("pagerduty.service-key", DEFAULT);
             try (RunningBundle bundle = RunningBundle.start(s)) {

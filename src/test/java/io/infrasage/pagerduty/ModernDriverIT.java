@@ -35,11 +35,8 @@ class ModernDriverIT {
         int port = RunningBundle.freePort();
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(100))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
-            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db));
+            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db), sandbox);
             s.put("camel.server.port", Integer.toString(port));
-            s.put("pagerduty.events-url", sandbox.eventsUrl());
-            s.put("pagerduty.api-url", sandbox.rootUrl());
-            s.put("pagerduty.api-token", sandbox.apiToken());
             s.put("pagerduty.service-key", KEY);
             try (RunningBundle bundle = RunningBundle.start(s)) {
                 assertThat(clickHouse.query("SELECT name, engine FROM system.tables WHERE database = '" + db + "' ORDER BY name FORMAT TSV"))

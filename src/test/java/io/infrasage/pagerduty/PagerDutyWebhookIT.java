@@ -56,11 +56,8 @@ class PagerDutyWebhookIT {
         sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(100))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", sandboxSecrets).start();
         db = LocalClickHouse.uniqueDatabase("it_hook");
-        Map<String, String> s = RunningBundle.baseSettings(ch.jdbcUrl(db));
+        Map<String, String> s = RunningBundle.baseSettings(ch.jdbcUrl(db), sandbox);
         s.put("camel.server.port", Integer.toString(port));
-        s.put("pagerduty.events-url", sandbox.eventsUrl());
-        s.put("pagerduty.api-url", sandbox.rootUrl());
-        s.put("pagerduty.api-token", sandbox.apiToken());
         s.put("pagerduty.service-key", KEY);
         s.put("pagerduty.webhook-secrets", String.join(",", bundleSecrets));
         bundle = RunningBundle.start(s, routes);

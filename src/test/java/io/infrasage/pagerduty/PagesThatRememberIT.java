@@ -176,11 +176,8 @@ class PagesThatRememberIT {
     }
 
     private static Map<String, String> settings(String clickHouseUrl, PagerDutySandbox sandbox, int port) {
-        Map<String, String> s = RunningBundle.baseSettings(clickHouseUrl);
+        Map<String, String> s = RunningBundle.baseSettings(clickHouseUrl, sandbox);
         s.put("camel.server.port", Integer.toString(port));
-        s.put("pagerduty.events-url", sandbox.eventsUrl());
-        s.put("pagerduty.api-url", sandbox.rootUrl());
-        s.put("pagerduty.api-token", sandbox.apiToken());
         s.put("pagerduty.service-key", KEY);
         s.put("infrasage.page-memory-refresh", "200ms");
         return s;

@@ -53,11 +53,8 @@ class RestBudgetFloodIT {
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().restRateLimitPerMinute(REST_LIMIT).rateLimitPerMinute(100_000)
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
             String db = LocalClickHouse.uniqueDatabase("it_flood");
-            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db));
+            Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db), sandbox);
             s.put("camel.server.port", Integer.toString(port));
-            s.put("pagerduty.events-url", sandbox.eventsUrl());
-            s.put("pagerduty.api-url", sandbox.rootUrl());
-            s.put("pagerduty.api-token", sandbox.apiToken());
             s.put("pagerduty.api-rate-limit-per-minute", Integer.toString(REST_LIMIT));
             s.put("pagerduty.service-key", KEY);
             s.put("infrasage.reconcile-interval", INTERVAL.toMillis() + "ms");

@@ -234,11 +234,8 @@ class SelfHealingSyncIT {
     }
 
     private Map<String, String> settings(PagerDutySandbox sandbox, int port, String dbPrefix) {
-        Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase(dbPrefix)));
+        Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase(dbPrefix)), sandbox);
         s.put("camel.server.port", Integer.toString(port));
-        s.put("pagerduty.events-url", sandbox.eventsUrl());
-        s.put("pagerduty.api-url", sandbox.rootUrl());
-        s.put("pagerduty.api-token", sandbox.apiToken());
         s.put("pagerduty.routing-rules", "[{\"service_pattern\":\"*\",\"service_key\":\"" + KEY + "\",\"team\":\"payments\"}]");
         s.put("infrasage.reconcile-interval", INTERVAL.toMillis() + "ms");
         return s;

@@ -50,11 +50,8 @@ class SymptomInhibitionIT {
         sandbox = PagerDutySandbox.builder().webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook",
                 List.of(RunningBundle.SECRET)).start();
         db = LocalClickHouse.uniqueDatabase("it_inhibit");
-        Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db));
+        Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db), sandbox);
         s.put("camel.server.port", Integer.toString(port));
-        s.put("pagerduty.events-url", sandbox.eventsUrl());
-        s.put("pagerduty.api-url", sandbox.rootUrl());
-        s.put("pagerduty.api-token", sandbox.apiToken());
         s.put("pagerduty.api-from", "infrasage-bot@example.com");
         s.put("pagerduty.routing-rules", RULES);
         s.put("infrasage.inhibit-symptoms", "true");

@@ -18,7 +18,7 @@ public record ClusterDdl(String cluster) {
             Pattern.CASE_INSENSITIVE);
 
     /** Answers only on a node that holds a ZooKeeper (or Keeper) session. */
-    static final String COORDINATION_CHECK = "SELECT count() FROM system.zookeeper WHERE path = '/'";
+    public static final String COORDINATION_CHECK = "SELECT count() FROM system.zookeeper WHERE path = '/'";
 
     public ClusterDdl {
         cluster = cluster == null ? "" : cluster.strip();

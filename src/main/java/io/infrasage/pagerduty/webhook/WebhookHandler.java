@@ -54,8 +54,6 @@ public final class WebhookHandler {
     /**
      * @param api      PagerDuty's REST API; its spare share is used, so that verification and the sync keep theirs
      * @param services the PagerDuty services the bundle pages: webhooks about others' incidents need no lookup
-     */
-    /**
      * @param pendingStateRows writes the outbound flow's rows still waiting in the local spool, so that ClickHouse has an
      *                         anomaly's facts (service, root cause) when a webhook needs them before the spool's next tick
      */

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.infrasage.pagerduty.clickhouse.ClusterDdl;
 import org.awaitility.Awaitility;
 
 /**
@@ -65,7 +66,7 @@ public final class ClickHouseCluster implements AutoCloseable {
         LocalClickHouse node = node(number);
         node.start();
         Awaitility.await("node " + number + "'s ZooKeeper session").atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> node.query("SELECT count() FROM system.zookeeper WHERE path = '/'") != null);
+                .until(() -> node.query(ClusterDdl.COORDINATION_CHECK) != null);
     }
 
     /** Node 1 or 2. */

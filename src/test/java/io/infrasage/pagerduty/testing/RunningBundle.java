@@ -14,6 +14,7 @@ import java.util.Map;
 
 import io.infrasage.pagerduty.Application;
 import io.infrasage.pagerduty.BundleConfiguration;
+import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 
@@ -52,6 +53,15 @@ public final class RunningBundle implements AutoCloseable {
         s.put("pagerduty.retry-initial-delay", "100ms");
         s.put("pagerduty.retry-max-delay", "1s");
         s.put("pagerduty.retry-throttled-delay", "300ms");
+        return s;
+    }
+
+    /** {@link #baseSettings(String)}, with PagerDuty's Events and REST APIs (and its token) those of this sandbox. */
+    public static Map<String, String> baseSettings(String clickHouseUrl, PagerDutySandbox sandbox) {
+        Map<String, String> s = baseSettings(clickHouseUrl);
+        s.put("pagerduty.events-url", sandbox.eventsUrl());
+        s.put("pagerduty.api-url", sandbox.rootUrl());
+        s.put("pagerduty.api-token", sandbox.apiToken());
         return s;
     }
 
@@ -107,8 +117,7 @@ public final class RunningBundle implements AutoCloseable {
     /** The full /observe/health body, for a failure message; what went wrong when there is none. */
     private String healthBody() {
         try {
-            return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health?exposureLevel=full"))
-                    .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
+            return fullHealth(managementPort).body();
         } catch (IOException e) {
             return "no answer (" + e + ")";
         } catch (InterruptedException e) {
@@ -132,8 +141,7 @@ public final class RunningBundle implements AutoCloseable {
                     .timeout(Duration.ofSeconds(2)).GET().build(), HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
                 return false;
             }
-            HttpResponse<String> health = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort
-                    + "/observe/health?exposureLevel=full")).timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> health = fullHealth(managementPort);
             return health.statusCode() == 200 && "UP".equals(checkStatus(health.body(), "clickhouse"));
         } catch (IOException e) {
             return false;
@@ -141,6 +149,12 @@ public final class RunningBundle implements AutoCloseable {
             Thread.currentThread().interrupt();
             return false;
         }
+    }
+
+    /** /observe/health with every check's details. */
+    private static HttpResponse<String> fullHealth(int managementPort) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + managementPort + "/observe/health?exposureLevel=full"))
+                .timeout(Duration.ofSeconds(5)).GET().build(), HttpResponse.BodyHandlers.ofString());
     }
 
     /** The status of one check in a /observe/health body, or null when the body does not list it. */
