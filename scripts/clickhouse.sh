@@ -26,11 +26,15 @@ start() {
   if answering; then echo "ClickHouse already answering on 127.0.0.1:$http_port"; return 0; fi
   install_if_missing
   mkdir -p "$dir"/{data,tmp,log,user_files,format_schemas}
+  # two test JVMs may start the shared server at once: the second waits, then finds it answering
+  exec 9>"$dir/start.lock"
+  flock 9
+  if answering; then echo "ClickHouse already answering on 127.0.0.1:$http_port"; return 0; fi
   sed -e "s#@DIR@#$dir#g" -e "s#@HTTP_PORT@#$http_port#g" -e "s#@TCP_PORT@#$tcp_port#g" \
     "$root/config/clickhouse-local.xml" > "$dir/config.xml"
   # in the background, detached from this shell's output, its pid kept for stop
   cd "$dir"
-  nohup clickhouse-server --config-file="$dir/config.xml" > "$dir/log/stdout.log" 2>&1 < /dev/null &
+  nohup clickhouse-server --config-file="$dir/config.xml" > "$dir/log/stdout.log" 2>&1 < /dev/null 9>&- &
   echo $! > "$pidfile"
   cd - >/dev/null
   # a server with many parts to load on a busy machine can take well over 15 s (seen after a benchmark storm)
