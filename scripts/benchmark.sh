@@ -10,6 +10,7 @@
 #                                 stand-in, ClickHouse and Alertmanager side by side; batches of 64 and one per POST, on
 #                                 1 routing key and on 20; delivered/s, CPU per delivered event of each process, accept
 #                                 latency at 200/s, ready time, RSS (scripts/bench/user.sh; about 4 minutes)
+#   scripts/benchmark.sh user-kafka the same with the bundle queueing through a local broker of its own (INFRASAGE_QUEUE=kafka)
 #   scripts/benchmark.sh storm    10,000 anomalies over 20 routing keys within 30 s against PagerDuty's 120/min per key
 #                                 (about 6 minutes: the drain alone takes at least 4.2)
 #   scripts/benchmark.sh crash    kill -9 the bundle during a storm and during a PagerDuty outage (about 3 minutes)
@@ -53,8 +54,8 @@ cd "$(dirname "$0")/.."
 
 mode=${1:-all}
 case "$mode" in
-  all|storm|crash|kafka|kafka-crash|user) ;;
-  *) echo "usage: $0 [all|storm|crash|kafka|kafka-crash|user]" >&2; exit 2 ;;
+  all|storm|crash|kafka|kafka-crash|user|user-kafka) ;;
+  *) echo "usage: $0 [all|storm|crash|kafka|kafka-crash|user|user-kafka]" >&2; exit 2 ;;
 esac
 
 export CLICKHOUSE_HTTP_PORT=${BENCH_CLICKHOUSE_HTTP_PORT:-18323}
@@ -127,7 +128,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 case "$mode" in
-  kafka*)
+  kafka*|user-kafka)
     kafka_port=${BENCH_KAFKA_PORT:-19392}
     kafka_dir=${BENCH_KAFKA_DIR:-$PWD/.local/kafka-bench}
     if (exec 3<>"/dev/tcp/127.0.0.1/$kafka_port") 2>/dev/null; then
@@ -145,8 +146,8 @@ case "$mode" in
 esac
 
 mkdir -p target/benchmark
-if [ "$mode" = user ]; then
-  bash scripts/bench/user.sh
+if [[ "$mode" = user* ]]; then
+  BENCH_USER_MODE=$mode bash scripts/bench/user.sh
   exit
 fi
 echo "== benchmark $mode ($(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)); bundle JVM options: ${BENCH_BUNDLE_JAVA_OPTS:-(JVM defaults)}"

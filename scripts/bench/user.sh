@@ -5,7 +5,9 @@
 # alerts. Feeds: batches of 64 over 8 connections, and one per POST over 32 connections (bundle only: Prometheus feeds
 # Alertmanager batches), each on 1 routing key and on 20. Figures per feed: delivered events/s from the first POST to
 # the stand-in's last event, and each process's CPU ms per delivered event. Then the accept latency at 200/s (one per
-# POST), time to ready and peak RSS. Called by scripts/benchmark.sh after the build and ClickHouse are up.
+# POST), time to ready and peak RSS. Called by scripts/benchmark.sh after the build and ClickHouse are up; in its
+# user-kafka mode also after a broker of its own (BENCH_KAFKA_BOOTSTRAP_SERVERS): then the bundle queues through Kafka
+# (INFRASAGE_QUEUE=kafka, one instance) and the broker's CPU has a column of its own.
 # Env: BENCH_USER_SECONDS (load per feed, default 15), BENCH_PROFILE=async (async-profiler on the bundle per feed, its
 #      collapsed stacks in the run's profiles/; BENCH_PROFILE_OPTIONS sets its options, default event=cpu,interval=10ms; event=wall,threads shows waiting too).
 set -euo pipefail
@@ -15,12 +17,16 @@ seconds=${BENCH_USER_SECONDS:-15}
 run=u$(date +%s)
 out=target/benchmark/user-$run
 mkdir -p "$out"
-report=target/benchmark/report-user.md
+report=target/benchmark/report-${BENCH_USER_MODE:-user}.md
 sink_port=${BENCH_SINK_PORT:-19561}
 am_port=${BENCH_AM_PORT:-19562}
 bundle_port=${BENCH_BUNDLE_PORT:-19563}
 mgmt_port=${BENCH_BUNDLE_MANAGEMENT_PORT:-19564}
 token=bench-api-token
+queue_env=()
+if [ -n "${BENCH_KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
+  queue_env=(INFRASAGE_QUEUE=kafka KAFKA_BOOTSTRAP_SERVERS="$BENCH_KAFKA_BOOTSTRAP_SERVERS" KAFKA_TOPIC_PREFIX="bench-$run.")
+fi
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
@@ -70,7 +76,7 @@ env CAMEL_SERVER_PORT=$bundle_port CAMEL_SERVER_HOST=127.0.0.1 CAMEL_MANAGEMENT_
   PAGERDUTY_EVENTS_URL="http://127.0.0.1:$sink_port/v2/enqueue" PAGERDUTY_ROUTING_RULES="$rules" PAGERDUTY_SERVICE_KEY="$(key 0)" \
   PAGERDUTY_WEBHOOK_SECRETS=bench-webhook-secret INFRASAGE_API_TOKEN=$token \
   PAGERDUTY_RATE_LIMIT_PER_MINUTE=10000000 PAGERDUTY_RATE_LIMIT_BURST=1000000 \
-  java $BENCH_BUNDLE_JAVA_OPTS -jar "$jar" > "$out/bundle.log" 2>&1 &
+  "${queue_env[@]}" java $BENCH_BUNDLE_JAVA_OPTS -jar "$jar" > "$out/bundle.log" 2>&1 &
 bundle=$!; pids+=("$bundle")
 until curl -fs "http://127.0.0.1:$mgmt_port/observe/health/ready" >/dev/null 2>&1; do
   kill -0 "$bundle" 2>/dev/null || { echo "the bundle exited; see $out/bundle.log" >&2; exit 1; }
@@ -101,7 +107,8 @@ feed() {
   local name=$target-$batch-$conns
   if [ "$target" = bundle ]; then url=http://127.0.0.1:$bundle_port; pid=$bundle; else url=http://127.0.0.1:$am_port; pid=$am; fi
   curl -fs -XPOST "http://127.0.0.1:$sink_port/reset" >/dev/null
-  local c0 s0 h0 t0; c0=$(cpu_ticks "$pid"); s0=$(cpu_ticks "$sink"); h0=$(cpu_ticks "${BENCH_CLICKHOUSE_PID:--1}")
+  local c0 s0 h0 k0 t0; c0=$(cpu_ticks "$pid"); s0=$(cpu_ticks "$sink"); h0=$(cpu_ticks "${BENCH_CLICKHOUSE_PID:--1}")
+  k0=$(cpu_ticks "${BENCH_KAFKA_PID:--1}")
   if [ -n "$profile_dir" ] && [ "$target" = bundle ]; then
     jcmd "$bundle" JVMTI.agent_load "$BENCH_ASYNC_PROFILER_LIB" "\"start,${BENCH_PROFILE_OPTIONS:-event=cpu,interval=10ms}\"" >/dev/null
   fi
@@ -114,15 +121,17 @@ feed() {
   if [ -n "$profile_dir" ] && [ "$target" = bundle ]; then
     jcmd "$bundle" JVMTI.agent_load "$BENCH_ASYNC_PROFILER_LIB" "\"stop,file=$root/$profile_dir/$name-$keys.collapsed.txt,collapsed\"" >/dev/null
   fi
-  local c1 s1 h1; c1=$(cpu_ticks "$pid"); s1=$(cpu_ticks "$sink"); h1=$(cpu_ticks "${BENCH_CLICKHOUSE_PID:--1}")
+  local c1 s1 h1 k1; c1=$(cpu_ticks "$pid"); s1=$(cpu_ticks "$sink"); h1=$(cpu_ticks "${BENCH_CLICKHOUSE_PID:--1}")
+  k1=$(cpu_ticks "${BENCH_KAFKA_PID:--1}")
   read -r events distinct first last <<< "$stats"
   read -r wu ws < "$out/wrk-$name-$keys.time"
   local row
   row=$(awk -v n="$label" -v k="$keys" -v a="$accepted" -v e="$events" -v d="$distinct" -v t0="$t0" -v l="$last" \
-      -v c="$((c1 - c0))" -v s="$((s1 - s0))" -v h="$((h1 - h0))" -v wu="$wu" -v ws="$ws" -v hz="$tick_hz" -v tg="$target" 'BEGIN {
+      -v c="$((c1 - c0))" -v s="$((s1 - s0))" -v h="$((h1 - h0))" -v kb="$((k1 - k0))" -v kafka="${BENCH_KAFKA_PID:+1}" -v wu="$wu" -v ws="$ws" -v hz="$tick_hz" -v tg="$target" 'BEGIN {
     secs = (l - t0) / 1000; rate = secs > 0 ? d / secs : 0; per = d > 0 ? 1000 / hz / d : 0
-    printf "| %s | %s | %d | %d | %d | %.1f | %.0f | %.3f | %.3f | %s | %.3f |", n, k, a, d, e - d, secs, rate, c * per,
-      s * per, (tg == "bundle" ? sprintf("%.3f", h * per) : "–"), (wu + ws) * 1000 / (d > 0 ? d : 1) }')
+    printf "| %s | %s | %d | %d | %d | %.1f | %.0f | %.3f | %.3f | %s | %s | %.3f |", n, k, a, d, e - d, secs, rate, c * per,
+      s * per, (tg == "bundle" ? sprintf("%.3f", h * per) : "–"), (tg == "bundle" && kafka ? sprintf("%.3f", kb * per) : "–"),
+      (wu + ws) * 1000 / (d > 0 ? d : 1) }')
   rows+=("$row")
   echo "   $row"
 }
@@ -148,10 +157,11 @@ hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$bundle/status")
   echo "$(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg); wrk $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f2);"
   echo "$($am_bin --version 2>&1 | head -n 1); bundle JVM options: ${BENCH_BUNDLE_JAVA_OPTS:-(JVM defaults)};"
   echo "$seconds s of load per feed; every process its own: wrk, bundle, PagerDuty stand-in (PagerDutySink.java), ClickHouse, Alertmanager."
+  echo "Bundle queue: ${BENCH_KAFKA_BOOTSTRAP_SERVERS:+Kafka (INFRASAGE_QUEUE=kafka, one instance, one local broker)}${BENCH_KAFKA_BOOTSTRAP_SERVERS:-SQLite (the default)}."
   echo "Delivered/s: distinct events the stand-in received, from the first POST to its last event. CPU: ms per delivered event."
   echo
-  echo "| feed | routing keys | accepted | delivered | repeats | seconds | delivered/s | target CPU | stand-in CPU | ClickHouse CPU | wrk CPU |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| feed | routing keys | accepted | delivered | repeats | seconds | delivered/s | target CPU | stand-in CPU | ClickHouse CPU | broker CPU | wrk CPU |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
   printf '%s\n' "${rows[@]}"
   echo
   echo "| figure | measured |"
