@@ -60,6 +60,7 @@ import io.vertx.core.VertxOptions;
 import org.apache.camel.CamelConfiguration;
 import org.apache.camel.CamelContext;
 import org.apache.camel.Configuration;
+import org.apache.camel.Predicate;
 import org.apache.camel.StartupListener;
 import org.apache.camel.health.HealthCheckRegistry;
 import org.apache.camel.support.service.ServiceSupport;
@@ -73,6 +74,13 @@ import org.slf4j.LoggerFactory;
  */
 @Configuration
 public class BundleConfiguration implements CamelConfiguration {
+
+    /**
+     * routes/error-handling.camel.yaml retries while this holds (bean "bundleRunning"): a simple
+     * "${camelContext.status.started}" would introspect the whole CamelContext class for every step it guards.
+     */
+    public static final Predicate BUNDLE_RUNNING = exchange -> exchange.getContext().getStatus().isStarted();
+
 
     private static final Logger LOG = LoggerFactory.getLogger(BundleConfiguration.class);
     /**
@@ -191,6 +199,7 @@ public class BundleConfiguration implements CamelConfiguration {
         registry.bind("bundleSettings", s);
         registry.bind("bundleMetrics", metrics);
         registry.bind("clickHouse", clickHouse);
+        registry.bind("bundleRunning", BUNDLE_RUNNING);
         // routes/clickhouse-writes.camel.yaml writes what waits; routes/clickhouse-schema.camel.yaml migrates at start
         registry.bind("clickHouseWriter", writer);
         registry.bind("schemaMigrator", schema);

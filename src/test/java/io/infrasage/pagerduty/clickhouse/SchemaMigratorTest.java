@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 
+import io.infrasage.pagerduty.BundleConfiguration;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.apache.camel.CamelContext;
@@ -114,6 +115,7 @@ class SchemaMigratorTest {
         SchemaMigrator schema = new SchemaMigrator(new ClickHouse(later.jdbcUrl(db), "default", "", db));
         try (CamelContext camel = new DefaultCamelContext()) {
             camel.getRegistry().bind("schemaMigrator", schema);
+            camel.getRegistry().bind("bundleRunning", BundleConfiguration.BUNDLE_RUNNING);
             for (String file : List.of("error-handling.camel.yaml", "clickhouse-schema.camel.yaml")) {
                 PluginHelper.getRoutesLoader(camel).loadRoutes(ResourceHelper.resolveResource(camel,
                         "file:" + LocalClickHouse.projectRoot().resolve("routes").resolve(file)));
