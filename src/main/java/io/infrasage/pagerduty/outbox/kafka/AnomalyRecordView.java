@@ -20,7 +20,6 @@ import io.infrasage.pagerduty.outbox.AnomalyRecord;
 import org.apache.camel.spi.ExecutorServiceManager;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.ListOffsetsOptions;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.Consumer;
@@ -40,7 +39,8 @@ final class AnomalyRecordView implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AnomalyRecordView.class);
 
     private final String topic;
-    private final Supplier<Admin> admin;
+    /** The topic's end offsets, asked for by every read: one ListOffsets out at a time, shared by the reads waiting. */
+    private final CoalescedRequest<Map<TopicPartition, Long>> topicEnds;
     private final Map<String, AnomalyFacts.Accepted> accepted = new ConcurrentHashMap<>();
     private final Map<String, AnomalyFacts.Resolution> resolutions = new ConcurrentHashMap<>();
     private final Set<String> resolvesDelivered = ConcurrentHashMap.newKeySet();
@@ -60,9 +60,14 @@ final class AnomalyRecordView implements AutoCloseable {
     private ExecutorServiceManager threads;
     private ExecutorService thread;
 
-    AnomalyRecordView(String topic, Supplier<Admin> admin) {
+    AnomalyRecordView(String topic, Supplier<Admin> admin, Duration requestTimeout) {
         this.topic = topic;
-        this.admin = admin;
+        this.topicEnds = new CoalescedRequest<>(() -> {
+            Map<TopicPartition, OffsetSpec> request = partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
+            return admin.get().listOffsets(request, new ListOffsetsOptions().timeoutMs((int) requestTimeout.toMillis())).all()
+                    .toCompletionStage().toCompletableFuture()
+                    .thenApply(answer -> answer.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset())));
+        });
     }
 
     /** @param consumer a consumer outside any group: this copy reads every partition, from the beginning, on a Camel thread */
@@ -164,8 +169,7 @@ final class AnomalyRecordView implements AutoCloseable {
     }
 
     /**
-     * Waits until this copy holds every fact written before the call; fails when Kafka does not answer by the deadline
-     * (the admin client gives up then too, so calls of an outage do not pile up in it).
+     * Waits until this copy holds every fact written before the call; fails when Kafka does not answer by the deadline.
      */
     void awaitCurrent(Deadline deadline) {
         if (deadline.passed()) {
@@ -173,17 +177,13 @@ final class AnomalyRecordView implements AutoCloseable {
         }
         Map<TopicPartition, Long> ends;
         try {
-            Map<TopicPartition, OffsetSpec> request = partitions.stream().collect(Collectors.toMap(tp -> tp, tp -> OffsetSpec.latest()));
-            Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> answer = admin.get().listOffsets(request,
-                            new ListOffsetsOptions().timeoutMs((int) Math.min(Integer.MAX_VALUE, deadline.remainingMillis())))
-                    .all().get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
-            ends = answer.entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+            ends = topicEnds.askedFromNow().get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new KafkaUnavailableException("interrupted while waiting for Kafka", e);
         } catch (ExecutionException e) {
             throw new KafkaUnavailableException("Kafka did not answer with the anomalies topic's end: " + e.getCause().getMessage(), e);
-        } catch (Exception e) {
+        } catch (TimeoutException e) {
             throw new KafkaUnavailableException("Kafka did not answer with the anomalies topic's end within " + deadline.described(), e);
         }
         while (true) {

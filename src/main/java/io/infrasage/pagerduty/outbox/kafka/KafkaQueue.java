@@ -43,7 +43,7 @@ public final class KafkaQueue implements AutoCloseable {
         this.threads = threads;
         KafkaWritability writability = new KafkaWritability(clients::admin,
                 List.of(topics.deliveries(), topics.anomalies(), topics.rows()), state, maxWaiting);
-        view = new AnomalyRecordView(topics.anomalies(), clients::admin);
+        view = new AnomalyRecordView(topics.anomalies(), clients::admin, clients.acceptTimeout());
         spool = new KafkaRowSpool(topics, clients, writability, clients.acceptTimeout());
         records = new KafkaAnomalyRecords(topics, clients, view, spool, writability, clients.acceptTimeout());
         outbox = new KafkaOutbox(clients, topics, view, spool, writability);

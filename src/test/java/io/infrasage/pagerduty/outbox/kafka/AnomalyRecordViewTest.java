@@ -1,5 +1,7 @@
 package io.infrasage.pagerduty.outbox.kafka;
 
+import java.time.Duration;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
@@ -28,7 +30,7 @@ class AnomalyRecordViewTest {
     static final String OTHER_KEY = "Q".repeat(32);
 
     static AnomalyRecordView view() {
-        return new AnomalyRecordView("t", null);
+        return new AnomalyRecordView("t", null, Duration.ofSeconds(1));
     }
 
     static String accepted(String... keys) {
@@ -52,7 +54,7 @@ class AnomalyRecordViewTest {
                 new PartitionInfo("t", 0, broker, new Node[] {broker}, new Node[] {broker}),
                 new PartitionInfo("t", 1, broker, new Node[] {broker}, new Node[] {broker}))),
                 CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
-        AnomalyRecordView view = new AnomalyRecordView("t", null);
+        AnomalyRecordView view = new AnomalyRecordView("t", null, Duration.ofSeconds(1));
         DefaultCamelContext camel = new DefaultCamelContext();
         try {
             view.start(consumer, camel.getExecutorServiceManager());
