@@ -24,8 +24,10 @@ bundle_port=${BENCH_BUNDLE_PORT:-19563}
 mgmt_port=${BENCH_BUNDLE_MANAGEMENT_PORT:-19564}
 token=bench-api-token
 queue_env=()
+queue_label="SQLite (the default)"
 if [ -n "${BENCH_KAFKA_BOOTSTRAP_SERVERS:-}" ]; then
-  queue_env=(INFRASAGE_QUEUE=kafka KAFKA_BOOTSTRAP_SERVERS="$BENCH_KAFKA_BOOTSTRAP_SERVERS" KAFKA_TOPIC_PREFIX="bench-$run.")
+  queue_env=(INFRASAGE_QUEUE=kafka KAFKA_BOOTSTRAP_SERVERS="$BENCH_KAFKA_BOOTSTRAP_SERVERS" KAFKA_TOPIC_PREFIX="bench-$run." KAFKA_REPLICATION_FACTOR=1)
+  queue_label="Kafka (INFRASAGE_QUEUE=kafka, one instance, one local broker)"
 fi
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
@@ -67,23 +69,32 @@ echo "== Alertmanager on 127.0.0.1:$am_port ($($am_bin --version 2>&1 | head -n 
 am=$!; pids+=("$am")
 for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$am_port/-/ready" >/dev/null 2>&1 && break; sleep 0.1; done
 
-echo "== bundle on 127.0.0.1:$bundle_port"
+# start_bundle <name> <port> <management port> [JVM options...]: runs the jar in the background as operators do;
+# sets bundle_pid, and ready_ms from java -jar to /observe/health/ready answering 200
+start_bundle() {
+  local name=$1 port=$2 mgmt=$3 started; shift 3
+  started=$(ms)
+  # shellcheck disable=SC2086
+  env CAMEL_SERVER_PORT=$port CAMEL_SERVER_HOST=127.0.0.1 CAMEL_MANAGEMENT_PORT=$mgmt CAMEL_MANAGEMENT_HOST=127.0.0.1 \
+    CLICKHOUSE_URL="${CLICKHOUSE_URL/\/infrasage\?//bench_$run?}" INFRASAGE_DATA_DIR="$out/$name-data" \
+    PAGERDUTY_EVENTS_URL="http://127.0.0.1:$sink_port/v2/enqueue" PAGERDUTY_ROUTING_RULES="$rules" PAGERDUTY_SERVICE_KEY="$(key 0)" \
+    PAGERDUTY_WEBHOOK_SECRETS=bench-webhook-secret INFRASAGE_API_TOKEN=$token \
+    PAGERDUTY_RATE_LIMIT_PER_MINUTE=10000000 PAGERDUTY_RATE_LIMIT_BURST=1000000 \
+    "${queue_env[@]}" java $BENCH_BUNDLE_JAVA_OPTS "$@" -jar "$jar" > "$out/$name.log" 2>&1 &
+  bundle_pid=$!; pids+=("$bundle_pid")
+  until curl -fs "http://127.0.0.1:$mgmt/observe/health/ready" >/dev/null 2>&1; do
+    kill -0 "$bundle_pid" 2>/dev/null || { echo "the bundle exited; see $out/$name.log" >&2; exit 1; }
+    sleep 0.02
+  done
+  ready_ms=$(( $(ms) - started ))
+}
+
 jar=$(ls target/infrasage-pagerduty-*-app.jar | head -n 1)
-started=$(ms)
-# shellcheck disable=SC2086
-env CAMEL_SERVER_PORT=$bundle_port CAMEL_SERVER_HOST=127.0.0.1 CAMEL_MANAGEMENT_PORT=$mgmt_port CAMEL_MANAGEMENT_HOST=127.0.0.1 \
-  CLICKHOUSE_URL="${CLICKHOUSE_URL/\/infrasage\?//bench_$run?}" INFRASAGE_DATA_DIR="$out/data" \
-  PAGERDUTY_EVENTS_URL="http://127.0.0.1:$sink_port/v2/enqueue" PAGERDUTY_ROUTING_RULES="$rules" PAGERDUTY_SERVICE_KEY="$(key 0)" \
-  PAGERDUTY_WEBHOOK_SECRETS=bench-webhook-secret INFRASAGE_API_TOKEN=$token \
-  PAGERDUTY_RATE_LIMIT_PER_MINUTE=10000000 PAGERDUTY_RATE_LIMIT_BURST=1000000 \
-  "${queue_env[@]}" java $BENCH_BUNDLE_JAVA_OPTS -jar "$jar" > "$out/bundle.log" 2>&1 &
-bundle=$!; pids+=("$bundle")
-until curl -fs "http://127.0.0.1:$mgmt_port/observe/health/ready" >/dev/null 2>&1; do
-  kill -0 "$bundle" 2>/dev/null || { echo "the bundle exited; see $out/bundle.log" >&2; exit 1; }
-  sleep 0.02
-done
-ready_ms=$(( $(ms) - started ))
-echo "   ready in $ready_ms ms"
+echo "== bundle on 127.0.0.1:$bundle_port"
+start_bundle bundle "$bundle_port" "$mgmt_port"
+bundle=$bundle_pid
+bundle_ready_ms=$ready_ms
+echo "   ready in $bundle_ready_ms ms"
 
 # the stand-in's count once it has held still for 3 s (or 300 s passed): "events distinct first_ms last_ms"
 settled() {
@@ -151,13 +162,19 @@ rate=$(awk '/Requests\/sec/ {printf "%.0f", $2}' "$out/wrk-latency.txt")
 settled >/dev/null
 hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$bundle/status")
 
+echo "== ready with a class-data archive (scripts/class-archive.sh), a second instance on ports of its own"
+scripts/class-archive.sh "$jar" "$out/bundle.jsa" > /dev/null
+start_bundle archived $((bundle_port + 10)) $((mgmt_port + 10)) -XX:SharedArchiveFile="$out/bundle.jsa"
+archived_ready_ms=$ready_ms
+kill "$bundle_pid"
+
 {
   echo "# InfraSage PagerDuty bundle: benchmark, user mode ($run)"
   echo
   echo "$(nproc) CPUs; load before: $(cut -d' ' -f1-3 /proc/loadavg); wrk $(wrk -v 2>&1 | head -n 1 | cut -d' ' -f2);"
   echo "$($am_bin --version 2>&1 | head -n 1); bundle JVM options: ${BENCH_BUNDLE_JAVA_OPTS:-(JVM defaults)};"
   echo "$seconds s of load per feed; every process its own: wrk, bundle, PagerDuty stand-in (PagerDutySink.java), ClickHouse, Alertmanager."
-  echo "Bundle queue: ${BENCH_KAFKA_BOOTSTRAP_SERVERS:+Kafka (INFRASAGE_QUEUE=kafka, one instance, one local broker)}${BENCH_KAFKA_BOOTSTRAP_SERVERS:-SQLite (the default)}."
+  echo "Bundle queue: $queue_label."
   echo "Delivered/s: distinct events the stand-in received, from the first POST to its last event. CPU: ms per delivered event."
   echo
   echo "| feed | routing keys | accepted | delivered | repeats | seconds | delivered/s | target CPU | stand-in CPU | ClickHouse CPU | broker CPU | wrk CPU |"
@@ -166,7 +183,8 @@ hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$bundle/status")
   echo
   echo "| figure | measured |"
   echo "|---|---|"
-  echo "| ready (java -jar to /observe/health/ready 200) | $ready_ms ms |"
+  echo "| ready (java -jar to /observe/health/ready 200) | $bundle_ready_ms ms |"
+  echo "| ready with a class-data archive (scripts/class-archive.sh) | $archived_ready_ms ms |"
   echo "| accept p50 / p99 at ${rate}/s, one per POST | $p50 / $p99 |"
   echo "| bundle peak RSS (VmHWM) | $hwm MiB |"
   [ -n "$profile_dir" ] && echo && echo "Profiles (async-profiler, collapsed stacks): $profile_dir"
