@@ -78,8 +78,13 @@ public final class OutboxConsumer extends DefaultConsumer {
     protected void doStop() throws Exception {
         parts.deliveries.wakeWith(() -> { });
         ExecutorServiceManager executors = getEndpoint().getCamelContext().getExecutorServiceManager();
-        executors.shutdownNow(poller);
-        executors.shutdownGraceful(senders, TimeUnit.SECONDS.toMillis(5));
+        // a start that failed before this consumer's turn (Kafka away) stops it without its threads
+        if (poller != null) {
+            executors.shutdownNow(poller);
+        }
+        if (senders != null) {
+            executors.shutdownGraceful(senders, TimeUnit.SECONDS.toMillis(5));
+        }
         super.doStop();
     }
 

@@ -1,6 +1,7 @@
 package io.infrasage.pagerduty.outbox;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.groups.Tuple.tuple;
 import static org.awaitility.Awaitility.await;
 
@@ -105,6 +106,15 @@ class OutboxConsumerTest {
 
     private List<ReceivedEvent> received(String id) {
         return sandbox.events().stream().filter(e -> ("infrasage-" + id).equals(e.dedupKey())).toList();
+    }
+
+    @Test
+    void aConsumerStoppedBeforeItStartedStopsWithoutAnError() throws Exception {
+        // what a context whose start failed at another route (Kafka away) does to this route's consumer
+        deliver(60, 10);
+        org.apache.camel.Consumer unstarted = camel.getEndpoint("outbox:pagerduty").createConsumer(exchange -> { });
+        unstarted.init();
+        assertThatCode(unstarted::stop).doesNotThrowAnyException();
     }
 
     @Test
