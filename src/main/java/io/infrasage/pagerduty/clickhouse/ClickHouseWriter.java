@@ -187,8 +187,8 @@ public final class ClickHouseWriter implements AutoCloseable {
                     byTable.computeIfAbsent(r.table(), t -> new ArrayList<>()).add(r);
                 }
             }
-            for (Map.Entry<String, List<Row>> e : byTable.entrySet()) {
-                insert(e.getKey(), e.getValue());
+            for (String table : insertOrder(byTable.keySet())) {
+                insert(table, byTable.get(table));
             }
             for (Pending p : batch) {
                 boolean written = fresh.contains(p);
@@ -208,6 +208,16 @@ public final class ClickHouseWriter implements AutoCloseable {
             batch.forEach(p -> p.done.completeExceptionally(failure));
             record("failed", start);
         }
+    }
+
+    /**
+     * Incident memory after the state rows it is read joined with (a reader between the two would remember a page
+     * without its incident's link), and the webhook deliveries last: a delivery row marks its webhook as written.
+     */
+    static List<String> insertOrder(Collection<String> tables) {
+        List<String> order = new ArrayList<>(tables);
+        order.sort(java.util.Comparator.comparingInt(t -> t.equals(StateRows.DELIVERIES) ? 2 : t.equals(StateRows.MEMORY) ? 1 : 0));
+        return order;
     }
 
     /**

@@ -42,6 +42,12 @@ class ClickHouseWriterTest {
     }
 
     @Test
+    void memoryRowsGoInAfterTheStateTheyAreJoinedWithAndDeliveriesLast() {
+        assertThat(ClickHouseWriter.insertOrder(List.of(StateRows.MEMORY, StateRows.DELIVERIES, StateRows.STATE, StateRows.AUDIT)))
+                .containsExactly(StateRows.STATE, StateRows.AUDIT, StateRows.MEMORY, StateRows.DELIVERIES);
+    }
+
+    @Test
     void aStatementAlwaysKeepsOneExpressionSoTheDriverStaysInItsSqlMode() {
         assertThat(ClickHouseWriter.placeholders(java.util.List.of("String", "UInt64", "DateTime")))
                 .containsExactly("?", "?", "toDateTime(toString(?), 'UTC')");
