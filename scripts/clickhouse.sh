@@ -23,13 +23,12 @@ answering() { curl -fsS --max-time 2 "http://127.0.0.1:$http_port/?query=SELECT%
 running() { [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
 start() {
-  if answering; then echo "ClickHouse already answering on 127.0.0.1:$http_port"; return 0; fi
-  install_if_missing
   mkdir -p "$dir"/{data,tmp,log,user_files,format_schemas}
   # two test JVMs may start the shared server at once: the second waits, then finds it answering
   exec 9>"$dir/start.lock"
   flock 9
   if answering; then echo "ClickHouse already answering on 127.0.0.1:$http_port"; return 0; fi
+  install_if_missing
   sed -e "s#@DIR@#$dir#g" -e "s#@HTTP_PORT@#$http_port#g" -e "s#@TCP_PORT@#$tcp_port#g" \
     "$root/config/clickhouse-local.xml" > "$dir/config.xml"
   # in the background, detached from this shell's output, its pid kept for stop

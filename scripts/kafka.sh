@@ -16,7 +16,7 @@ cp_file=.local/kafka-broker.classpath
 
 classpath() {
   # two test JVMs may ask at once: one resolves, the other waits for the whole file
-  exec 8>.local/kafka-broker.classpath.lock
+  exec 8>"$cp_file.lock"
   flock 8
   if [ ! -s "$cp_file" ] || [ scripts/kafka-broker/pom.xml -nt "$cp_file" ]; then
     mvn -B -ntp -q -f scripts/kafka-broker/pom.xml dependency:build-classpath -Dmdep.outputFile="$PWD/$cp_file" >&2

@@ -98,7 +98,10 @@ echo "   ready in $bundle_ready_ms ms"
 # before any load, so both starts meet the same quiet machine
 echo "== ready with a class-data archive (scripts/class-archive.sh), a second instance on ports of its own"
 scripts/class-archive.sh "$jar" "$out/bundle.jsa" > /dev/null
+# in Kafka mode on topics of its own, so that its joining and leaving does not move the first instance's partitions
+[ ${#queue_env[@]} -eq 0 ] || queue_env+=(KAFKA_TOPIC_PREFIX="bench-$run-archived.")
 start_bundle archived $((bundle_port + 10)) $((mgmt_port + 10)) -XX:SharedArchiveFile="$out/bundle.jsa"
+[ ${#queue_env[@]} -eq 0 ] || unset 'queue_env[-1]'
 archived_ready_ms=$ready_ms
 echo "   ready in $archived_ready_ms ms"
 kill "$bundle_pid"

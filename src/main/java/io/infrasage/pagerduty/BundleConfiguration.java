@@ -81,7 +81,6 @@ public class BundleConfiguration implements CamelConfiguration {
      */
     public static final Predicate BUNDLE_RUNNING = exchange -> exchange.getContext().getStatus().isStarted();
 
-
     private static final Logger LOG = LoggerFactory.getLogger(BundleConfiguration.class);
     /**
      * Vert.x worker threads that run the HTTP routes (platform-http hands every request to one). Vert.x's default of 20

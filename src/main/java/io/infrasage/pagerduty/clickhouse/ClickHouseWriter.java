@@ -15,6 +15,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Set;
@@ -216,7 +217,7 @@ public final class ClickHouseWriter implements AutoCloseable {
      */
     static List<String> insertOrder(Collection<String> tables) {
         List<String> order = new ArrayList<>(tables);
-        order.sort(java.util.Comparator.comparingInt(t -> t.equals(StateRows.DELIVERIES) ? 2 : t.equals(StateRows.MEMORY) ? 1 : 0));
+        order.sort(Comparator.comparingInt(t -> t.equals(StateRows.DELIVERIES) ? 2 : t.equals(StateRows.MEMORY) ? 1 : 0));
         return order;
     }
 
