@@ -11,6 +11,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,7 @@ class AcknowledgerListingIT {
 
     @Test
     void anAcknowledgedThenResolvedIncidentNamesWhoAcknowledgedItAndAStaleAcknowledgerIsNotNamed() throws Exception {
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder()
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
             String db = LocalClickHouse.uniqueDatabase("it_acker");

@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.WebhookAttempt;
 import io.infrasage.pagerduty.testing.ClickHouseCluster;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.AfterAll;
@@ -63,7 +64,7 @@ class ClickHouseClusterIT {
     }
 
     void startSandbox() {
-        webhookPort = RunningBundle.freePort();
+        webhookPort = FreePorts.next();
         sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(200))
                 .webhook("http://127.0.0.1:" + webhookPort + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start();
         running.add(sandbox);

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class DeferredLookupIT {
 
     @Test
     void aTrimmedNoteTheBudgetHasNoRoomToFetchIsKeptTrimmedThenFetchedInFullOnceItHas() {
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().restRateLimitPerMinute(REST_LIMIT).restRateLimitWindow(REST_WINDOW)
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
             String db = LocalClickHouse.uniqueDatabase("it_deferred");

@@ -27,6 +27,7 @@ import io.example.host.HostApplication;
 import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.ReceivedEvent;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.AfterEach;
@@ -69,8 +70,8 @@ class DropInIT {
         List<String> classpath = new ArrayList<>(DropInHosts.bundleClasspath());
         classpath.add(DropInHosts.hostJar(HostApplication.class, "/host/application.properties", work.resolve("example-host.jar")).toString());
 
-        int port = RunningBundle.freePort();
-        int managementPort = RunningBundle.freePort();
+        int port = FreePorts.next();
+        int managementPort = FreePorts.next();
         sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(200))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(SECRET)).start();
         String db = LocalClickHouse.uniqueDatabase("it_dropin");

@@ -13,6 +13,7 @@ import java.util.Map;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,7 @@ class IncidentVerificationIT {
     @Test
     void listsTheSandboxsTriggeredIncidentsJoinedWithTheirAnomalies() throws Exception {
         LocalClickHouse clickHouse = LocalClickHouse.shared();
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().port(0)
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
             Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase("it_verify")), sandbox);

@@ -18,6 +18,7 @@ import java.util.regex.Pattern;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.AfterAll;
@@ -44,7 +45,7 @@ class MetricsIT {
 
     @BeforeAll
     static void driveTrafficAndScrape() throws Exception {
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(100))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start();
         Map<String, String> s = RunningBundle.baseSettings(LocalClickHouse.shared().jdbcUrl(LocalClickHouse.uniqueDatabase("it_metrics")));

@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.testing.ChDbServer;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
 
@@ -32,7 +33,7 @@ class ModernDriverIT {
     @Test
     void migrationsPagesWebhooksAndTheListingRunOnTheV2DriverWithEveryInsertPersistedBeforeItsAnswer() throws Exception {
         String db = "it_modern_" + System.nanoTime();
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(100))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
             Map<String, String> s = RunningBundle.baseSettings(clickHouse.jdbcUrl(db), sandbox);

@@ -17,6 +17,7 @@ import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.WebhookAttempt;
 import io.infrasage.pagerduty.testing.ClickHouseServer;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.AfterEach;
@@ -52,7 +53,7 @@ class PagerDutyWebhookIT {
     }
 
     void start(ClickHouseServer ch, List<String> bundleSecrets, List<String> sandboxSecrets, Path routes) {
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(100))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", sandboxSecrets).start();
         db = LocalClickHouse.uniqueDatabase("it_hook");

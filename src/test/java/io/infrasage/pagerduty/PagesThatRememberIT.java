@@ -13,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.ReceivedEvent;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
@@ -33,7 +34,7 @@ class PagesThatRememberIT {
     void theNextPageOfAServiceCarriesTheNoteThatResolvedItLastTimeAndOtherServicesCarryNone() throws Exception {
         LocalClickHouse clickHouse = LocalClickHouse.shared();
         String db = LocalClickHouse.uniqueDatabase("it_memory");
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = sandbox(port);
              RunningBundle bundle = RunningBundle.start(settings(clickHouse.jdbcUrl(db), sandbox, port))) {
             String first = page(bundle, "payment-api", "DB connection pool exhausted");
@@ -80,7 +81,7 @@ class PagesThatRememberIT {
                     .isEqualTo(1.0);
 
             // INFRASAGE_PAGE_MEMORY=false: the same memory, another instance, no past resolutions and no lookup at all
-            Map<String, String> off = settings(clickHouse.jdbcUrl(db), sandbox, RunningBundle.freePort());
+            Map<String, String> off = settings(clickHouse.jdbcUrl(db), sandbox, FreePorts.next());
             off.put("infrasage.page-memory", "false");
             try (RunningBundle without = RunningBundle.start(off)) {
                 String third = "memory-off-" + System.nanoTime();
@@ -96,7 +97,7 @@ class PagesThatRememberIT {
     void threeNotesWithDifferentRootCausesComeBackSameRootCauseFirstThenMostRecent() throws Exception {
         LocalClickHouse clickHouse = LocalClickHouse.shared();
         String db = LocalClickHouse.uniqueDatabase("it_memory");
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = sandbox(port);
              RunningBundle bundle = RunningBundle.start(settings(clickHouse.jdbcUrl(db), sandbox, port))) {
             Map<String, String> byCause = new HashMap<>();
@@ -129,7 +130,7 @@ class PagesThatRememberIT {
         LocalClickHouse own = LocalClickHouse.privateServer(18163, 19040);
         own.start();
         String db = LocalClickHouse.uniqueDatabase("it_memory_down");
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = sandbox(port);
              RunningBundle bundle = RunningBundle.start(settings(own.jdbcUrl(db), sandbox, port))) {
             String first = page(bundle, "payment-api", "DB connection pool exhausted");

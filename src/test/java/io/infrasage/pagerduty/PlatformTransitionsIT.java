@@ -15,6 +15,7 @@ import java.util.UUID;
 import io.infrasage.pagerduty.bench.BundleJar;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.testing.AnomalyStream;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.LocalKafka;
 import io.infrasage.pagerduty.testing.ReadinessBalancer;
@@ -47,7 +48,7 @@ class PlatformTransitionsIT {
     @BeforeAll
     static void platform() throws Exception {
         kafka = LocalKafka.start();
-        clickHouse = LocalClickHouse.privateServer(RunningBundle.freePort(), RunningBundle.freePort());
+        clickHouse = LocalClickHouse.privateServer(FreePorts.next(), FreePorts.next());
         clickHouse.start();
         sandbox = PagerDutySandbox.builder().port(0).rateLimitPerMinute(6000).start();
         logs = Files.createDirectories(LocalClickHouse.projectRoot().resolve("target/platform-transitions"));
@@ -155,7 +156,10 @@ class PlatformTransitionsIT {
             clickHouse.start();
         }
         stream.finish();
-        assertThat(balancer.everLeftRotation()).as("instances taken out of rotation by the outage").isEmpty();
+        List<ReadinessBalancer.Failure> failedProbes = balancer.failedProbesAfterReady();
+        assertThat(balancer.everLeftRotation()).as("instances taken out of rotation by the outage; failed probes: %s", failedProbes)
+                .isEmpty();
+        assertThat(failedProbes).as("readiness answers other than 200 during the outage").filteredOn(f -> f.status() != 0).isEmpty();
         everyAnswerIsActionable(stream);
         assertThat(stream.accepted()).isEqualTo(stream.posted());
         everyAcceptedAnomalyIsPagedOnce(stream);

@@ -17,6 +17,7 @@ import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.ReceivedEvent;
 import io.infrasage.pagerduty.sandbox.RestCall;
 import io.infrasage.pagerduty.sandbox.WebhookAttempt;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class RestBudgetFloodIT {
     @Test
     void aFloodOfWebhooksAboutIncidentsTheBundleNeverPagedStaysWithinTheRestBudgetAndStarvesNothing() throws Exception {
         assertThat(WEBHOOKS).isEqualTo(500);
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().restRateLimitPerMinute(REST_LIMIT).rateLimitPerMinute(100_000)
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start()) {
             String db = LocalClickHouse.uniqueDatabase("it_flood");

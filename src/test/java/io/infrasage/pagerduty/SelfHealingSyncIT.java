@@ -10,6 +10,7 @@ import java.util.Map;
 import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.ReceivedEvent;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,7 @@ class SelfHealingSyncIT {
 
     @Test
     void aResolveThatPagerDutyAnswered202ButLostIsSentAgainAndEndsResolved() {
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder()
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(RunningBundle.SECRET)).start();
              RunningBundle bundle = RunningBundle.start(settings(sandbox, port, "it_heal_lost"))) {
@@ -68,7 +69,7 @@ class SelfHealingSyncIT {
     void anAcknowledgementWhoseWebhookNeverCameShowsInClickHouseOnce() {
         // no webhook subscription at all: PagerDuty tells the bundle nothing, the REST API is all there is
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().start();
-             RunningBundle bundle = RunningBundle.start(settings(sandbox, RunningBundle.freePort(), "it_heal_ack"))) {
+             RunningBundle bundle = RunningBundle.start(settings(sandbox, FreePorts.next(), "it_heal_ack"))) {
             String db = database(bundle);
             String id = "silent-ack-" + System.nanoTime();
             bundle.postJson("/api/v1/anomalies", anomaly(id));
@@ -103,7 +104,7 @@ class SelfHealingSyncIT {
 
     @Test
     void afterThreeRefusedDeliveriesDisabledTheSubscriptionTheChangesMadeMeanwhileReachClickHouse() {
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         // PagerDuty signs with a secret the bundle does not hold (a rotation gone wrong): every delivery is refused
         try (LogCapture log = new LogCapture();
              PagerDutySandbox sandbox = PagerDutySandbox.builder()
@@ -164,7 +165,7 @@ class SelfHealingSyncIT {
                                 + "\",\"event_action\":\"trigger\",\"dedup_key\":\"other-tool-" + i
                                 + "\",\"payload\":{\"summary\":\"other\",\"source\":\"x\",\"severity\":\"info\"}}")).build());
             }
-            Map<String, String> s = settings(sandbox, RunningBundle.freePort(), "it_heal_pages");
+            Map<String, String> s = settings(sandbox, FreePorts.next(), "it_heal_pages");
             s.put("infrasage.reconcile-interval", "1s");
             try (RunningBundle bundle = RunningBundle.start(s)) {
                 String db = database(bundle);
@@ -192,7 +193,7 @@ class SelfHealingSyncIT {
     void withoutAnApiTokenOrWithAZeroIntervalNothingReconciles() {
         String url = clickHouse.jdbcUrl(LocalClickHouse.uniqueDatabase("it_heal_off"));
         try (PagerDutySandbox sandbox = PagerDutySandbox.builder().start()) {
-            Map<String, String> zero = settings(sandbox, RunningBundle.freePort(), "it_heal_off");
+            Map<String, String> zero = settings(sandbox, FreePorts.next(), "it_heal_off");
             zero.put("infrasage.reconcile-interval", "0");
             for (Map<String, String> s : List.of(zero, noToken(url, sandbox))) {
                 try (RunningBundle bundle = RunningBundle.start(s)) {

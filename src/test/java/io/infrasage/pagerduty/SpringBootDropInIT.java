@@ -20,6 +20,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.example.springhost.SpringHostApplication;
 import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.OtlpReceiver;
 import io.infrasage.pagerduty.testing.RunningBundle;
@@ -69,8 +70,8 @@ class SpringBootDropInIT {
         classpath.add(DropInHosts.hostJar(SpringHostApplication.class, "/spring-host/application.properties",
                 work.resolve("example-spring-host.jar")).toString());
 
-        int port = RunningBundle.freePort();
-        int managementPort = RunningBundle.freePort();
+        int port = FreePorts.next();
+        int managementPort = FreePorts.next();
         sandbox = PagerDutySandbox.builder().port(0).webhookRetryBackoff(Duration.ofMillis(200))
                 .webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook", List.of(SECRET)).start();
         String db = LocalClickHouse.uniqueDatabase("it_spring");

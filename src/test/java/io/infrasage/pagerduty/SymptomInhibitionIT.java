@@ -15,6 +15,7 @@ import io.infrasage.pagerduty.sandbox.Incident;
 import io.infrasage.pagerduty.sandbox.Note;
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
 import io.infrasage.pagerduty.sandbox.ReceivedEvent;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.junit.jupiter.api.AfterAll;
@@ -46,7 +47,7 @@ class SymptomInhibitionIT {
 
     @BeforeAll
     static void start() {
-        int port = RunningBundle.freePort();
+        int port = FreePorts.next();
         sandbox = PagerDutySandbox.builder().webhook("http://127.0.0.1:" + port + "/api/v1/pagerduty/webhook",
                 List.of(RunningBundle.SECRET)).start();
         db = LocalClickHouse.uniqueDatabase("it_inhibit");

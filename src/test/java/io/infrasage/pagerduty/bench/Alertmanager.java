@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.infrasage.pagerduty.testing.FreePorts;
+
 /**
  * Prometheus Alertmanager (Debian's prometheus-alertmanager) side by side with the bundle: one PagerDuty receiver per
  * service with that service's routing key and {@code url} pointing at the same sandbox, grouping off
@@ -81,7 +83,7 @@ public final class Alertmanager implements AutoCloseable {
             Files.writeString(configFile, config, StandardCharsets.UTF_8);
             String bin = binary();
             String version = versionOf(bin);
-            int port = BundleJar.freePort();
+            int port = FreePorts.next();
             ProcessBuilder pb = new ProcessBuilder(bin,
                     "--config.file=" + configFile,
                     "--storage.path=" + dir.resolve("data"),

@@ -1,7 +1,6 @@
 package io.infrasage.pagerduty.bench;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
+import io.infrasage.pagerduty.testing.FreePorts;
+import io.infrasage.pagerduty.testing.LogTail;
 import io.infrasage.pagerduty.testing.RunningBundle;
 
 /**
@@ -36,7 +37,7 @@ public final class BundleJar implements AutoCloseable {
     /** Ports chosen once, so a restarted bundle answers where the sandbox's webhooks and the clients expect it. */
     public record Ports(int server, int management) {
         public static Ports free() {
-            return new Ports(freePort(), freePort());
+            return new Ports(FreePorts.next(), FreePorts.next());
         }
     }
 
@@ -62,11 +63,13 @@ public final class BundleJar implements AutoCloseable {
             long deadline = t0 + readyTimeout.toNanos();
             while (!bundle.healthy()) {
                 if (!bundle.process.isAlive()) {
-                    throw new IllegalStateException("the bundle exited with " + bundle.process.exitValue() + " before it was ready; see " + log);
+                    throw new IllegalStateException("the bundle exited with " + bundle.process.exitValue() + " before it was ready; "
+                            + LogTail.of(log, 30));
                 }
                 if (BenchClock.nanos() > deadline) {
                     bundle.kill();
-                    throw new IllegalStateException("the bundle was not ready within " + readyTimeout.toSeconds() + " s; see " + log);
+                    throw new IllegalStateException("the bundle was not ready within " + readyTimeout.toSeconds() + " s; "
+                            + LogTail.of(log, 30));
                 }
                 Thread.sleep(10);
             }
@@ -198,11 +201,4 @@ public final class BundleJar implements AutoCloseable {
         }
     }
 
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

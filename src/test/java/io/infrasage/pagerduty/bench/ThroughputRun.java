@@ -19,6 +19,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.infrasage.pagerduty.sandbox.PagerDutySandbox;
+import io.infrasage.pagerduty.testing.FreePorts;
 
 /**
  * {@code scripts/benchmark.sh} (mode all): start-up time, the HTTP ceiling, accept latency at fixed rates, end-to-end
@@ -317,7 +318,7 @@ final class ThroughputRun {
     /** The bare Vert.x responder: what HTTP alone costs on this machine with this generator. */
     private void ceiling(Path dir) throws Exception {
         report.section("HTTP ceiling: bare Vert.x responder answering 202 (same generator, same machine)");
-        int port = BundleJar.freePort();
+        int port = FreePorts.next();
         ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-cp", System.getProperty("java.class.path"), BareResponder.class.getName(), Integer.toString(port))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("responder.log").toFile()));

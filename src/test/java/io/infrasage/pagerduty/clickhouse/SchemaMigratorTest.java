@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 
 import io.infrasage.pagerduty.BundleConfiguration;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.RunningBundle;
 import org.apache.camel.CamelContext;
@@ -110,7 +111,7 @@ class SchemaMigratorTest {
     /** routes/clickhouse-schema.camel.yaml with its retry-with-backoff, as the bundle runs them: ClickHouse away at start. */
     @Test
     void theSchemaIsRetriedWhileClickHouseIsAwayAndAppliedOnceItAnswers() throws Exception {
-        LocalClickHouse later = LocalClickHouse.privateServer(RunningBundle.freePort(), RunningBundle.freePort());
+        LocalClickHouse later = LocalClickHouse.privateServer(FreePorts.next(), FreePorts.next());
         String db = LocalClickHouse.uniqueDatabase("it_schema_retry");
         SchemaMigrator schema = new SchemaMigrator(new ClickHouse(later.jdbcUrl(db), "default", "", db));
         try (CamelContext camel = new DefaultCamelContext()) {

@@ -49,8 +49,8 @@ public final class BundleProcess implements AutoCloseable {
 
     private static BundleProcess start(Map<String, String> env, Map<String, String> properties, java.util.Set<String> unset,
                                        Path log, boolean ready) {
-        int port = RunningBundle.freePort();
-        int managementPort = RunningBundle.freePort();
+        int port = FreePorts.next();
+        int managementPort = FreePorts.next();
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path")));
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
@@ -64,7 +64,8 @@ public final class BundleProcess implements AutoCloseable {
         if (!env.containsKey("INFRASAGE_API_TOKEN") && !env.containsKey("INFRASAGE_API_INSECURE")) {
             harnessToken = RunningBundle.API_TOKEN;
             pb.environment().put("INFRASAGE_API_TOKEN", harnessToken);
-        }        pb.environment().put("CAMEL_SERVER_PORT", Integer.toString(port));
+        }
+        pb.environment().put("CAMEL_SERVER_PORT", Integer.toString(port));
         pb.environment().put("CAMEL_SERVER_HOST", "127.0.0.1");
         pb.environment().put("CAMEL_MANAGEMENT_PORT", Integer.toString(managementPort));
         pb.environment().put("CAMEL_MANAGEMENT_HOST", "127.0.0.1");
@@ -73,8 +74,9 @@ public final class BundleProcess implements AutoCloseable {
             long deadline = System.currentTimeMillis() + 60_000;
             while (ready ? !bundle.answers() : !bundle.routesAnswer()) {
                 if (!bundle.process.isAlive() || System.currentTimeMillis() > deadline) {
+                    String why = bundle.process.isAlive() ? "was not ready within 60 s" : "exited with " + bundle.process.exitValue();
                     bundle.kill();
-                    throw new IllegalStateException("bundle process did not start; see " + log);
+                    throw new IllegalStateException("bundle process did not start: it " + why + "; " + LogTail.of(log, 30));
                 }
                 Thread.sleep(100);
             }

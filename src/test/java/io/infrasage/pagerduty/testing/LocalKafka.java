@@ -23,7 +23,7 @@ public final class LocalKafka implements AutoCloseable {
 
     public static LocalKafka start() {
         try {
-            LocalKafka kafka = new LocalKafka(freePortPair(), Files.createTempDirectory("kafka-broker"));
+            LocalKafka kafka = new LocalKafka(FreePorts.nextPair(), Files.createTempDirectory("kafka-broker"));
             kafka.script("start");
             return kafka;
         } catch (IOException e) {
@@ -52,19 +52,6 @@ public final class LocalKafka implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-    }
-
-    /** A free port whose successor (the controller's) is free too. */
-    private static int freePortPair() {
-        for (int i = 0; i < 50; i++) {
-            int port = RunningBundle.freePort();
-            try (var next = new java.net.ServerSocket(port + 1)) {
-                return port;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no two free consecutive ports");
     }
 
     /** Stops the broker as its service manager does (SIGTERM, a controlled shutdown); port and data are kept. */

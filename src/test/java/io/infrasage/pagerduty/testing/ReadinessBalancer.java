@@ -6,6 +6,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -18,9 +19,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * A load balancer as a Kubernetes Service acts: it reads each instance's readiness every 100 ms and sends a request only
- * to an instance that last answered ready. It keeps every readiness flip, so a test can tell whether an instance ever
- * left rotation.
+ * A load balancer as a Kubernetes Service acts on readiness: it probes each instance every 100 ms with a 1 s timeout, puts
+ * it in rotation on one success and takes it out after {@value #FAILURE_THRESHOLD} failures in a row (Kubernetes'
+ * defaults, at a shorter period). It keeps every flip and every failed probe's answer, so a test can tell whether an
+ * instance left rotation and whether it ever said it was not ready.
  */
 public final class ReadinessBalancer implements AutoCloseable {
 
@@ -32,11 +34,19 @@ public final class ReadinessBalancer implements AutoCloseable {
     public record Flip(String instance, boolean ready, long atMillis) {
     }
 
+    /** A probe that failed: the status the instance answered, or 0 with the reason it did not answer in time. */
+    public record Failure(String instance, int status, String reason, long atMillis) {
+    }
+
+    private static final int FAILURE_THRESHOLD = 3;
+
     private static final HttpClient PROBE = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
 
     private final List<Instance> instances = new CopyOnWriteArrayList<>();
     private final Map<String, Boolean> ready = new ConcurrentHashMap<>();
     private final List<Flip> flips = new CopyOnWriteArrayList<>();
+    private final List<Failure> failures = new CopyOnWriteArrayList<>();
+    private final Map<String, Integer> failuresInARow = new ConcurrentHashMap<>();
     private final AtomicInteger next = new AtomicInteger();
     private final ScheduledExecutorService probes = Executors.newSingleThreadScheduledExecutor();
 
@@ -51,21 +61,30 @@ public final class ReadinessBalancer implements AutoCloseable {
     public void remove(String name) {
         instances.removeIf(i -> i.name().equals(name));
         ready.remove(name);
+        failuresInARow.remove(name);
     }
 
     private void probeAll() {
         for (Instance i : instances) {
-            boolean up;
+            Failure failure;
             try {
-                up = PROBE.send(HttpRequest.newBuilder(i.readiness()).timeout(Duration.ofSeconds(1)).GET().build(),
-                        HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                int status = PROBE.send(HttpRequest.newBuilder(i.readiness()).timeout(Duration.ofSeconds(1)).GET().build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode();
+                failure = status == 200 ? null : new Failure(i.name(), status, "answered " + status, System.currentTimeMillis());
             } catch (IOException e) {
-                up = false;
+                failure = new Failure(i.name(), 0, e.toString(), System.currentTimeMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             }
-            Boolean before = ready.put(i.name(), up);
+            if (failure != null) {
+                failures.add(failure);
+            }
+            int inARow = failure == null ? 0 : failuresInARow.merge(i.name(), 1, Integer::sum);
+            failuresInARow.put(i.name(), inARow);
+            Boolean before = ready.get(i.name());
+            boolean up = failure == null || (Boolean.TRUE.equals(before) && inARow < FAILURE_THRESHOLD);
+            ready.put(i.name(), up);
             if (before == null || before != up) {
                 flips.add(new Flip(i.name(), up, System.currentTimeMillis()));
             }
@@ -81,10 +100,10 @@ public final class ReadinessBalancer implements AutoCloseable {
         return Optional.of(inRotation.get(Math.floorMod(next.getAndIncrement(), inRotation.size())).api().apply(path));
     }
 
-    /** The instances that were ever seen unready after they had first been ready. */
+    /** The instances that were taken out of rotation after they had first been in it. */
     public List<String> everLeftRotation() {
-        List<String> wasReady = new java.util.ArrayList<>();
-        List<String> left = new java.util.ArrayList<>();
+        List<String> wasReady = new ArrayList<>();
+        List<String> left = new ArrayList<>();
         for (Flip f : flips) {
             if (f.ready()) {
                 wasReady.add(f.instance());
@@ -93,6 +112,13 @@ public final class ReadinessBalancer implements AutoCloseable {
             }
         }
         return left;
+    }
+
+    /** The probes that failed while their instance was in rotation or after it had been. */
+    public List<Failure> failedProbesAfterReady() {
+        return failures.stream()
+                .filter(f -> flips.stream().anyMatch(x -> x.instance().equals(f.instance()) && x.ready() && x.atMillis() <= f.atMillis()))
+                .toList();
     }
 
     @Override

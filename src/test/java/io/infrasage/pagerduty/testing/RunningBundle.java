@@ -1,7 +1,6 @@
 package io.infrasage.pagerduty.testing;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -72,8 +71,8 @@ public final class RunningBundle implements AutoCloseable {
     /** With the route files of this folder instead of the project's: an operator's edited copy. */
     public static RunningBundle start(Map<String, String> settings, Path routes) {
         try {
-            int port = settings.containsKey("camel.server.port") ? Integer.parseInt(settings.get("camel.server.port")) : freePort();
-            int managementPort = freePort();
+            int port = settings.containsKey("camel.server.port") ? Integer.parseInt(settings.get("camel.server.port")) : FreePorts.next();
+            int managementPort = FreePorts.next();
             Path dataDir = settings.containsKey("infrasage.data-dir") ? Path.of(settings.get("infrasage.data-dir"))
                     : Files.createTempDirectory("bundle-data");
             Main main = new Main();
@@ -229,12 +228,4 @@ public final class RunningBundle implements AutoCloseable {
         }
     }
 
-    public static int freePort() {
-        try (ServerSocket s = new ServerSocket(0)) {
-            s.setReuseAddress(true);
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -17,6 +17,7 @@ import io.infrasage.pagerduty.clickhouse.ClickHouseWriter;
 import io.infrasage.pagerduty.clickhouse.Row;
 import io.infrasage.pagerduty.clickhouse.SchemaMigrator;
 import io.infrasage.pagerduty.clickhouse.StateRows;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalClickHouse;
 import io.infrasage.pagerduty.testing.LocalKafka;
 import io.infrasage.pagerduty.testing.RunningBundle;
@@ -51,7 +52,7 @@ class KafkaRowsRouteIT {
     @BeforeAll
     static void brokerAndClickHouse() {
         kafka = LocalKafka.start();
-        clickHouse = LocalClickHouse.privateServer(RunningBundle.freePort(), RunningBundle.freePort());
+        clickHouse = LocalClickHouse.privateServer(FreePorts.next(), FreePorts.next());
         clickHouse.start();
         db = LocalClickHouse.uniqueDatabase("it_rows_route");
         ClickHouse ch = new ClickHouse(clickHouse.jdbcUrl(db), "default", "", db);
