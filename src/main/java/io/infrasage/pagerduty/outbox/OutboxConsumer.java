@@ -155,7 +155,7 @@ public final class OutboxConsumer extends DefaultConsumer {
     private long pollKey(String routingKey, long version, int share, long now, long snapshotAt) {
         long tokens = parts.pace.available(routingKey, now);
         if (tokens < 1) {
-            return now + parts.pace.millisToNext(routingKey);
+            return now + parts.pace.millisToNext(routingKey, now);
         }
         int wanted = (int) Math.min(tokens, share);
         // heads already in flight are read again and skipped: ask for that many more
@@ -183,7 +183,15 @@ public final class OutboxConsumer extends DefaultConsumer {
             store.sending(e);
             long paceWait = Math.min(parts.pace.heldFor(routingKey, now), Math.max(0, now - e.createdAtMillis()));
             // PagerDuty answered it already (delivered or refused for good): only its outcome is written, nothing sent
-            senders.execute(known.isPresent() ? () -> settle(e, known.get()) : () -> send(e, paceWait));
+            try {
+                senders.execute(known.isPresent() ? () -> settle(e, known.get()) : () -> send(e, paceWait));
+            } catch (RejectedExecutionException stopping) {
+                inFlight.done(e);
+                if (known.isEmpty()) {
+                    parts.pace.answered(routingKey, now);
+                }
+                return Long.MAX_VALUE;
+            }
         }
         if (!more) {
             store.dueKeys().drained(routingKey, version);
@@ -206,6 +214,7 @@ public final class OutboxConsumer extends DefaultConsumer {
             }
             decision = exchange.getProperty(DeliveryOutcome.DECISION, DeliveryPolicy.Decision.class);
         } finally {
+            parts.pace.answered(e.routingKey(), System.currentTimeMillis());
             releaseExchange(exchange, false);
             settle(e, decision);
         }

@@ -120,10 +120,11 @@ final class StormRun {
                 double drain = d.lastIngested == null ? Double.NaN : (BenchClock.fromWall(d.lastIngested) - r.startNanos) / 1e9;
                 double minimum = (double) keys.size() / (services * limit) * 60;
                 int perKey = (int) Math.ceil((double) keys.size() / services);
-                double bucket = perKey <= 10 ? 0 : (perKey - 10) / (120.0 - 10) * 62;
+                double bucket = perKey <= 10 ? 0 : (perKey - 10) / (120.0 - 10) * 60;
                 report.figure("drain time (first anomaly posted to last incident created)", Stats.f("%.0f s = %.2f min", drain, drain / 60));
                 report.figure("least the limit allows", Stats.f("%.0f s = %.2f min (%,d / (%d keys × %d/min)); the bundle's own pace"
-                        + " (burst 10, then 110 per 62 s per key, so no 60 s window of arrivals exceeds 120 even when sends vary by 2 s) needs %.0f s = %.2f min", minimum, minimum / 60,
+                        + " (burst 10, then 110 a minute per key, and no send while 120 are in flight or answered within 60 s)"
+                        + " needs %.0f s = %.2f min", minimum, minimum / 60,
                         keys.size(), services, limit, bucket, bucket / 60));
                 report.figure("drain time / least allowed", Stats.f("%.2f", drain / minimum));
                 d.report(report);
