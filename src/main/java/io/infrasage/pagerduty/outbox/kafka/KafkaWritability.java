@@ -42,7 +42,8 @@ import org.apache.kafka.common.errors.RetriableException;
  * </ul>
  * Readiness looks the same way whenever nothing was heard from Kafka for a second (an idle instance), at most once a
  * second. The log gets one line when writes stop and one when they are back, and
- * infrasage_dependency_up{dependency="kafka"} follows.
+ * infrasage_dependency_up{dependency="kafka"} follows; until Kafka first answers, a failed look only keeps the instance
+ * unready, so a start with clients still connecting reports no outage.
  */
 final class KafkaWritability {
 
@@ -67,6 +68,8 @@ final class KafkaWritability {
     /** Why Kafka takes no writes now; null while it does. */
     private volatile String reason;
     private volatile long heardAt = System.nanoTime();
+    /** Kafka answered once: until then a look that fails is a client still connecting, not an outage to report. */
+    private volatile boolean reached;
 
     /**
      * @param topics     the topics an accept writes: every partition of them must take writes
@@ -193,14 +196,24 @@ final class KafkaWritability {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (ExecutionException e) {
-            down("Kafka did not describe the topics: " + e.getCause().getMessage());
+            lookFailed("Kafka did not describe the topics: " + e.getCause().getMessage());
         } catch (Exception e) {
-            down("Kafka did not answer within " + deadline.described());
+            lookFailed("Kafka did not answer within " + deadline.described());
+        }
+    }
+
+    /** Before Kafka first answered, unready without a warning, and the next probe looks again. */
+    private void lookFailed(String why) {
+        if (reached) {
+            down(why);
+        } else {
+            reason = "Kafka not reached yet: " + why;
         }
     }
 
     private void writable() {
         heardAt = System.nanoTime();
+        reached = true;
         if (reason != null) {
             reason = null;
             state.up();

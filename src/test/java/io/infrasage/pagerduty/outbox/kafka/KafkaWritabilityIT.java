@@ -5,13 +5,19 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.infrasage.pagerduty.DependencyState;
 import io.infrasage.pagerduty.outbox.Outbox;
+import io.infrasage.pagerduty.testing.FreePorts;
 import io.infrasage.pagerduty.testing.LocalKafka;
 import org.apache.camel.component.kafka.KafkaConfiguration;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.camel.impl.DefaultCamelContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -75,6 +81,26 @@ class KafkaWritabilityIT {
         await().atMost(Duration.ofSeconds(10)).ignoreExceptions().until(() -> queue.records().find("any").isEmpty());
         System.out.printf("slowest answer of unwritable(): %d ms%n", slowest.get() / 1_000_000);
         assertThat(Duration.ofNanos(slowest.get())).isLessThan(PROBE_BUDGET);
+    }
+
+    /**
+     * A client still connecting at start-up (here: to a port nothing answers on) leaves the instance unready, but
+     * reports no outage: no warning, and infrasage_dependency_up stays 1, so a deploy does not page anyone.
+     */
+    @Test
+    void beforeKafkaFirstAnswersAFailedLookIsUnreadyWithoutReportingAnOutage() throws Exception {
+        Properties p = new Properties();
+        p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + FreePorts.next());
+        Admin admin = Admin.create(p);
+        try {
+            DependencyState state = new DependencyState("Kafka", "test");
+            KafkaWritability writability = new KafkaWritability(() -> admin, List.of("never-reached"), state, 1);
+            await().atMost(Duration.ofSeconds(5)).until(() -> writability.unwritable().isPresent());
+            assertThat(writability.unwritable()).get().asString().startsWith("Kafka not reached yet");
+            assertThat(state.isUp()).as("no outage reported before Kafka ever answered").isTrue();
+        } finally {
+            admin.close(Duration.ZERO); // its calls to nobody would otherwise be waited for
+        }
     }
 
     static Optional<String> timed(Outbox outbox, AtomicLong slowest) {
