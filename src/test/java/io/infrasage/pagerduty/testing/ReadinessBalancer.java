@@ -80,7 +80,7 @@ public final class ReadinessBalancer implements AutoCloseable {
             if (failure != null) {
                 failures.add(failure);
             }
-            int inARow = failure == null ? 0 : failuresInARow.merge(i.name(), 1, Integer::sum);
+            int inARow = failure == null ? 0 : failuresInARow.getOrDefault(i.name(), 0) + 1;
             failuresInARow.put(i.name(), inARow);
             Boolean before = ready.get(i.name());
             boolean up = failure == null || (Boolean.TRUE.equals(before) && inARow < FAILURE_THRESHOLD);
