@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 import io.infrasage.pagerduty.config.BundleSettings;
+import io.infrasage.pagerduty.http.ListenPortCheck;
 import org.apache.camel.main.BaseMainSupport;
 import org.apache.camel.main.Main;
 import org.apache.camel.main.MainListenerSupport;
@@ -39,6 +40,12 @@ public final class Application {
         main.addMainListener(new MainListenerSupport() {
             @Override
             public void afterConfigure(BaseMainSupport configured) {
+                try {
+                    ListenPortCheck.requireFree(configured.getCamelContext());
+                } catch (IllegalStateException taken) {
+                    LOG.error("not starting: {}", taken.getMessage());
+                    System.exit(1);
+                }
                 BundleSettings s = configured.getCamelContext().getRegistry().lookupByNameAndType("bundleSettings", BundleSettings.class);
                 if (s != null) {
                     // what is left of the stop's bound once the delay is spent goes to the routes' graceful shutdown

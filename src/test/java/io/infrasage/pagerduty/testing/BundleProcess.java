@@ -49,8 +49,9 @@ public final class BundleProcess implements AutoCloseable {
 
     private static BundleProcess start(Map<String, String> env, Map<String, String> properties, java.util.Set<String> unset,
                                        Path log, boolean ready) {
-        int port = FreePorts.next();
-        int managementPort = FreePorts.next();
+        int port = env.containsKey("CAMEL_SERVER_PORT") ? Integer.parseInt(env.get("CAMEL_SERVER_PORT")) : FreePorts.next();
+        int managementPort = env.containsKey("CAMEL_MANAGEMENT_PORT") ? Integer.parseInt(env.get("CAMEL_MANAGEMENT_PORT"))
+                : FreePorts.next();
         java.util.List<String> command = new java.util.ArrayList<>(java.util.List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp", System.getProperty("java.class.path")));
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
