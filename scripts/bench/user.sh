@@ -63,11 +63,22 @@ am_config=$out/alertmanager.yml
     printf "    send_resolved: false\n    severity: critical\n"
   done
 } > "$am_config"
-echo "== Alertmanager on 127.0.0.1:$am_port ($($am_bin --version 2>&1 | head -n 1))"
-"$am_bin" --config.file="$am_config" --storage.path="$out/alertmanager-data" --web.listen-address="127.0.0.1:$am_port" \
-  --cluster.listen-address= --log.level=warn > "$out/alertmanager.log" 2>&1 &
-am=$!; pids+=("$am")
-for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$am_port/-/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+# Alertmanager runs for its own feeds only, each time on fresh storage: while it holds the alerts of a feed it keeps
+# using about a core after its last notification, which would otherwise be taken from the bundle's next feeds
+am=""
+start_alertmanager() {
+  "$am_bin" --config.file="$am_config" --storage.path="$out/alertmanager-data-$1" --web.listen-address="127.0.0.1:$am_port" \
+    --cluster.listen-address= --log.level=warn >> "$out/alertmanager.log" 2>&1 &
+  am=$!; pids+=("$am")
+  for _ in $(seq 1 300); do curl -fs "http://127.0.0.1:$am_port/-/ready" >/dev/null 2>&1 && break; sleep 0.1; done
+}
+am_after=()
+# stop_alertmanager <routing keys>: notes the CPU it still uses in the 5 s after its last event, then stops it
+stop_alertmanager() {
+  local a0 a1; a0=$(cpu_ticks "$am"); sleep 5; a1=$(cpu_ticks "$am")
+  am_after+=("$1 routing key(s): $(( (a1 - a0) * 1000 / tick_hz / 5 )) ms of CPU per second")
+  kill "$am"; wait "$am" 2>/dev/null || true
+}
 
 # start_bundle <name> <port> <management port> [JVM options...]: runs the jar in the background as operators do;
 # sets bundle_pid, and ready_ms from java -jar to /observe/health/ready answering 200
@@ -127,7 +138,8 @@ rows=()
 feed() {
   local label=$1 target=$2 batch=$3 conns=$4 keys=$5 url pid
   local name=$target-$batch-$conns
-  if [ "$target" = bundle ]; then url=http://127.0.0.1:$bundle_port; pid=$bundle; else url=http://127.0.0.1:$am_port; pid=$am; fi
+  if [ "$target" = bundle ]; then url=http://127.0.0.1:$bundle_port; pid=$bundle
+  else start_alertmanager "$keys"; url=http://127.0.0.1:$am_port; pid=$am; fi
   curl -fs -XPOST "http://127.0.0.1:$sink_port/reset" >/dev/null
   local c0 s0 h0 k0 t0; c0=$(cpu_ticks "$pid"); s0=$(cpu_ticks "$sink"); h0=$(cpu_ticks "${BENCH_CLICKHOUSE_PID:--1}")
   k0=$(cpu_ticks "${BENCH_KAFKA_PID:--1}")
@@ -156,6 +168,7 @@ feed() {
       (wu + ws) * 1000 / (d > 0 ? d : 1) }')
   rows+=("$row")
   echo "   $row"
+  [ "$target" = bundle ] || stop_alertmanager "$keys"
 }
 
 for keys in 1 20; do
@@ -192,6 +205,8 @@ hwm=$(awk '/VmHWM/ {printf "%.0f", $2 / 1024}' "/proc/$bundle/status")
   echo "| ready with a class-data archive (scripts/class-archive.sh) | $archived_ready_ms ms |"
   echo "| accept p50 / p99 at ${rate}/s, one per POST | $p50 / $p99 |"
   echo "| bundle peak RSS (VmHWM) | $hwm MiB |"
+  echo
+  echo "Alertmanager in the 5 s after its last event, before it was stopped (it holds the feed's alerts): $(IFS=';'; echo "${am_after[*]}")."
   [ -n "$profile_dir" ] && echo && echo "Profiles (async-profiler, collapsed stacks): $profile_dir"
 } > "$report"
 cp "$report" "$out/"
