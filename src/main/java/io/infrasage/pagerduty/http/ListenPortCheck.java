@@ -7,9 +7,9 @@ import java.net.ServerSocket;
 import org.apache.camel.CamelContext;
 
 /**
- * Refuses to start when a port the bundle must listen on is taken. Camel's Vert.x server reports a failed bind only on
- * its event loop, after the context has started: the process would run on without its API or its health endpoints,
- * alive to the platform but never ready (a restart while the old process still stops is the usual cause).
+ * Refuses to start when a port the bundle must listen on is taken (usually a restart while the old process still stops).
+ * Camel's Vert.x server reports a failed bind only on its event loop, after the context has started: the process would
+ * run on without its health endpoints, never ready, or without its API while reporting ready.
  */
 public final class ListenPortCheck {
 
