@@ -18,7 +18,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A restart while the old process still holds a port (a VM's service manager, a second run-local): the new process
- * exits with 1 and names the port, instead of running on without the server that lost the bind.
+ * exits with 1 and names the port. Without the check, a taken management port left it running, never ready.
  */
 class PortTakenIT {
 

@@ -8,8 +8,8 @@ import org.apache.camel.CamelContext;
 
 /**
  * Refuses to start when a port the bundle must listen on is taken (usually a restart while the old process still stops).
- * Camel's Vert.x server reports a failed bind only on its event loop, after the context has started: the process would
- * run on without its health endpoints, never ready, or without its API while reporting ready.
+ * Camel's Vert.x server reports a failed bind of the management port only on its event loop, after the context has
+ * started: the process would run on without its health endpoints, never ready and never exiting.
  */
 public final class ListenPortCheck {
 
