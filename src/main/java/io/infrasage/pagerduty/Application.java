@@ -41,7 +41,7 @@ public final class Application {
             @Override
             public void afterConfigure(BaseMainSupport configured) {
                 try {
-                    ListenPortCheck.requireFree(configured.getCamelContext());
+                    ListenPortCheck.requireFree(configured.configure());
                 } catch (IllegalStateException taken) {
                     LOG.error("not starting: {}", taken.getMessage());
                     System.exit(1);
